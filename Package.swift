@@ -1,0 +1,96 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// The bounded contexts of Dealer CRM: one executable each, all reading the same way.
+let services: [(target: String, product: String)] = [
+    ("Leads", "crm-leads"),
+    ("Prospects", "crm-prospects"),
+    ("AfterSales", "crm-aftersales"),
+    ("CustomerService", "crm-customer-service"),
+    ("Coupons", "crm-coupons"),
+    ("Marketing", "crm-marketing"),
+    ("Gateway", "crm-gateway"),
+]
+
+let package = Package(
+    name: "DealerCRM",
+    platforms: [.macOS(.v14)],
+    products: services.map { .executable(name: $0.product, targets: [$0.target]) } + [
+        .executable(name: "crm-bench", targets: ["Benchmarks"]),
+        .library(name: "ServiceKit", targets: ["ServiceKit"]),
+        .library(name: "Contracts", targets: ["Contracts"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRabbitMQ",
+            path: "Shared/CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .target(
+            name: "Contracts",
+            path: "Shared/Contracts",
+            exclude: ["asyncapi.yaml"]
+        ),
+        .target(
+            name: "ServiceKit",
+            dependencies: [
+                "CRabbitMQ",
+                "Contracts",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Shared/ServiceKit"
+        ),
+    ] + services.map { service in
+        .executableTarget(
+            name: service.target,
+            dependencies: ["ServiceKit", "Contracts"],
+            path: "Services/\(service.target)",
+            resources: [.copy("Migrations")]
+        )
+    } + [
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: ["ServiceKit", "Contracts"],
+            path: "Benchmarks",
+            exclude: ["README.md"]
+        ),
+        .testTarget(
+            name: "ServiceKitTests",
+            dependencies: [
+                "ServiceKit", "Contracts",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/ServiceKitTests"
+        ),
+        .testTarget(
+            name: "ContractsTests",
+            dependencies: ["Contracts"],
+            path: "Tests/ContractsTests",
+            exclude: ["validate_event.py"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["ServiceKit", "Contracts"],
+            path: "Tests/EndToEndTests"
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

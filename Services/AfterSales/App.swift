@@ -1,0 +1,16 @@
+import Foundation
+import ServiceKit
+
+/// AfterSales (售后): vehicles, repair orders and their history. Repair orders arrive from the
+/// dealer's ERP as events; completing one publishes `aftersales.repair_order.completed.v1`,
+/// which starts the satisfaction-visit flow in CustomerService.
+@main
+struct AfterSalesApp {
+    static func main() async throws {
+        try await ServiceRunner.run(ServiceDefinition(
+            identity: .afterSales,
+            migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
+            handlers: RepairOrderEvents.handlers()
+        ))
+    }
+}

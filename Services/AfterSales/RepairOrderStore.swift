@@ -1,0 +1,79 @@
+import Contracts
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// Repair orders in the `aftersales` schema.
+struct RepairOrderStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Records an opened repair order; an order already known keeps its state and gets the
+    /// ERP's latest data.
+    func recordOpened(_ order: ERPRepairOrderOpened) async throws {
+        let storeID = StoreID.forStoreCode(order.storeCode)
+        try await connection.query("""
+            INSERT INTO aftersales.repair_order (
+                id, store_id, store_code, ro_no, vin, plate, customer_name, customer_mobile, sender_name, sender_mobile,
+                business_type, service_advisor, mileage_km, amount, brand, series, model, state, opened_at, source)
+            VALUES (
+                \(UUID()), \(storeID), \(order.storeCode), \(order.roNo), \(order.vin), \(order.plate),
+                \(order.customer.name), \(order.customer.mobile), \(order.sender.name), \(order.sender.mobile),
+                \(order.businessType.rawValue), \(order.serviceAdvisor), \(order.mileageKm), \(order.amount.map(Self.money))::numeric,
+                \(order.brand), \(order.series), \(order.model), 'open', \(order.openedAt), 'erp')
+            ON CONFLICT (store_id, ro_no) DO UPDATE SET
+                vin = EXCLUDED.vin, plate = EXCLUDED.plate,
+                customer_name = EXCLUDED.customer_name, customer_mobile = EXCLUDED.customer_mobile,
+                sender_name = EXCLUDED.sender_name, sender_mobile = EXCLUDED.sender_mobile,
+                business_type = EXCLUDED.business_type, service_advisor = EXCLUDED.service_advisor,
+                mileage_km = EXCLUDED.mileage_km, amount = COALESCE(EXCLUDED.amount, repair_order.amount),
+                brand = EXCLUDED.brand, series = EXCLUDED.series, model = EXCLUDED.model,
+                opened_at = EXCLUDED.opened_at, updated_at = now()
+            """, logger: logger)
+    }
+
+    /// Records a completion. Returns the completion to announce, or `nil` if the order was
+    /// already completed (the ERP sent the event again).
+    func recordCompleted(_ order: ERPRepairOrderCompleted) async throws -> RepairOrderCompleted? {
+        let storeID = StoreID.forStoreCode(order.storeCode)
+        let rows = try await connection.query("""
+            WITH previous AS (
+                SELECT state FROM aftersales.repair_order WHERE store_id = \(storeID) AND ro_no = \(order.roNo) FOR UPDATE
+            ), saved AS (
+                INSERT INTO aftersales.repair_order (
+                    id, store_id, store_code, ro_no, vin, plate, customer_name, customer_mobile, sender_name, sender_mobile,
+                    business_type, service_advisor, mileage_km, amount, brand, series, model, state, opened_at, completed_at, source)
+                VALUES (
+                    \(UUID()), \(storeID), \(order.storeCode), \(order.roNo), \(order.vin), \(order.plate),
+                    \(order.customer.name), \(order.customer.mobile), \(order.sender.name), \(order.sender.mobile),
+                    \(order.businessType.rawValue), \(order.serviceAdvisor), \(order.mileageKm), \(Self.money(order.amount))::numeric,
+                    \(order.brand), \(order.series), \(order.model), 'completed', \(order.openedAt), \(order.completedAt), 'erp')
+                ON CONFLICT (store_id, ro_no) DO UPDATE SET
+                    vin = EXCLUDED.vin, plate = EXCLUDED.plate,
+                    customer_name = EXCLUDED.customer_name, customer_mobile = EXCLUDED.customer_mobile,
+                    sender_name = EXCLUDED.sender_name, sender_mobile = EXCLUDED.sender_mobile,
+                    business_type = EXCLUDED.business_type, service_advisor = EXCLUDED.service_advisor,
+                    mileage_km = EXCLUDED.mileage_km, amount = EXCLUDED.amount,
+                    brand = EXCLUDED.brand, series = EXCLUDED.series, model = EXCLUDED.model,
+                    state = 'completed', completed_at = COALESCE(repair_order.completed_at, EXCLUDED.completed_at),
+                    updated_at = now()
+                RETURNING id, completed_at
+            )
+            SELECT saved.id, saved.completed_at, (SELECT state FROM previous) FROM saved
+            """, logger: logger)
+        var result: (UUID, Date, String?)?
+        for try await row in rows.decode((UUID, Date, String?).self) { result = row }
+        guard let (id, completedAt, previousState) = result, previousState != "completed" else { return nil }
+        return RepairOrderCompleted(
+            repairOrderId: id, storeId: storeID, storeCode: order.storeCode, roNo: order.roNo, vin: order.vin,
+            plate: order.plate, customer: order.customer, sender: order.sender, businessType: order.businessType,
+            serviceAdvisor: order.serviceAdvisor, mileageKm: order.mileageKm, amount: order.amount,
+            completedAt: completedAt, brand: order.brand, series: order.series, model: order.model)
+    }
+
+    /// Money travels as `Decimal` and is stored as `numeric(12,2)`: bind its exact text.
+    private static func money(_ amount: Decimal) -> String {
+        NSDecimalNumber(decimal: amount).stringValue
+    }
+}

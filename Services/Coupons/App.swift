@@ -1,0 +1,15 @@
+import Foundation
+import ServiceKit
+
+/// The Coupons service. Its business features arrive with later issues; today it runs the
+/// platform: its schema and migrations, its queue, health, metrics and graceful shutdown.
+@main
+struct CouponsApp {
+    static func main() async throws {
+        try await ServiceRunner.run(ServiceDefinition(
+            identity: .coupons,
+            migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
+            handlers: EventHandlers()
+        ))
+    }
+}

@@ -1,0 +1,15 @@
+import Foundation
+import ServiceKit
+
+/// The CustomerService service. Its business features arrive with later issues; today it runs the
+/// platform: its schema and migrations, its queue, health, metrics and graceful shutdown.
+@main
+struct CustomerServiceApp {
+    static func main() async throws {
+        try await ServiceRunner.run(ServiceDefinition(
+            identity: .customerService,
+            migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
+            handlers: EventHandlers()
+        ))
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import Prometheus
+
+/// What `/health/ready` checks.
+public struct ReadinessChecks: Sendable {
+    public var checks: [(name: String, check: @Sendable () async -> Bool)]
+
+    public init(_ checks: [(name: String, check: @Sendable () async -> Bool)]) {
+        self.checks = checks
+    }
+}
+
+struct HealthReport: ResponseEncodable {
+    var status: String
+    var checks: [String: String]
+}
+
+extension Router where Context == CRMRequestContext {
+    /// `/health/live` (the process answers), `/health/ready` (every check passes; 503 and the
+    /// failing checks otherwise) and `/metrics` (Prometheus text format).
+    func addOperationalRoutes(readiness: ReadinessChecks, metrics: PrometheusCollectorRegistry) {
+        get("health/live") { _, _ in
+            HealthReport(status: "live", checks: [:])
+        }
+        get("health/ready") { _, _ -> Response in
+            var results: [String: String] = [:]
+            await withTaskGroup(of: (String, Bool).self) { group in
+                for (name, check) in readiness.checks {
+                    group.addTask { (name, await check()) }
+                }
+                for await (name, passed) in group { results[name] = passed ? "ok" : "failing" }
+            }
+            let ready = results.values.allSatisfy { $0 == "ok" }
+            let body = try JSONEncoder().encode(HealthReport(status: ready ? "ready" : "not ready", checks: results))
+            return Response(
+                status: ready ? .ok : .serviceUnavailable,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        get("metrics") { _, _ -> Response in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        }
+    }
+}
+
+extension HealthReport: Codable {}

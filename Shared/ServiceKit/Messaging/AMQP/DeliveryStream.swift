@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+
+/// A delivery together with the connection it came on; acknowledging it on a later connection
+/// would acknowledge some other message, so a stale settlement is dropped instead.
+public struct ReceivedDelivery: Sendable {
+    public var delivery: Delivery
+    let connectionGeneration: Int
+}
+
+/// How a consumer settles a delivery with the broker.
+public enum Settlement: Sendable {
+    /// Done: the broker forgets the message.
+    case ack
+    /// Not done: the broker hands it out again, and dead-letters it past the delivery limit.
+    case retry
+}
+
+/// Receives deliveries from one queue on a dedicated thread and passes them to async code.
+///
+/// The thread owns the connection (rabbitmq-c blocks and is not thread-safe). It declares the
+/// topology, consumes with a prefetch window, hands every delivery to `deliveries`, and sends the
+/// acks and nacks that async code queues through `settle`. When the connection breaks it
+/// reconnects with backoff and declares everything again; unacknowledged messages are then
+/// redelivered by the broker, which is why handlers are idempotent.
+public final class DeliveryStream: @unchecked Sendable {
+    public let deliveries = AsyncBatchQueue<ReceivedDelivery>()
+
+    private let url: AMQPURL
+    private let queue: ConsumerQueue
+    private let prefetch: UInt16
+    private let logger: Logger
+    private let lock = NSLock()
+    private var settlements: [(ReceivedDelivery, Settlement)] = []
+    private var stopping = false
+    private var consuming = false
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+
+    public init(url: AMQPURL, queue: ConsumerQueue, prefetch: UInt16 = 1000, logger: Logger) {
+        self.url = url
+        self.queue = queue
+        self.prefetch = prefetch
+        self.logger = logger
+    }
+
+    public func start() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard thread == nil else { return }
+        let thread = Thread { [self] in self.runLoop() }
+        thread.name = "amqp-consumer-\(queue.name)"
+        thread.start()
+        self.thread = thread
+    }
+
+    /// Queues an ack or a nack; the thread sends it within a few milliseconds.
+    public func settle(_ delivery: ReceivedDelivery, _ settlement: Settlement) {
+        lock.lock()
+        settlements.append((delivery, settlement))
+        lock.unlock()
+    }
+
+    /// Stops receiving, sends the settlements already queued, and closes the connection.
+    /// Messages received but not settled go back to the queue.
+    public func stop() {
+        deliveries.finish()
+        lock.lock()
+        let wasRunning = thread != nil && !stopping
+        stopping = true
+        lock.unlock()
+        if wasRunning { finished.wait() }
+    }
+
+    /// Whether the queue is declared and deliveries are flowing on a live connection.
+    public var isConsuming: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return consuming
+    }
+
+    private func setConsuming(_ value: Bool) {
+        lock.lock()
+        consuming = value
+        lock.unlock()
+    }
+
+    private var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopping
+    }
+
+    // MARK: The consumer thread
+
+    private func runLoop() {
+        var connection: AMQPConnection?
+        var generation = 0
+        var backoff = Backoff(initial: 0.2, maximum: 5)
+        while !isStopping {
+            if connection == nil {
+                do {
+                    connection = try connect()
+                    generation += 1
+                    setConsuming(true)
+                    backoff.reset()
+                    logger.info("consuming", metadata: ["queue": "\(queue.name)", "broker": "\(url)"])
+                } catch {
+                    let delay = backoff.next()
+                    logger.warning("cannot consume; retrying", metadata: ["queue": "\(queue.name)", "error": "\(error)", "retryIn": "\(delay)"])
+                    sleepUnlessStopping(delay)
+                    continue
+                }
+            }
+            do {
+                try sendSettlements(on: connection!, generation: generation)
+                if case .delivery(let delivery) = try connection!.nextDelivery(timeout: 0.005) {
+                    deliveries.push(ReceivedDelivery(delivery: delivery, connectionGeneration: generation))
+                }
+            } catch {
+                logger.warning("consumer connection lost; reconnecting", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
+                setConsuming(false)
+                connection = nil
+            }
+        }
+        if let connection {
+            try? sendSettlements(on: connection, generation: generation)
+            connection.close()
+        }
+        setConsuming(false)
+        finished.signal()
+    }
+
+    private func connect() throws -> AMQPConnection {
+        let connection = try AMQPConnection(url: url)
+        try MessagingTopology().declare(queue, on: connection)
+        try connection.setPrefetch(prefetch)
+        try connection.startConsuming(queue: queue.name, consumerTag: "\(queue.name)-\(ProcessInfo.processInfo.processIdentifier)")
+        return connection
+    }
+
+    private func sendSettlements(on connection: AMQPConnection, generation: Int) throws {
+        lock.lock()
+        let pending = settlements
+        settlements = []
+        lock.unlock()
+        for (delivery, settlement) in pending where delivery.connectionGeneration == generation {
+            switch settlement {
+            case .ack: try connection.ack(deliveryTag: delivery.delivery.deliveryTag)
+            case .retry: try connection.nack(deliveryTag: delivery.delivery.deliveryTag, requeue: true)
+            }
+        }
+    }
+
+    private func sleepUnlessStopping(_ seconds: TimeInterval) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !isStopping && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    }
+}
+
+/// Exponential backoff with jitter, for reconnects and retries.
+public struct Backoff: Sendable {
+    public let initial: Double
+    public let maximum: Double
+    private var current: Double
+
+    public init(initial: Double, maximum: Double) {
+        self.initial = initial
+        self.maximum = maximum
+        self.current = initial
+    }
+
+    public mutating func next() -> Double {
+        let delay = current * Double.random(in: 0.8...1.2)
+        current = min(maximum, current * 2)
+        return delay
+    }
+
+    public mutating func reset() { current = initial }
+}

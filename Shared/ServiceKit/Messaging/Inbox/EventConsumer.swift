@@ -1,0 +1,204 @@
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+
+/// Consumes a service's queue and runs each event's handler exactly once in effect.
+///
+/// Deliveries are taken in batches. A batch is handled in one transaction that first inserts
+/// `(consumer, event id)` into the `inbox` table — events already there were handled before and
+/// are skipped — then runs the handlers of the new ones. Only after the commit are the
+/// deliveries acknowledged, so a crash at any point means redelivery, never loss, and the inbox
+/// turns redelivery into a no-op.
+///
+/// If the batch transaction fails, each event is tried in a transaction of its own, so that one
+/// failing handler does not hold up the others; a failing event is handed back to the broker
+/// (after a short pause that grows with each attempt), which dead-letters it into
+/// `<service>.dead` once the queue's delivery limit is reached. A message that is not a readable
+/// event for this service is dead-lettered at once, with the reason in the `x-crm-dead-reason`
+/// header.
+public final class EventConsumer: Service, @unchecked Sendable {
+    public struct Settings: Sendable {
+        /// Deliveries the broker may send ahead of acknowledgements.
+        public var prefetch: UInt16 = 1000
+        /// The most events handled in one transaction.
+        public var batchSize = 200
+        /// The pause before a failed event goes back to the broker, per previous attempt.
+        public var retryPause: Duration = .milliseconds(200)
+        public init() {}
+    }
+
+    public let queue: ConsumerQueue
+    private let handlers: EventHandlers
+    private let database: Database
+    private let outbox: Outbox
+    private let deadLetters: EventPublisher
+    private let settings: Settings
+    private let logger: Logger
+    private let stream: DeliveryStream
+    private let handledCounter: Counter
+    private let duplicateCounter: Counter
+    private let deadLetterCounter: Counter
+    private let retryCounter: Counter
+
+    /// - Parameters:
+    ///   - queue: the service's queue; its `eventTypes` should be `handlers.eventTypes`.
+    ///   - deadLetters: publishes unreadable messages to `crm.dead` (with confirms).
+    public init(
+        queue: ConsumerQueue, handlers: EventHandlers, database: Database, amqpURL: AMQPURL,
+        deadLetters: EventPublisher, settings: Settings = Settings(), logger: Logger
+    ) {
+        self.queue = queue
+        self.handlers = handlers
+        self.database = database
+        self.outbox = Outbox(schema: database.schema)
+        self.deadLetters = deadLetters
+        self.settings = settings
+        self.logger = logger
+        self.stream = DeliveryStream(url: amqpURL, queue: queue, prefetch: settings.prefetch, logger: logger)
+        let dimensions = [("consumer", queue.name)]
+        handledCounter = Counter(label: "crm_events_handled_total", dimensions: dimensions)
+        duplicateCounter = Counter(label: "crm_events_duplicates_skipped_total", dimensions: dimensions)
+        deadLetterCounter = Counter(label: "crm_events_dead_lettered_total", dimensions: dimensions)
+        retryCounter = Counter(label: "crm_events_retried_total", dimensions: dimensions)
+    }
+
+    public func run() async throws {
+        stream.start()
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                while let batch = await stream.deliveries.nextBatch(limit: settings.batchSize) {
+                    await process(batch)
+                }
+            } onGracefulShutdown: {
+                // Stop taking new deliveries; the batch in hand finishes and is acknowledged.
+                self.stream.deliveries.finish()
+            }
+        } onCancel: {
+            self.stream.deliveries.finish()
+        }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            // `stop` waits for the consumer thread: keep that wait off the cooperative pool.
+            Thread { [stream] in
+                stream.stop()
+                done.resume()
+            }.start()
+        }
+    }
+
+    /// Whether the queue is declared and deliveries are flowing (for readiness).
+    public var isConsuming: Bool { stream.isConsuming }
+
+    /// Stops consuming (for tests that simulate a crash of just this consumer).
+    public func stop() {
+        stream.stop()
+    }
+
+    private struct ReadyEvent {
+        var delivery: ReceivedDelivery
+        var event: IncomingEvent
+        var handle: EventHandlers.PreparedHandler
+    }
+
+    private func process(_ batch: [ReceivedDelivery]) async {
+        var ready: [ReadyEvent] = []
+        var unreadable: [(ReceivedDelivery, String)] = []
+        for delivery in batch {
+            do {
+                let event = try IncomingEvent(message: delivery.delivery.message)
+                ready.append(ReadyEvent(delivery: delivery, event: event, handle: try handlers.prepare(event)))
+            } catch {
+                unreadable.append((delivery, "\(error)"))
+            }
+        }
+        if !unreadable.isEmpty { await deadLetter(unreadable) }
+        guard !ready.isEmpty else { return }
+
+        do {
+            try await handle(ready)
+            ready.forEach { stream.settle($0.delivery, .ack) }
+        } catch {
+            // Find the event that failed by handling each on its own.
+            for item in ready {
+                do {
+                    try await handle([item])
+                    stream.settle(item.delivery, .ack)
+                } catch {
+                    retryLater(item, error: error)
+                }
+            }
+        }
+    }
+
+    /// Handles events in one transaction, skipping those the inbox has seen.
+    private func handle(_ items: [ReadyEvent]) async throws {
+        var binds = PostgresBindings(capacity: 3)
+        binds.append(queue.name)
+        binds.append(items.map(\.event.id))
+        binds.append(items.map(\.event.type))
+        let inbox = database.schema.qualify("inbox")
+        let handledCount = try await database.withTransaction { connection in
+            var fresh = Set<String>()
+            let inserted = try await connection.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO \(inbox) (consumer, event_id, event_type)
+                SELECT $1, id, type FROM unnest($2::text[], $3::text[]) AS event(id, type)
+                ON CONFLICT DO NOTHING
+                RETURNING event_id
+                """, binds: binds), logger: logger)
+            for try await id in inserted.decode(String.self) { fresh.insert(id) }
+            let context = EventContext(connection: connection, outbox: outbox, logger: logger)
+            var handled = 0
+            for item in items where fresh.remove(item.event.id) != nil {
+                try await item.handle(context)
+                handled += 1
+            }
+            return handled
+        }
+        handledCounter.increment(by: handledCount)
+        duplicateCounter.increment(by: items.count - handledCount)
+    }
+
+    private func retryLater(_ item: ReadyEvent, error: any Error) {
+        let attempts = item.delivery.delivery.previousDeliveries + 1
+        logger.warning("event handler failed; the broker will redeliver it", metadata: [
+            "eventID": "\(item.event.id)", "eventType": "\(item.event.type)", "attempt": "\(attempts)",
+            "deliveryLimit": "\(queue.deliveryLimit)", "error": "\(String(reflecting: error))",
+        ])
+        retryCounter.increment()
+        let pause = settings.retryPause * attempts
+        let stream = self.stream
+        Task {
+            try? await Task.sleep(for: pause)
+            stream.settle(item.delivery, .retry)
+        }
+    }
+
+    /// Sends unreadable messages to `<service>.dead` with the reason, then acknowledges them.
+    private func deadLetter(_ items: [(ReceivedDelivery, String)]) async {
+        let messages = items.map { delivery, reason in
+            var properties = delivery.delivery.message.properties
+            properties.headers["x-crm-dead-reason"] = .string(reason)
+            properties.headers["x-crm-dead-consumer"] = .string(queue.name)
+            properties.headers["x-crm-original-routing-key"] = .string(delivery.delivery.routingKey)
+            return OutgoingMessage(routingKey: queue.name, properties: properties, body: delivery.delivery.message.body)
+        }
+        let outcomes: [PublishOutcome]
+        do {
+            outcomes = try await deadLetters.publish(messages, to: MessagingTopology.deadLetterExchange)
+        } catch {
+            outcomes = Array(repeating: .rejected(reason: "\(error)"), count: messages.count)
+        }
+        for ((delivery, reason), outcome) in zip(items, outcomes) {
+            if outcome == .confirmed {
+                logger.warning("dead-lettered an unreadable message", metadata: [
+                    "messageID": "\(delivery.delivery.message.properties.messageID ?? "-")", "reason": "\(reason)",
+                ])
+                deadLetterCounter.increment()
+                stream.settle(delivery, .ack)
+            } else {
+                stream.settle(delivery, .retry)
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Contracts
+import Foundation
+
+/// A CloudEvent as it arrived, before its data is decoded into a payload type.
+///
+/// Outside publishers use whichever content mode their SDK defaults to, so both are read:
+/// - structured mode: the body is the whole event as JSON (`application/cloudevents+json`);
+/// - binary mode: the attributes are AMQP headers (`cloudEvents:id`, `cloudEvents_id`, `ce-id`
+///   or `ce_id`, depending on the SDK) and the body is the data.
+public struct IncomingEvent: Sendable {
+    public var id: String
+    public var type: String
+    public var source: String
+    public var time: Date?
+    public var subject: String?
+    public var storeid: String?
+    public var correlationid: String?
+    public var causationid: String?
+    public var traceparent: String?
+    /// The event's `data`, as JSON.
+    public var data: Data
+
+    /// Reads an event from a message; throws `EventDecodingError` saying what is wrong.
+    public init(message: ReceivedMessage) throws {
+        let headers = message.properties.headers
+        if let attributes = Self.binaryModeAttributes(headers) {
+            try self.init(attributes: attributes, data: message.body, fallbackTime: message.properties.timestamp)
+        } else {
+            guard let object = try? JSONSerialization.jsonObject(with: message.body, options: [.fragmentsAllowed]),
+                  let event = object as? [String: Any]
+            else {
+                throw EventDecodingError(reason: "the body is not a JSON object (structured CloudEvent expected, or ce- headers for binary mode)")
+            }
+            var attributes: [String: String] = [:]
+            for (key, value) in event where key != "data" && key != "data_base64" {
+                if let text = value as? String { attributes[key] = text }
+            }
+            guard let data = event["data"] else { throw EventDecodingError(reason: "the event has no data") }
+            let dataJSON = try JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed])
+            try self.init(attributes: attributes, data: dataJSON, fallbackTime: message.properties.timestamp)
+        }
+    }
+
+    private init(attributes: [String: String], data: Data, fallbackTime: Date?) throws {
+        var missing: [String] = []
+        func required(_ name: String) -> String {
+            guard let value = attributes[name], !value.isEmpty else { missing.append(name); return "" }
+            return value
+        }
+        let specversion = required("specversion")
+        id = required("id")
+        type = required("type")
+        source = required("source")
+        guard missing.isEmpty else {
+            throw EventDecodingError(reason: "missing CloudEvents attribute(s): \(missing.joined(separator: ", "))")
+        }
+        guard specversion == "1.0" else { throw EventDecodingError(reason: "unsupported specversion \(specversion); expected 1.0") }
+        if let text = attributes["time"] {
+            guard let parsed = RFC3339.date(from: text) else { throw EventDecodingError(reason: "time \(text) is not an RFC 3339 timestamp") }
+            time = parsed
+        } else {
+            time = fallbackTime
+        }
+        if let contentType = attributes["datacontenttype"], !contentType.lowercased().contains("json") {
+            throw EventDecodingError(reason: "datacontenttype \(contentType) is not JSON")
+        }
+        subject = attributes["subject"]
+        storeid = attributes["storeid"]
+        correlationid = attributes["correlationid"]
+        causationid = attributes["causationid"]
+        traceparent = attributes["traceparent"]
+        self.data = data
+    }
+
+    /// The attributes of a binary-mode message, or `nil` if it is not one.
+    private static func binaryModeAttributes(_ headers: [String: AMQPFieldValue]) -> [String: String]? {
+        let prefixes = ["cloudEvents:", "cloudEvents_", "ce-", "ce_"]
+        var attributes: [String: String] = [:]
+        for (key, value) in headers {
+            guard let prefix = prefixes.first(where: { key.hasPrefix($0) }) else { continue }
+            let name = String(key.dropFirst(prefix.count)).lowercased()
+            if name == "time", case .int(let seconds) = value {
+                attributes[name] = RFC3339.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            } else {
+                attributes[name] = value.text
+            }
+        }
+        return attributes["specversion"] == nil ? nil : attributes
+    }
+
+    /// The event with its data decoded as `Payload`.
+    public func decode<Payload: Codable & Sendable>(_ payload: Payload.Type) throws -> CloudEvent<Payload> {
+        let decoded: Payload
+        do {
+            decoded = try EventCoding.makeDecoder().decode(Payload.self, from: data)
+        } catch let error as DecodingError {
+            throw EventDecodingError(reason: "data does not match \(type): \(error.readableDescription)")
+        }
+        return CloudEvent(
+            id: id, source: source, type: type, time: time ?? Date(), subject: subject, data: decoded,
+            storeid: storeid, correlationid: correlationid, causationid: causationid, traceparent: traceparent)
+    }
+}
+
+/// Why a message is not an event this service can read. Such a message is dead-lettered at once:
+/// retrying cannot make it readable.
+public struct EventDecodingError: Error, CustomStringConvertible, Sendable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+extension DecodingError {
+    /// "data.customer.mobile: value missing" rather than a dump of the coding path.
+    var readableDescription: String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch self {
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])): value missing"
+        case .valueNotFound(_, let context): return "\(path(context.codingPath)): value is null"
+        case .typeMismatch(let type, let context): return "\(path(context.codingPath)): expected \(type)"
+        case .dataCorrupted(let context): return "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(self)"
+        }
+    }
+}

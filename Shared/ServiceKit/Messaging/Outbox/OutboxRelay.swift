@@ -1,0 +1,202 @@
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+
+/// Publishes what the outbox holds, until the broker confirms it.
+///
+/// Each pass locks a batch of unpublished rows with `FOR UPDATE SKIP LOCKED` (so several
+/// replicas can relay one outbox without sending a row twice at the same time), publishes the
+/// batch with confirms, and in the same transaction marks what the broker confirmed as sent and
+/// schedules what it refused for a retry with backoff. If the broker is away, the transaction
+/// rolls back and the rows wait. A row may still be sent twice (confirmed, then the commit
+/// fails); consumers' inboxes make that harmless.
+///
+/// The relay wakes on the outbox's `NOTIFY`, and also sweeps every `sweepInterval` in case a
+/// notification was missed (e.g. while the listening connection was reconnecting).
+public final class OutboxRelay: Service, @unchecked Sendable {
+    public struct Settings: Sendable {
+        public var batchSize = 500
+        public var sweepInterval: Duration = .seconds(1)
+        /// The longest a refused event waits before its next try.
+        public var maximumRetryDelaySeconds = 300
+        /// Sent rows are kept this long for inspection, then deleted.
+        public var retention: Duration = .seconds(7 * 24 * 3600)
+        public init() {}
+    }
+
+    private let database: Database
+    private let outbox: Outbox
+    private let publisher: EventPublisher
+    private let appID: String
+    private let settings: Settings
+    private let logger: Logger
+    private let wakeUps: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let publishedCounter: Counter
+    private let failedCounter: Counter
+
+    public init(database: Database, publisher: EventPublisher, appID: String, settings: Settings = Settings(), logger: Logger) {
+        self.database = database
+        self.outbox = Outbox(schema: database.schema)
+        self.publisher = publisher
+        self.appID = appID
+        self.settings = settings
+        self.logger = logger
+        (self.wakeUps, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.publishedCounter = Counter(label: "crm_outbox_published_total", dimensions: [("schema", database.schema.name)])
+        self.failedCounter = Counter(label: "crm_outbox_publish_failures_total", dimensions: [("schema", database.schema.name)])
+    }
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.listenForNotifications() }
+            group.addTask { await self.wakePeriodically() }
+            group.addTask { await self.relayUntilShutdown() }
+            // The relay loop ends on graceful shutdown, after a final pass; then stop the others.
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Publishes until the outbox has nothing ready; returns how many events were confirmed.
+    @discardableResult
+    public func drain() async throws -> Int {
+        var total = 0
+        while true {
+            let pass = try await relayOnce()
+            total += pass.confirmed
+            if pass.locked < settings.batchSize { return total }
+        }
+    }
+
+    private func relayUntilShutdown() async {
+        var backoff = Backoff(initial: 0.2, maximum: 10)
+        var iterator = wakeUps.makeAsyncIterator()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await drain()
+                backoff.reset()
+                // `next()` returns nil when cancelled; graceful shutdown wakes it through `wake`.
+                await withGracefulShutdownHandler {
+                    _ = await iterator.next()
+                } onGracefulShutdown: {
+                    self.wake.yield()
+                }
+            } catch {
+                let delay = backoff.next()
+                logger.warning("outbox relay pass failed; retrying", metadata: ["error": "\(String(reflecting: error))", "retryIn": "\(delay)"])
+                try? await Task.sleep(for: .seconds(delay))
+            }
+        }
+        // Flush on shutdown: one last attempt to send what was committed.
+        do {
+            try await drain()
+        } catch {
+            logger.warning("outbox not flushed at shutdown; it is sent at the next start", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func wakePeriodically() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: settings.sweepInterval)
+            wake.yield()
+        }
+    }
+
+    private func listenForNotifications() async {
+        var backoff = Backoff(initial: 0.5, maximum: 10)
+        while !Task.isCancelled {
+            do {
+                try await database.client.withConnection { connection in
+                    try await connection.listen(on: self.outbox.notificationChannel) { notifications in
+                        backoff.reset()
+                        for try await _ in notifications { self.wake.yield() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                try? await Task.sleep(for: .seconds(backoff.next()))
+            }
+        }
+    }
+
+    private struct Pass {
+        var locked: Int
+        var confirmed: Int
+    }
+
+    private func relayOnce() async throws -> Pass {
+        let table = outbox.schema.qualify("outbox")
+        return try await database.withTransaction { connection in
+            var rows: [(seq: Int64, id: String, type: String, envelope: String, createdAt: Date)] = []
+            let query = PostgresQuery(unsafeSQL: """
+                SELECT seq, event_id, event_type, envelope::text, created_at FROM \(table)
+                WHERE published_at IS NULL AND available_at <= now()
+                ORDER BY seq LIMIT \(settings.batchSize)
+                FOR UPDATE SKIP LOCKED
+                """)
+            for try await row in try await connection.query(query, logger: logger).decode((Int64, String, String, String, Date).self) {
+                rows.append(row)
+            }
+            guard !rows.isEmpty else { return Pass(locked: 0, confirmed: 0) }
+
+            let messages = rows.map { row in
+                OutgoingMessage(
+                    routingKey: row.type,
+                    properties: MessageProperties(
+                        contentType: "application/cloudevents+json", messageID: row.id, type: row.type,
+                        timestamp: row.createdAt, appID: appID, persistent: true),
+                    body: Data(row.envelope.utf8))
+            }
+            let outcomes = try await publisher.publish(messages, to: MessagingTopology.eventsExchange)
+
+            var confirmed: [Int64] = []
+            var refused: [(seq: Int64, reason: String)] = []
+            for (row, outcome) in zip(rows, outcomes) {
+                switch outcome {
+                case .confirmed: confirmed.append(row.seq)
+                case .rejected(let reason): refused.append((row.seq, reason))
+                }
+            }
+            if !confirmed.isEmpty {
+                try await connection.query(PostgresQuery(
+                    unsafeSQL: "UPDATE \(table) SET published_at = now() WHERE seq = ANY($1::bigint[])",
+                    binds: Self.binds(confirmed)), logger: logger)
+            }
+            for failure in refused {
+                logger.warning("event not accepted by the broker; will retry", metadata: ["seq": "\(failure.seq)", "reason": "\(failure.reason)"])
+                var binds = PostgresBindings()
+                binds.append(failure.seq)
+                binds.append(failure.reason)
+                binds.append(settings.maximumRetryDelaySeconds)
+                try await connection.query(PostgresQuery(unsafeSQL: """
+                    UPDATE \(table)
+                    SET attempts = attempts + 1, last_error = $2,
+                        available_at = now() + make_interval(secs => least($3::int, power(2, least(attempts, 20))::int))
+                    WHERE seq = $1
+                    """, binds: binds), logger: logger)
+            }
+            publishedCounter.increment(by: confirmed.count)
+            failedCounter.increment(by: refused.count)
+            return Pass(locked: rows.count, confirmed: confirmed.count)
+        }
+    }
+
+    /// Deletes sent rows older than the retention period.
+    public func deleteSentEvents() async throws {
+        var binds = PostgresBindings()
+        binds.append(Int(settings.retention.components.seconds))
+        try await database.client.query(PostgresQuery(unsafeSQL: """
+            DELETE FROM \(outbox.schema.qualify("outbox"))
+            WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1::int)
+            """, binds: binds), logger: logger)
+    }
+
+    private static func binds(_ values: [Int64]) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(values)
+        return binds
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A service's PostgreSQL: a connection pool logged in as the service's own role, and the one
+/// schema that role owns.
+public struct Database: Sendable {
+    public let client: PostgresClient
+    public let schema: SQLIdentifier
+    public let logger: Logger
+
+    public init(client: PostgresClient, schema: SQLIdentifier, logger: Logger) {
+        self.client = client
+        self.schema = schema
+        self.logger = logger
+    }
+
+    /// Creates the pool; `run()` it in a long-running task (the service group does).
+    public static func makeClient(url: PostgresURL, maximumConnections: Int = 10, logger: Logger) -> PostgresClient {
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password,
+            database: url.database, tls: .disable
+        )
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.minimumConnections = 1
+        configuration.options.connectTimeout = .seconds(5)
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    public func withTransaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await client.withTransaction(logger: logger) { connection in
+            try await body(connection)
+        }
+    }
+
+    /// `SELECT 1` within a second: is the database there?
+    public func isReachable() async -> Bool {
+        do {
+            return try await withTimeout(.seconds(1)) {
+                try await client.query("SELECT 1", logger: logger).collect().count == 1
+            }
+        } catch {
+            return false
+        }
+    }
+}
+
+/// A schema or table name that is safe to put into SQL text (identifiers cannot be bound).
+public struct SQLIdentifier: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+
+    /// Accepts lower-case letters, digits and underscores, starting with a letter: the names
+    /// Dealer CRM gives its schemas. Anything else is a programming or configuration error.
+    public init(_ name: String) throws {
+        guard name.range(of: "^[a-z][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
+            throw ConfigurationError.invalid(name: "schema", reason: "\(name) is not a plain lower-case SQL identifier")
+        }
+        self.name = name
+    }
+
+    public var description: String { name }
+
+    /// `schema.table`, for SQL text.
+    public func qualify(_ table: String) -> String { "\(name).\(table)" }
+}
+
+/// Where PostgreSQL is, from a `postgres://user:password@host:port/database` URL.
+public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String
+    public var database: String
+
+    public init(_ text: String) throws {
+        guard let components = URLComponents(string: text), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty
+        else {
+            throw ConfigurationError.invalid(name: "CRM_DATABASE_URL", reason: "expected postgres://user:password@host:port/database")
+        }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.user = user.removingPercentEncoding ?? user
+        self.password = components.password?.removingPercentEncoding ?? ""
+        let path = String(components.path.dropFirst())
+        self.database = path.isEmpty ? "dealer_crm" : path
+    }
+
+    /// The URL without its password, for logs and status pages.
+    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+}
+
+/// Runs `operation`, throwing `TimeoutError` if it takes longer than `timeout`.
+public func withTimeout<Result: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw TimeoutError()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+public struct TimeoutError: Error, CustomStringConvertible {
+    public var description: String { "timed out" }
+}

@@ -1,0 +1,144 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One numbered SQL file, applied once per schema.
+public struct Migration: Sendable, Equatable {
+    /// `001_create_repair_orders`: the file name without `.sql`; applied in this order.
+    public var version: String
+    public var sql: String
+
+    public init(version: String, sql: String) {
+        self.version = version
+        self.sql = sql
+    }
+
+    /// Reads every `NNN_name.sql` file of a folder, ordered by name.
+    public static func load(from folder: URL) throws -> [Migration] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasSuffix(".sql") }
+            .sorted()
+        return try names.map { name in
+            guard name.range(of: "^[0-9]{3}_[a-z0-9_]+\\.sql$", options: .regularExpression) != nil else {
+                throw MigrationError.badFileName(name)
+            }
+            let sql = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            return Migration(version: String(name.dropLast(4)), sql: sql)
+        }
+    }
+
+    var checksum: String {
+        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+public enum MigrationError: Error, CustomStringConvertible {
+    case badFileName(String)
+    case editedAfterApplying(String)
+
+    public var description: String {
+        switch self {
+        case .badFileName(let name): return "migration file \(name) must be named NNN_lower_case_name.sql"
+        case .editedAfterApplying(let version):
+            return "migration \(version) was changed after it was applied; add a new migration instead"
+        }
+    }
+}
+
+/// Applies migrations to the service's schema at start-up.
+///
+/// Everything happens in one transaction under an advisory lock on the schema's name, so that
+/// several replicas starting at once apply each migration exactly once, and a failed migration
+/// leaves nothing behind. Inside it, `search_path` is the service's schema, so migration files
+/// name their tables without a schema.
+public struct MigrationRunner: Sendable {
+    public let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// ServiceKit's own tables, applied before the service's: the outbox and the inbox.
+    public static let platformMigrations: [Migration] = [
+        Migration(version: "000_servicekit_outbox_inbox", sql: """
+            CREATE TABLE outbox (
+                seq          bigserial PRIMARY KEY,
+                event_id     text NOT NULL UNIQUE,
+                event_type   text NOT NULL,
+                envelope     jsonb NOT NULL,
+                created_at   timestamptz NOT NULL DEFAULT now(),
+                available_at timestamptz NOT NULL DEFAULT now(),
+                attempts     integer NOT NULL DEFAULT 0,
+                last_error   text,
+                published_at timestamptz
+            );
+            -- The relay reads only what is still to send, oldest first.
+            CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
+
+            CREATE TABLE inbox (
+                consumer    text NOT NULL,
+                event_id    text NOT NULL,
+                event_type  text NOT NULL,
+                received_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (consumer, event_id)
+            );
+            """),
+    ]
+
+    /// Applies what is missing and returns the versions it applied.
+    @discardableResult
+    public func apply(_ migrations: [Migration]) async throws -> [String] {
+        let all = Self.platformMigrations + migrations
+        let schema = database.schema
+        let logger = database.logger
+        return try await database.withTransaction { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtext('\(schema.name).migrations'))"), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL search_path TO \(schema.name)"), logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version    text PRIMARY KEY,
+                    checksum   text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """, logger: logger)
+            var applied: [String: String] = [:]
+            for try await (version, checksum) in try await connection.query(
+                "SELECT version, checksum FROM schema_migrations", logger: logger
+            ).decode((String, String).self) {
+                applied[version] = checksum
+            }
+            var newlyApplied: [String] = []
+            for migration in all {
+                if let checksum = applied[migration.version] {
+                    guard checksum == migration.checksum else { throw MigrationError.editedAfterApplying(migration.version) }
+                    continue
+                }
+                for statement in SQLScript.statements(in: migration.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO schema_migrations (version, checksum) VALUES (\(migration.version), \(migration.checksum))",
+                    logger: logger)
+                newlyApplied.append(migration.version)
+                logger.info("applied migration", metadata: ["schema": "\(schema)", "version": "\(migration.version)"])
+            }
+            return newlyApplied
+        }
+    }
+
+    /// Whether every migration is recorded as applied (for readiness).
+    public func isUpToDate(_ migrations: [Migration]) async -> Bool {
+        let expected = Set((Self.platformMigrations + migrations).map(\.version))
+        do {
+            let rows = try await database.client.query(
+                PostgresQuery(unsafeSQL: "SELECT version FROM \(database.schema.qualify("schema_migrations"))"),
+                logger: database.logger)
+            var found = Set<String>()
+            for try await version in rows.decode(String.self) { found.insert(version) }
+            return expected.isSubset(of: found)
+        } catch {
+            return false
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+
+/// What a service is made of; each `Services/<Name>/App.swift` fills one in and runs it.
+public struct ServiceDefinition: Sendable {
+    public var identity: ServiceIdentity
+    /// The folder of the service's `NNN_name.sql` files (its resource bundle's `Migrations`).
+    public var migrationsFolder: URL?
+    /// The events the service consumes; `nil` means it declares no queue at all.
+    public var handlers: EventHandlers?
+    /// Adds the service's `/api/v1/...` routes.
+    public var routes: @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void
+
+    public init(
+        identity: ServiceIdentity,
+        migrationsFolder: URL?,
+        handlers: EventHandlers?,
+        routes: @escaping @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in }
+    ) {
+        self.identity = identity
+        self.migrationsFolder = migrationsFolder
+        self.handlers = handlers
+        self.routes = routes
+    }
+}
+
+/// What routes and handlers get to work with.
+public struct ServiceEnvironment: Sendable {
+    public let configuration: ServiceConfiguration
+    public let database: Database
+    public let outbox: Outbox
+    public let logger: Logger
+}
+
+/// Starts a service the same way for every bounded context:
+///
+/// 1. reads the configuration and sets up logging and Prometheus metrics;
+/// 2. opens the Postgres pool and applies the migrations (retrying until the database answers);
+/// 3. starts the outbox relay and, if it handles events, the consumer of its queue;
+/// 4. serves HTTP: the service's routes, `/health/live`, `/health/ready`, `/metrics`.
+///
+/// On SIGTERM or SIGINT it stops in reverse order: the HTTP server stops taking requests, the
+/// consumer finishes and acknowledges the batch in hand, the relay publishes what is committed,
+/// and the pool closes.
+public enum ServiceRunner {
+    public static func run(_ definition: ServiceDefinition) async throws {
+        let configuration: ServiceConfiguration
+        do {
+            configuration = try ServiceConfiguration(service: definition.identity)
+        } catch {
+            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            exit(78)  // EX_CONFIG
+        }
+        LoggingSetup.bootstrap(format: configuration.logFormat, level: configuration.logLevel, service: definition.identity.name)
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
+        let application = try makeApplication(definition, configuration: configuration, metrics: metrics)
+        try await application.runService()
+    }
+
+    /// The whole service as a Hummingbird application, for `run` and for tests.
+    public static func makeApplication(
+        _ definition: ServiceDefinition, configuration: ServiceConfiguration, metrics: PrometheusCollectorRegistry
+    ) throws -> some ApplicationProtocol {
+        let logger = {
+            var logger = Logger(label: "crm.\(definition.identity.name)")
+            logger.logLevel = configuration.logLevel
+            return logger
+        }()
+        let migrations = try definition.migrationsFolder.map(Migration.load(from:)) ?? []
+
+        let client = Database.makeClient(url: configuration.databaseURL, maximumConnections: configuration.databasePoolSize, logger: logger)
+        let database = Database(client: client, schema: try SQLIdentifier(definition.identity.schema), logger: logger)
+        let messaging = MessagingService(
+            definition: definition, configuration: configuration, database: database, migrations: migrations, logger: logger)
+        let environment = ServiceEnvironment(configuration: configuration, database: database, outbox: Outbox(schema: database.schema), logger: logger)
+
+        let router = Router(context: CRMRequestContext.self)
+        router.middlewares.add(RequestIDMiddleware())
+        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(LogRequestsMiddleware(.debug))
+        router.middlewares.add(ProblemMiddleware())
+        let amqpURL = configuration.amqpURL
+        router.addOperationalRoutes(
+            readiness: ReadinessChecks([
+                ("postgres", { await database.isReachable() }),
+                ("migrations", { messaging.migrationsApplied.isSet ? true : await MigrationRunner(database: database).isUpToDate(migrations) }),
+                ("broker", { await BrokerProbe.canConnect(to: amqpURL) }),
+            ]),
+            metrics: metrics)
+        definition.routes(router.group("api/v1"), environment)
+
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "crm-\(definition.identity.name)"),
+            services: [client, messaging],
+            onServerRunning: { channel in
+                logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            },
+            logger: logger)
+    }
+}
+
+/// Applies the migrations, then runs the outbox relay and the consumer until shutdown.
+final class MessagingService: Service, @unchecked Sendable {
+    let migrationsApplied = Flag()
+    private let definition: ServiceDefinition
+    private let configuration: ServiceConfiguration
+    private let database: Database
+    private let migrations: [Migration]
+    private let logger: Logger
+
+    init(definition: ServiceDefinition, configuration: ServiceConfiguration, database: Database, migrations: [Migration], logger: Logger) {
+        self.definition = definition
+        self.configuration = configuration
+        self.database = database
+        self.migrations = migrations
+        self.logger = logger
+    }
+
+    func run() async throws {
+        try await applyMigrations()
+        let publisher = EventPublisher(url: configuration.amqpURL, topology: MessagingTopology(), logger: logger)
+        defer { publisher.shutdown() }
+        let relay = OutboxRelay(database: database, publisher: publisher, appID: definition.identity.name, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await relay.run() }
+            if let handlers = definition.handlers {
+                let queue = ConsumerQueue(
+                    name: definition.identity.name, eventTypes: handlers.eventTypes,
+                    deliveryLimit: configuration.deliveryLimit)
+                let consumer = EventConsumer(
+                    queue: queue, handlers: handlers, database: database, amqpURL: configuration.amqpURL,
+                    deadLetters: publisher, logger: logger)
+                group.addTask { try await consumer.run() }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Retries until the database accepts the migrations; a migration that is itself broken
+    /// (an edited file, bad SQL) stops the service, since retrying cannot fix it.
+    private func applyMigrations() async throws {
+        var backoff = Backoff(initial: 0.5, maximum: 10)
+        while true {
+            do {
+                try await MigrationRunner(database: database).apply(migrations)
+                migrationsApplied.set()
+                return
+            } catch let error as MigrationError {
+                logger.critical("migrations cannot be applied", metadata: ["error": "\(error)"])
+                throw error
+            } catch let error as PSQLError where error.code == .server {
+                logger.critical("a migration failed", metadata: ["error": "\(String(reflecting: error))"])
+                throw error
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { throw error }
+                let delay = backoff.next()
+                logger.warning("database not available for migrations; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
+                try await Task.sleep(for: .seconds(delay))
+            }
+        }
+    }
+}
+
+/// A flag set once, read from anywhere.
+public final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    public init() {}
+    public func set() { lock.lock(); value = true; lock.unlock() }
+    public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}

@@ -1,0 +1,52 @@
+import Contracts
+import Foundation
+@testable import ServiceKit
+import XCTest
+
+/// Looks at and publishes to the test run's broker, on a thread of its own (rabbitmq-c blocks).
+enum BrokerQueues {
+    static func run<Result: Sendable>(_ body: @escaping @Sendable (AMQPConnection) throws -> Result) async throws -> Result {
+        let url = try AMQPURL(try ServiceProcess.amqpURL)
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                do {
+                    let connection = try AMQPConnection(url: url)
+                    defer { connection.close() }
+                    continuation.resume(returning: try body(connection))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }.start()
+        }
+    }
+
+    static func exists(_ queue: String) async throws -> Bool {
+        do {
+            _ = try await run { try $0.messageCount(queue: queue) }
+            return true
+        } catch AMQPError.broker(code: 404, _) {
+            return false
+        }
+    }
+
+    /// Publishes events as the dealer's ERP does: structured CloudEvents on `crm.events`.
+    static func publish<Payload: EventPayload>(_ events: [CloudEvent<Payload>]) async throws {
+        let url = try AMQPURL(try ServiceProcess.amqpURL)
+        let publisher = EventPublisher(url: url, topology: MessagingTopology(), logger: .init(label: "erp"))
+        defer { publisher.shutdown() }
+        let encoder = EventCoding.makeEncoder()
+        let messages = try events.map { event in
+            OutgoingMessage(
+                routingKey: event.type,
+                properties: MessageProperties(contentType: "application/cloudevents+json", messageID: event.id, type: event.type, timestamp: event.time),
+                body: try encoder.encode(event))
+        }
+        var index = 0
+        while index < messages.count {
+            let batch = Array(messages[index..<min(messages.count, index + 500)])
+            let outcomes = try await publisher.publish(batch, to: MessagingTopology.eventsExchange)
+            guard outcomes.allSatisfy({ $0 == .confirmed }) else { throw TestFailure("the broker did not take every event: \(Set(outcomes.map { "\($0)" }))") }
+            index += batch.count
+        }
+    }
+}

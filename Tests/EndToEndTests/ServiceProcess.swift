@@ -1,0 +1,122 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+@testable import ServiceKit
+import XCTest
+
+/// A service binary run as its own process against the test run's PostgreSQL and RabbitMQ.
+final class ServiceProcess {
+    let identity: ServiceIdentity
+    let port: Int
+    private var process: Process?
+    let logFile: URL
+
+    init(_ identity: ServiceIdentity) throws {
+        self.identity = identity
+        self.port = try Self.freePort()
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("crm-e2e-\(identity.name)-\(UUID().uuidString.prefix(6)).log")
+    }
+
+    static var binaryFolder: URL {
+        if let folder = ProcessInfo.processInfo.environment["CRM_BIN_DIR"] { return URL(fileURLWithPath: folder) }
+        // Tests/EndToEndTests/ServiceProcess.swift → the package root → .build/debug
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug")
+    }
+
+    static var databaseURL: (host: String, port: Int) {
+        get throws {
+            guard let text = ProcessInfo.processInfo.environment["CRM_TEST_POSTGRES_URL"], let url = URLComponents(string: text),
+                  let host = url.host, let port = url.port
+            else { throw XCTSkip("CRM_TEST_POSTGRES_URL is not set: run the tests with ./crm test") }
+            return (host, port)
+        }
+    }
+
+    static var amqpURL: String {
+        get throws {
+            guard let text = ProcessInfo.processInfo.environment["CRM_TEST_AMQP_URL"] else { throw XCTSkip("CRM_TEST_AMQP_URL is not set") }
+            return text
+        }
+    }
+
+    func start() throws {
+        let database = try Self.databaseURL
+        let process = Process()
+        process.executableURL = Self.binaryFolder.appendingPathComponent("crm-\(identity.name)")
+        var environment = ProcessInfo.processInfo.environment
+        environment["CRM_HTTP_PORT"] = String(port)
+        environment["CRM_DATABASE_URL"] = "postgres://\(identity.databaseRole):dealer-crm-dev@\(database.host):\(database.port)/dealer_crm"
+        environment["CRM_AMQP_URL"] = try Self.amqpURL
+        environment["CRM_LOG_FORMAT"] = "json"
+        process.environment = environment
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+    }
+
+    var pid: Int32 { process?.processIdentifier ?? 0 }
+    var isRunning: Bool { process?.isRunning ?? false }
+
+    func signal(_ signal: Int32) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit; its exit status, or nil if it did not exit in time.
+    func waitForExit(timeout: TimeInterval) async -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while let process, process.isRunning, Date() < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        guard let process, !process.isRunning else { return nil }
+        return process.terminationStatus
+    }
+
+    func stop() async {
+        signal(SIGTERM)
+        if await waitForExit(timeout: 10) == nil { signal(SIGKILL) }
+    }
+
+    func get(_ path: String) async throws -> (status: Int, body: Data) {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    func waitUntilReady(timeout: TimeInterval = 60) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !isRunning { throw TestFailure("\(identity.name) exited; log:\n\(log)") }
+            if let (status, _) = try? await get("/health/ready"), status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("\(identity.name) not ready within \(timeout) s; log:\n\(log)")
+    }
+
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    static func freePort() throws -> Int {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socketFD) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0 }
+        }
+        guard bound else { throw TestFailure("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
