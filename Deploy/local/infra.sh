@@ -93,16 +93,23 @@ crm_rabbit_start() {
     } > "$RABBITMQ_CONFIG_FILE.conf"
     if [ "${AMQP_MGMT_PORT:-0}" != 0 ]; then echo "[rabbitmq_management]."; else echo "[]."; fi > "$RABBITMQ_ENABLED_PLUGINS_FILE"
     chown -R rabbitmq:rabbitmq "$CRM_STATE/rabbitmq"
-    # runuser keeps this environment; the script execs the Erlang VM, so $! is the node's pid.
+    rm -f "$RABBITMQ_PID_FILE"
+    # runuser keeps this environment. The node writes its own pid to RABBITMQ_PID_FILE; $! is
+    # only the launcher's.
     runuser -u rabbitmq -- env HOME="$HOME" /usr/lib/rabbitmq/bin/rabbitmq-server > "$CRM_STATE/logs/rabbitmq.log" 2>&1 &
-    echo $! > "$CRM_STATE/rabbitmq/node.pid"
+    echo $! > "$CRM_STATE/rabbitmq/launcher.pid"
   )
   crm_rabbit_wait_ready
 }
 
+# The Erlang VM's pid, once the node has written it.
+crm_rabbit_pid() {
+  cat "$CRM_STATE/rabbitmq/rabbitmq.pid" 2>/dev/null || true
+}
+
 crm_rabbit_wait_ready() {
   for _ in $(seq 1 120); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$AMQP_PORT") 2>/dev/null; then return 0; fi
+    if [ -n "$(crm_rabbit_pid)" ] && (exec 3<>"/dev/tcp/127.0.0.1/$AMQP_PORT") 2>/dev/null; then return 0; fi
     sleep 0.5
   done
   echo "RabbitMQ did not start; see $CRM_STATE/logs/rabbitmq.log" >&2
@@ -110,16 +117,19 @@ crm_rabbit_wait_ready() {
 }
 
 crm_rabbit_stop() {
-  local pidfile="$CRM_STATE/rabbitmq/node.pid"
-  [ -f "$pidfile" ] || return 0
-  local pid
-  pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
+  local pid launcher
+  pid=$(crm_rabbit_pid)
+  launcher=$(cat "$CRM_STATE/rabbitmq/launcher.pid" 2>/dev/null || true)
+  # SIGTERM makes the Erlang VM shut the node down cleanly.
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   fi
-  rm -f "$pidfile"
+  if [ -n "$launcher" ] && kill -0 "$launcher" 2>/dev/null; then
+    kill -TERM "$launcher" 2>/dev/null || true
+  fi
+  rm -f "$CRM_STATE/rabbitmq/rabbitmq.pid" "$CRM_STATE/rabbitmq/launcher.pid"
   # The node started its own epmd on our private port: find it by that port and stop it.
   local epmd
   for epmd in $(pgrep -x epmd || true); do

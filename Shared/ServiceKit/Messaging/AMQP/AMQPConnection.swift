@@ -13,27 +13,26 @@ final class AMQPConnection {
     let channel: amqp_channel_t = 1
 
     /// Opens a socket, logs in and opens channel 1.
+    ///
+    /// Once `state` is set, a failure below only throws: `deinit` still runs for a class whose
+    /// stored properties are initialised, and it destroys the connection state exactly once.
     init(url: AMQPURL, heartbeatSeconds: Int32 = 10, connectTimeout: TimeInterval = 5) throws {
         guard let state = amqp_new_connection() else { throw AMQPError.connection("cannot allocate a connection") }
         self.state = state
         guard let socket = amqp_tcp_socket_new(state) else {
-            amqp_destroy_connection(state)
             throw AMQPError.connection("cannot allocate a socket")
         }
         var timeout = timeval(interval: connectTimeout)
         let status = amqp_socket_open_noblock(socket, url.host, Int32(url.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
-            amqp_destroy_connection(state)
             throw AMQPError.connection("cannot reach \(url.host):\(url.port): \(Self.describe(status: status))")
         }
         let login = crm_amqp_login_plain(state, url.virtualHost, 0, 131_072, heartbeatSeconds, url.user, url.password)
         if let error = Self.error(from: login, doing: "log in as \(url.user)") {
-            amqp_destroy_connection(state)
             throw error
         }
         amqp_channel_open(state, channel)
         if let error = Self.error(from: amqp_get_rpc_reply(state), doing: "open a channel") {
-            amqp_destroy_connection(state)
             throw error
         }
         isOpen = true

@@ -72,7 +72,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     }
 
     private func relayUntilShutdown() async {
-        var backoff = Backoff(initial: 0.2, maximum: 10)
+        var backoff = Backoff(initial: 0.2, maximum: 5)
         var iterator = wakeUps.makeAsyncIterator()
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {

@@ -1,0 +1,77 @@
+import Contracts
+import Foundation
+import PostgresNIO
+import ServiceKit
+
+/// (b) N events the way services exchange them: committed to an outbox in transactions of 100
+/// (as a busy service's writes would), relayed with confirms, consumed through the inbox, each
+/// writing a one-row effect in the same transaction as its inbox row.
+struct PipelineBenchmark {
+    let setup: BenchmarkSetup
+
+    func run(events: Int) async throws -> Measurement {
+        let client = Database.makeClient(url: setup.postgresURL, maximumConnections: 8, logger: setup.logger)
+        let clientRun = Task { await client.run() }
+        defer { clientRun.cancel() }
+        let name = "bench_pipe_\(UUID().uuidString.prefix(6).lowercased())"
+        let database = Database(client: client, schema: try SQLIdentifier(name), logger: setup.logger)
+        try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(name)"))
+        try await MigrationRunner(database: database).apply([
+            Migration(version: "001_effect", sql: "CREATE TABLE effect (event_id text PRIMARY KEY, latency_ms double precision NOT NULL)"),
+        ])
+
+        let eventType = "bench.\(name).sent.v1"
+        var handlers = EventHandlers()
+        let effectTable = database.schema.qualify("effect")
+        handlers.on(eventType, as: BenchPayload.self) { event, context in
+            var binds = PostgresBindings()
+            binds.append(event.id)
+            binds.append(event.data.sentAt)
+            try await context.connection.query(PostgresQuery(
+                unsafeSQL: "INSERT INTO \(effectTable) VALUES ($1, extract(epoch FROM clock_timestamp() - $2::timestamptz) * 1000)",
+                binds: binds), logger: context.logger)
+        }
+        let publisher = EventPublisher(url: setup.amqpURL, topology: MessagingTopology(), logger: setup.logger)
+        defer { publisher.shutdown() }
+        let consumer = EventConsumer(
+            queue: ConsumerQueue(name: name, eventTypes: handlers.eventTypes), handlers: handlers, database: database,
+            amqpURL: setup.amqpURL, deadLetters: publisher, logger: setup.logger)
+        let relay = OutboxRelay(database: database, publisher: publisher, appID: "bench", logger: setup.logger)
+        let consumerRun = Task { try await consumer.run() }
+        let relayRun = Task { try await relay.run() }
+        defer {
+            consumerRun.cancel()
+            relayRun.cancel()
+        }
+        while !consumer.isConsuming { try await Task.sleep(for: .milliseconds(20)) }
+
+        let outbox = Outbox(schema: database.schema)
+        let started = Date()
+        var written = 0
+        while written < events {
+            let count = min(100, events - written)
+            let batch = (written..<written + count).map { index in
+                CloudEvent(source: "bench", type: eventType, data: BenchPayload(sequence: index, sentAt: Date()))
+            }
+            try await database.withTransaction { connection in
+                try await outbox.append(batch, on: connection, logger: setup.logger)
+            }
+            written += count
+        }
+        // Wait for the last effect.
+        var handled = 0
+        while handled < events {
+            try await Task.sleep(for: .milliseconds(20))
+            for try await count in try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(effectTable)")).decode(Int.self) {
+                handled = count
+            }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        var latencies: [Double] = []
+        for try await latency in try await client.query(PostgresQuery(unsafeSQL: "SELECT latency_ms FROM \(effectTable)")).decode(Double.self) {
+            latencies.append(latency)
+        }
+        consumer.stop()
+        return Measurement(events: events, seconds: seconds, latenciesMilliseconds: latencies)
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Contracts
+import Hummingbird
+
+extension Request {
+    /// Decodes the JSON body as `T`, or throws a problem naming what is wrong: 400 for a body
+    /// that is not JSON, 422 with the field's path for a missing or mistyped field, 413 for a
+    /// body over the context's limit.
+    ///
+    /// Every route decodes through here rather than Hummingbird's `decode(as:context:)`, which
+    /// reports every decoding failure as a bare 400 without the field.
+    public func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw ProblemDetails(status: .contentTooLarge, detail: "the request body is larger than \(context.maxUploadSize) bytes")
+        }
+        guard buffer.readableBytes > 0 else { throw ProblemDetails.malformedBody("the request needs a JSON body") }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = RFC3339.date(from: text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be an RFC 3339 date-time, e.g. 2026-11-22T09:30:00+08:00")
+            }
+            return date
+        }
+        do {
+            return try decoder.decode(T.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            throw ProblemMiddleware<CRMRequestContext>.problem(for: error)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Contracts
+import Foundation
+@testable import ServiceKit
+import XCTest
+
+/// The broker goes away while a service keeps committing writes, then comes back: every event
+/// is delivered, none lost, none doubled.
+final class BrokerOutageTests: XCTestCase {
+    func testEventsCommittedWhileTheBrokerIsDownAreAllDeliveredOnceAfterItReturns() async throws {
+        guard let control = ProcessInfo.processInfo.environment["CRM_TEST_RABBIT_CONTROL"] else {
+            throw XCTSkip("CRM_TEST_RABBIT_CONTROL is not set: run the tests with ./crm test")
+        }
+        let pipeline = try await TestPipeline()
+        do {
+            try await pipeline.startConsumer()
+            try pipeline.startRelay()
+
+            // A writer that commits 20 events every 50 ms for the whole test, as a busy service does.
+            let stopWriting = Flag()
+            let writer = Task {
+                var written = 0
+                while !stopWriting.isSet {
+                    written += try await pipeline.writeThroughOutbox(20, startingAt: written, perTransaction: 20).count
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return written
+            }
+            _ = try await eventually(timeout: .seconds(20)) { try await pipeline.testDatabase.effectCounts().total >= 200 }
+
+            try runControl(control, "stop")
+            let whileDown = try await pipeline.testDatabase.effectCounts().total
+            try await Task.sleep(for: .seconds(2))  // writes keep committing meanwhile
+            let unpublishedWhileDown = try await pipeline.unpublishedCount()
+            XCTAssertGreaterThan(unpublishedWhileDown, 0, "writes committed while the broker was down wait in the outbox")
+            try runControl(control, "start")
+
+            _ = try await eventually(timeout: .seconds(30)) { try await pipeline.testDatabase.effectCounts().total > whileDown + 200 }
+            stopWriting.set()
+            let written = try await writer.value
+
+            let effects = try await pipeline.waitForEffects(written, timeout: .seconds(60))
+            try await Task.sleep(for: .seconds(1))
+            let settled = try await pipeline.testDatabase.effectCounts()
+            XCTAssertEqual(effects.total, written, "every committed event is delivered")
+            XCTAssertEqual(settled.total, written, "none is doubled")
+            XCTAssertEqual(settled.distinct, written)
+            let unpublished = try await pipeline.unpublishedCount()
+            XCTAssertEqual(unpublished, 0)
+        } catch {
+            try? runControl(control, "start")
+            await pipeline.shutdown()
+            throw error
+        }
+        await pipeline.shutdown()
+    }
+
+    /// Runs the broker control script and waits for it. Not with Foundation's `Process`: the
+    /// script leaves the broker running in the background, and the broker inherits the
+    /// descriptor `Process` watches for the child's exit, so `waitUntilExit` would never return.
+    private func runControl(_ script: String, _ action: String) throws {
+        var pid: pid_t = 0
+        let arguments = ["/bin/bash", script, action]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        guard posix_spawn(&pid, "/bin/bash", nil, nil, &argv, environ) == 0 else { throw TestFailure("cannot run \(script)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else { throw TestFailure("rabbit-control \(action) failed with status \(status)") }
+    }
+}
