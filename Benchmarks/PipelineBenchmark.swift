@@ -58,6 +58,7 @@ struct PipelineBenchmark {
             }
             written += count
         }
+        let writeSeconds = Date().timeIntervalSince(started)
         // Wait for the last effect.
         var handled = 0
         while handled < events {
@@ -72,6 +73,7 @@ struct PipelineBenchmark {
             latencies.append(latency)
         }
         consumer.stop()
+        print(String(format: "    (the writer committed all %d events to the outbox in %.2f s)", events, writeSeconds))
         return Measurement(events: events, seconds: seconds, latenciesMilliseconds: latencies)
     }
 }

@@ -8,7 +8,7 @@ import XCTest
 /// nothing and doubles nothing.
 final class CrashRecoveryTests: XCTestCase {
     func testAfterSalesKilledMidStreamRecordsEachRepairOrderExactlyOnce() async throws {
-        let total = 2_000
+        let total = 8_000
         let storeCode = "HX\(String(Int.random(in: 100_000...999_999)))"
         let database = try await AdminDatabase()
         defer { database.shutdown() }
@@ -19,10 +19,10 @@ final class CrashRecoveryTests: XCTestCase {
 
         let events = (0..<total).map { CloudEvent(source: "erp/test", data: Samples.completedRepairOrder(storeCode: storeCode, number: $0)) }
         // A few duplicates as well, as an ERP that resends does.
-        try await BrokerQueues.publish(events + events.prefix(50))
+        try await BrokerQueues.publish(events + events.prefix(100))
 
         let countSQL = "SELECT count(*)::int8 FROM aftersales.repair_order WHERE store_code = '\(storeCode)'"
-        let someDone = try await eventually(timeout: .seconds(60)) { try await database.scalar(countSQL) >= 200 }
+        let someDone = try await eventually(timeout: .seconds(60)) { try await database.scalar(countSQL) >= 300 }
         XCTAssertTrue(someDone, "AfterSales handles events; log:\n\(afterSales.log.suffix(2000))")
         afterSales.signal(SIGKILL)
         _ = await afterSales.waitForExit(timeout: 10)

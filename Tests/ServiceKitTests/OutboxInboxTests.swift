@@ -34,16 +34,19 @@ final class OutboxInboxTests: XCTestCase {
         let pipeline = try await TestPipeline()
         do {
             try await pipeline.startConsumer()
-            let twice = CloudEvent.test(1, type: pipeline.eventType)
-            let afterwards = CloudEvent.test(2, type: pipeline.eventType)
+            // One subject: the consumer handles events about the same thing in order.
+            var twice = CloudEvent.test(1, type: pipeline.eventType)
+            twice.subject = "thing-1"
+            var afterwards = CloudEvent.test(2, type: pipeline.eventType)
+            afterwards.subject = "thing-1"
             // Two separate publishes, so the broker really delivers the event twice.
             _ = try await pipeline.publishDirectly([try pipeline.structuredMessage(twice)])
             _ = try await pipeline.publishDirectly([try pipeline.structuredMessage(twice)])
             let outcomes = try await pipeline.publishDirectly([try pipeline.structuredMessage(afterwards)])
             XCTAssertEqual(outcomes, [.confirmed])
 
-            // The queue is consumed in order, so once the later event has its effect, both
-            // copies of the first have been handled.
+            // Events with one subject are handled in order, so once the later event has its
+            // effect, both copies of the first have been handled.
             let counts = try await pipeline.waitForEffects(2, timeout: .seconds(20))
             try await Task.sleep(for: .milliseconds(300))
             XCTAssertEqual(counts.total, 2)

@@ -126,7 +126,6 @@ final class MessagingService: Service, @unchecked Sendable {
     func run() async throws {
         try await applyMigrations()
         let publisher = EventPublisher(url: configuration.amqpURL, topology: MessagingTopology(), logger: logger)
-        defer { publisher.shutdown() }
         let relay = OutboxRelay(database: database, publisher: publisher, appID: definition.identity.name, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await relay.run() }
@@ -139,8 +138,15 @@ final class MessagingService: Service, @unchecked Sendable {
                     deadLetters: publisher, logger: logger)
                 group.addTask { try await consumer.run() }
             }
-            try await group.waitForAll()
+            do {
+                try await group.waitForAll()
+            } catch {
+                await publisher.close()
+                throw error
+            }
         }
+        await publisher.close()
+        logger.info("stopped: consumer settled, outbox flushed")
     }
 
     /// Retries until the database accepts the migrations; a migration that is itself broken

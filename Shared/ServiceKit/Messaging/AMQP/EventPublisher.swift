@@ -62,6 +62,16 @@ public final class EventPublisher: @unchecked Sendable {
         }
     }
 
+    /// `shutdown()` for async code: waits without blocking a thread of the cooperative pool.
+    public func close() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread { [self] in
+                self.shutdown()
+                done.resume()
+            }.start()
+        }
+    }
+
     /// Stops the thread after the batches already handed over are settled.
     public func shutdown() {
         condition.lock()

@@ -12,6 +12,11 @@ import ServiceLifecycle
 /// deliveries acknowledged, so a crash at any point means redelivery, never loss, and the inbox
 /// turns redelivery into a no-op.
 ///
+/// Batches are handled by `concurrency` workers at once, so that one batch's database round
+/// trips overlap another's. Events are spread over the workers by their CloudEvents `subject`
+/// (within a store): events about the same thing — the same repair order, say — always go to the
+/// same worker and are handled in the order they arrived.
+///
 /// If the batch transaction fails, each event is tried in a transaction of its own, so that one
 /// failing handler does not hold up the others; a failing event is handed back to the broker
 /// (after a short pause that grows with each attempt), which dead-letters it into
@@ -21,9 +26,11 @@ import ServiceLifecycle
 public final class EventConsumer: Service, @unchecked Sendable {
     public struct Settings: Sendable {
         /// Deliveries the broker may send ahead of acknowledgements.
-        public var prefetch: UInt16 = 1000
+        public var prefetch: UInt16 = 2000
         /// The most events handled in one transaction.
-        public var batchSize = 200
+        public var batchSize = 250
+        /// Workers handling batches at the same time, each in its own transaction.
+        public var concurrency = 4
         /// The pause before a failed event goes back to the broker, per previous attempt.
         public var retryPause: Duration = .milliseconds(200)
         public init() {}
@@ -66,13 +73,21 @@ public final class EventConsumer: Service, @unchecked Sendable {
 
     public func run() async throws {
         stream.start()
+        let workers = (0..<max(1, settings.concurrency)).map { _ in AsyncBatchQueue<ReadyEvent>() }
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                while let batch = await stream.deliveries.nextBatch(limit: settings.batchSize) {
-                    await process(batch)
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await self.dispatch(to: workers) }
+                    for worker in workers {
+                        group.addTask {
+                            while let batch = await worker.nextBatch(limit: self.settings.batchSize) {
+                                await self.handle(batch)
+                            }
+                        }
+                    }
                 }
             } onGracefulShutdown: {
-                // Stop taking new deliveries; the batch in hand finishes and is acknowledged.
+                // Stop taking new deliveries; the batches in hand finish and are acknowledged.
                 self.stream.deliveries.finish()
             }
         } onCancel: {
@@ -87,6 +102,35 @@ public final class EventConsumer: Service, @unchecked Sendable {
         }
     }
 
+    /// Reads each delivery, dead-letters what is unreadable, and hands the rest to the worker
+    /// that owns its subject.
+    private func dispatch(to workers: [AsyncBatchQueue<ReadyEvent>]) async {
+        while let batch = await stream.deliveries.nextBatch(limit: 1000) {
+            var unreadable: [(ReceivedDelivery, String)] = []
+            for delivery in batch {
+                do {
+                    let event = try IncomingEvent(message: delivery.delivery.message)
+                    let ready = ReadyEvent(delivery: delivery, event: event, handle: try handlers.prepare(event))
+                    workers[Self.partition(of: event, among: workers.count)].push(ready)
+                } catch {
+                    unreadable.append((delivery, "\(error)"))
+                }
+            }
+            if !unreadable.isEmpty { await deadLetter(unreadable) }
+        }
+        workers.forEach { $0.finish() }
+    }
+
+    /// The worker for an event: by store and subject when it has a subject, else any.
+    static func partition(of event: IncomingEvent, among count: Int) -> Int {
+        let key = event.subject.map { "\(event.storeid ?? "")/\($0)" } ?? event.id
+        var hash: UInt64 = 14_695_981_039_346_656_037  // FNV-1a: stable across processes, unlike hashValue
+        for byte in key.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211
+        }
+        return Int(hash % UInt64(count))
+    }
+
     /// Whether the queue is declared and deliveries are flowing (for readiness).
     public var isConsuming: Bool { stream.isConsuming }
 
@@ -95,34 +139,21 @@ public final class EventConsumer: Service, @unchecked Sendable {
         stream.stop()
     }
 
-    private struct ReadyEvent {
+    private struct ReadyEvent: Sendable {
         var delivery: ReceivedDelivery
         var event: IncomingEvent
         var handle: EventHandlers.PreparedHandler
     }
 
-    private func process(_ batch: [ReceivedDelivery]) async {
-        var ready: [ReadyEvent] = []
-        var unreadable: [(ReceivedDelivery, String)] = []
-        for delivery in batch {
-            do {
-                let event = try IncomingEvent(message: delivery.delivery.message)
-                ready.append(ReadyEvent(delivery: delivery, event: event, handle: try handlers.prepare(event)))
-            } catch {
-                unreadable.append((delivery, "\(error)"))
-            }
-        }
-        if !unreadable.isEmpty { await deadLetter(unreadable) }
-        guard !ready.isEmpty else { return }
-
+    private func handle(_ ready: [ReadyEvent]) async {
         do {
-            try await handle(ready)
+            try await handleInOneTransaction(ready)
             ready.forEach { stream.settle($0.delivery, .ack) }
         } catch {
             // Find the event that failed by handling each on its own.
             for item in ready {
                 do {
-                    try await handle([item])
+                    try await handleInOneTransaction([item])
                     stream.settle(item.delivery, .ack)
                 } catch {
                     retryLater(item, error: error)
@@ -132,7 +163,7 @@ public final class EventConsumer: Service, @unchecked Sendable {
     }
 
     /// Handles events in one transaction, skipping those the inbox has seen.
-    private func handle(_ items: [ReadyEvent]) async throws {
+    private func handleInOneTransaction(_ items: [ReadyEvent]) async throws {
         var binds = PostgresBindings(capacity: 3)
         binds.append(queue.name)
         binds.append(items.map(\.event.id))

@@ -18,6 +18,9 @@ import ServiceLifecycle
 public final class OutboxRelay: Service, @unchecked Sendable {
     public struct Settings: Sendable {
         public var batchSize = 500
+        /// Passes run at the same time; `SKIP LOCKED` gives each its own rows, and while one
+        /// waits for confirms another reads and marks.
+        public var concurrency = 3
         public var sweepInterval: Duration = .seconds(1)
         /// The longest a refused event waits before its next try.
         public var maximumRetryDelaySeconds = 300
@@ -65,9 +68,15 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     public func drain() async throws -> Int {
         var total = 0
         while true {
-            let pass = try await relayOnce()
-            total += pass.confirmed
-            if pass.locked < settings.batchSize { return total }
+            let passes = try await withThrowingTaskGroup(of: Pass.self) { group in
+                for _ in 0..<max(1, settings.concurrency) {
+                    group.addTask { try await self.relayOnce() }
+                }
+                return try await group.reduce(into: [Pass]()) { $0.append($1) }
+            }
+            total += passes.reduce(0) { $0 + $1.confirmed }
+            // Done once some pass found less than a full batch: the outbox has nothing more ready.
+            if passes.contains(where: { $0.locked < settings.batchSize }) { return total }
         }
     }
 
@@ -98,10 +107,20 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         }
     }
 
+    /// Sweeps every `sweepInterval`; about once an hour also deletes old sent rows.
     private func wakePeriodically() async {
+        var lastCleanup = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: settings.sweepInterval)
             wake.yield()
+            if ContinuousClock.now - lastCleanup > .seconds(3600) {
+                lastCleanup = ContinuousClock.now
+                do {
+                    try await deleteSentEvents()
+                } catch {
+                    logger.warning("could not delete old sent outbox rows", metadata: ["error": "\(error)"])
+                }
+            }
         }
     }
 
@@ -122,7 +141,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         }
     }
 
-    private struct Pass {
+    private struct Pass: Sendable {
         var locked: Int
         var confirmed: Int
     }

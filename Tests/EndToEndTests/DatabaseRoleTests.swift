@@ -1,0 +1,44 @@
+import Foundation
+import PostgresNIO
+@testable import ServiceKit
+import XCTest
+
+/// Each service logs in as its own role, which owns its schema and can touch nothing else.
+final class DatabaseRoleTests: XCTestCase {
+    func testAServiceRoleCannotReadOrWriteAnotherServicesSchema() async throws {
+        guard let text = ProcessInfo.processInfo.environment["CRM_TEST_POSTGRES_URL"] else { throw XCTSkip("run the tests with ./crm test") }
+        let admin = try PostgresURL(text)
+        // AfterSales' table exists once its migrations ran; run them as AfterSales would.
+        let afterSales = try ServiceProcess(.afterSales)
+        try afterSales.start()
+        try await afterSales.waitUntilReady()
+        await afterSales.stop()
+
+        var leadsURL = admin
+        leadsURL.user = ServiceIdentity.leads.databaseRole
+        leadsURL.password = "dealer-crm-dev"
+        let client = Database.makeClient(url: leadsURL, maximumConnections: 2, logger: .init(label: "test"))
+        let run = Task { await client.run() }
+        defer { run.cancel() }
+
+        func sqlState(_ sql: String) async -> String? {
+            do {
+                try await client.query(PostgresQuery(unsafeSQL: sql))
+                return nil
+            } catch let error as PSQLError {
+                return error.serverInfo?[.sqlState]
+            } catch {
+                return "\(error)"
+            }
+        }
+        let insufficientPrivilege = "42501"
+        let cannotRead = await sqlState("SELECT count(*) FROM aftersales.repair_order")
+        XCTAssertEqual(cannotRead, insufficientPrivilege, "crm_leads must not read aftersales")
+        let cannotWrite = await sqlState("INSERT INTO aftersales.inbox (consumer, event_id, event_type) VALUES ('x', 'y', 'z')")
+        XCTAssertEqual(cannotWrite, insufficientPrivilege, "crm_leads must not write aftersales")
+        let cannotCreateInPublic = await sqlState("CREATE TABLE public.sneaky (id int)")
+        XCTAssertEqual(cannotCreateInPublic, insufficientPrivilege, "nobody creates tables in public")
+        let ownSchema = await sqlState("CREATE TABLE leads.role_test_\(UUID().uuidString.prefix(6).lowercased()) (id int)")
+        XCTAssertNil(ownSchema, "crm_leads works in its own schema")
+    }
+}

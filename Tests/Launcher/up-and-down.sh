@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The README's launcher, as an operator uses it: `./crm up` brings every service to ready,
+# `status` says so, `restart` restarts one, and `./crm down` stops everything `up` started.
+# Runs on free ports with a state folder of its own, so it never touches a developer's suite.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source Deploy/local/infra.sh
+
+free_port_block() {  # a base port with the six after it free too
+  python3 - <<'PY'
+import socket
+for base in range(20000, 60000, 17):
+    sockets = []
+    try:
+        for port in range(base, base + 7):
+            s = socket.socket(); s.bind(("127.0.0.1", port)); sockets.append(s)
+        print(base); break
+    except OSError:
+        pass
+    finally:
+        for s in sockets: s.close()
+PY
+}
+
+export CRM_STATE_DIR
+CRM_STATE_DIR=$(mktemp -d /tmp/crm-launcher.XXXXXX)
+chmod 755 "$CRM_STATE_DIR"
+export CRM_PORT_BASE CRM_PG_PORT CRM_AMQP_PORT CRM_AMQP_MGMT_PORT CRM_AMQP_DIST_PORT CRM_EPMD_PORT
+CRM_PORT_BASE=$(free_port_block)
+CRM_PG_PORT=$(crm_free_port); CRM_AMQP_PORT=$(crm_free_port); CRM_AMQP_MGMT_PORT=$(crm_free_port)
+CRM_AMQP_DIST_PORT=$(crm_free_port); CRM_EPMD_PORT=$(crm_free_port)
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+cleanup() { ./crm down >/dev/null 2>&1 || true; rm -rf "$CRM_STATE_DIR"; }
+trap cleanup EXIT
+
+./crm up
+for offset in 0 1 2 3 4 5 6; do
+  port=$((CRM_PORT_BASE + offset))
+  curl -fsS "http://127.0.0.1:$port/health/ready" | grep -q '"ready"' || fail "service on port $port is not ready"
+done
+status=$(./crm status)
+echo "$status"
+[ "$(echo "$status" | grep -c ' ready ')" -eq 7 ] || fail "status does not show seven ready services"
+echo "$status" | grep -q "management   http://127.0.0.1:$CRM_AMQP_MGMT_PORT/" || fail "status does not show the management URL"
+curl -fsS -u guest:guest "http://127.0.0.1:$CRM_AMQP_MGMT_PORT/api/overview" >/dev/null || fail "RabbitMQ management does not answer"
+
+old=$(cat "$CRM_STATE_DIR/pids/leads.pid")
+./crm restart leads
+new=$(cat "$CRM_STATE_DIR/pids/leads.pid")
+[ "$old" != "$new" ] && ! kill -0 "$old" 2>/dev/null || fail "restart did not replace the leads process"
+
+pids=$(cat "$CRM_STATE_DIR"/pids/*.pid)
+rabbit=$(cat "$CRM_STATE_DIR/rabbitmq/rabbitmq.pid")
+postgres=$(head -1 "$CRM_STATE_DIR/postgres/postmaster.pid")
+./crm down
+for pid in $pids $rabbit $postgres; do
+  kill -0 "$pid" 2>/dev/null && fail "process $pid is still running after down"
+done
+for port in "$CRM_PORT_BASE" "$CRM_PG_PORT" "$CRM_AMQP_PORT"; do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && fail "port $port still open after down"
+done
+
+if [ "$failures" -gt 0 ]; then
+  echo "launcher: $failures check(s) failed"
+  exit 1
+fi
+echo "launcher: up, status, restart and down all behaved"
