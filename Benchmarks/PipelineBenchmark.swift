@@ -4,7 +4,7 @@ import PostgresNIO
 import ServiceKit
 
 /// (b) N events the way services exchange them: committed to an outbox in transactions of 100
-/// (as a busy service's writes would), relayed with confirms, consumed through the inbox, each
+/// by four concurrent writers (as a busy service's requests would), relayed with confirms, consumed through the inbox, each
 /// writing a one-row effect in the same transaction as its inbox row.
 struct PipelineBenchmark {
     let setup: BenchmarkSetup
@@ -47,16 +47,24 @@ struct PipelineBenchmark {
 
         let outbox = Outbox(schema: database.schema)
         let started = Date()
-        var written = 0
-        while written < events {
-            let count = min(100, events - written)
-            let batch = (written..<written + count).map { index in
-                CloudEvent(source: "bench", type: eventType, data: BenchPayload(sequence: index, sentAt: Date()))
+        // Four writers, as four concurrent requests of a busy service would commit.
+        let writers = 4
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<writers {
+                group.addTask {
+                    var next = writer * 100
+                    while next < events {
+                        let batch = (next..<min(events, next + 100)).map { index in
+                            CloudEvent(source: "bench", type: eventType, data: BenchPayload(sequence: index, sentAt: Date()))
+                        }
+                        try await database.withTransaction { connection in
+                            try await outbox.append(batch, on: connection, logger: setup.logger)
+                        }
+                        next += writers * 100
+                    }
+                }
             }
-            try await database.withTransaction { connection in
-                try await outbox.append(batch, on: connection, logger: setup.logger)
-            }
-            written += count
+            try await group.waitForAll()
         }
         let writeSeconds = Date().timeIntervalSince(started)
         // Wait for the last effect.

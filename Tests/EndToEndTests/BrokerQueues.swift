@@ -6,18 +6,7 @@ import XCTest
 /// Looks at and publishes to the test run's broker, on a thread of its own (rabbitmq-c blocks).
 enum BrokerQueues {
     static func run<Result: Sendable>(_ body: @escaping @Sendable (AMQPConnection) throws -> Result) async throws -> Result {
-        let url = try AMQPURL(try ServiceProcess.amqpURL)
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                do {
-                    let connection = try AMQPConnection(url: url)
-                    defer { connection.close() }
-                    continuation.resume(returning: try body(connection))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }.start()
-        }
+        try await AMQPConnection.withTemporaryConnection(to: try AMQPURL(try ServiceProcess.amqpURL), body)
     }
 
     static func exists(_ queue: String) async throws -> Bool {

@@ -10,48 +10,47 @@ final class BrokerOutageTests: XCTestCase {
         guard let control = ProcessInfo.processInfo.environment["CRM_TEST_RABBIT_CONTROL"] else {
             throw XCTSkip("CRM_TEST_RABBIT_CONTROL is not set: run the tests with ./crm test")
         }
-        let pipeline = try await TestPipeline()
-        do {
-            try await pipeline.startConsumer()
-            try pipeline.startRelay()
+        try await TestPipeline.with { pipeline in
+            do {
+                try await pipeline.startConsumer()
+                try pipeline.startRelay()
 
-            // A writer that commits 20 events every 50 ms for the whole test, as a busy service does.
-            let stopWriting = Flag()
-            let writer = Task {
-                var written = 0
-                while !stopWriting.isSet {
-                    written += try await pipeline.writeThroughOutbox(20, startingAt: written, perTransaction: 20).count
-                    try await Task.sleep(for: .milliseconds(50))
+                // A writer that commits 20 events every 50 ms for the whole test, as a busy service does.
+                let stopWriting = Flag()
+                let writer = Task {
+                    var written = 0
+                    while !stopWriting.isSet {
+                        written += try await pipeline.writeThroughOutbox(20, startingAt: written, perTransaction: 20).count
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    return written
                 }
-                return written
+                _ = try await eventually(timeout: .seconds(20)) { try await pipeline.testDatabase.effectCounts().total >= 200 }
+
+                try runControl(control, "stop")
+                let whileDown = try await pipeline.testDatabase.effectCounts().total
+                try await Task.sleep(for: .seconds(2))  // writes keep committing meanwhile
+                let unpublishedWhileDown = try await pipeline.unpublishedCount()
+                XCTAssertGreaterThan(unpublishedWhileDown, 0, "writes committed while the broker was down wait in the outbox")
+                try runControl(control, "start")
+
+                _ = try await eventually(timeout: .seconds(30)) { try await pipeline.testDatabase.effectCounts().total > whileDown + 200 }
+                stopWriting.set()
+                let written = try await writer.value
+
+                let effects = try await pipeline.waitForEffects(written, timeout: .seconds(60))
+                try await Task.sleep(for: .seconds(1))
+                let settled = try await pipeline.testDatabase.effectCounts()
+                XCTAssertEqual(effects.total, written, "every committed event is delivered")
+                XCTAssertEqual(settled.total, written, "none is doubled")
+                XCTAssertEqual(settled.distinct, written)
+                let unpublished = try await pipeline.unpublishedCount()
+                XCTAssertEqual(unpublished, 0)
+            } catch {
+                try? runControl(control, "start")
+                throw error
             }
-            _ = try await eventually(timeout: .seconds(20)) { try await pipeline.testDatabase.effectCounts().total >= 200 }
-
-            try runControl(control, "stop")
-            let whileDown = try await pipeline.testDatabase.effectCounts().total
-            try await Task.sleep(for: .seconds(2))  // writes keep committing meanwhile
-            let unpublishedWhileDown = try await pipeline.unpublishedCount()
-            XCTAssertGreaterThan(unpublishedWhileDown, 0, "writes committed while the broker was down wait in the outbox")
-            try runControl(control, "start")
-
-            _ = try await eventually(timeout: .seconds(30)) { try await pipeline.testDatabase.effectCounts().total > whileDown + 200 }
-            stopWriting.set()
-            let written = try await writer.value
-
-            let effects = try await pipeline.waitForEffects(written, timeout: .seconds(60))
-            try await Task.sleep(for: .seconds(1))
-            let settled = try await pipeline.testDatabase.effectCounts()
-            XCTAssertEqual(effects.total, written, "every committed event is delivered")
-            XCTAssertEqual(settled.total, written, "none is doubled")
-            XCTAssertEqual(settled.distinct, written)
-            let unpublished = try await pipeline.unpublishedCount()
-            XCTAssertEqual(unpublished, 0)
-        } catch {
-            try? runControl(control, "start")
-            await pipeline.shutdown()
-            throw error
         }
-        await pipeline.shutdown()
     }
 
     /// Runs the broker control script and waits for it. Not with Foundation's `Process`: the

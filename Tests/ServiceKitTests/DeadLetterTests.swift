@@ -7,8 +7,7 @@ import XCTest
 /// Messages that cannot be handled end in `<service>.dead`, and the others flow on.
 final class DeadLetterTests: XCTestCase {
     func testAMalformedMessageIsDeadLetteredWithinASecondAndTheNextOnesFlow() async throws {
-        let pipeline = try await TestPipeline()
-        do {
+        try await TestPipeline.with { pipeline in
             try await pipeline.startConsumer()
             // Make sure the consumer is up (its queue declared) before timing anything.
             _ = try await pipeline.publishDirectly([try pipeline.structuredMessage(.test(0, type: pipeline.eventType))])
@@ -40,16 +39,11 @@ final class DeadLetterTests: XCTestCase {
             _ = try await pipeline.publishDirectly((1...5).map { try pipeline.structuredMessage(.test($0, type: pipeline.eventType)) })
             let counts = try await pipeline.waitForEffects(6, timeout: .seconds(10))
             XCTAssertEqual(counts.total, 6)
-        } catch {
-            await pipeline.shutdown()
-            throw error
         }
-        await pipeline.shutdown()
     }
 
     func testAnEventWhoseDataDoesNotMatchItsTypeIsDeadLetteredWithTheFieldNamed() async throws {
-        let pipeline = try await TestPipeline()
-        do {
+        try await TestPipeline.with { pipeline in
             try await pipeline.startConsumer()
             let body = #"{"specversion":"1.0","id":"bad-data-1","source":"erp","type":"\#(pipeline.eventType)","data":{"sequence":"seven"}}"#
             _ = try await pipeline.publishDirectly([OutgoingMessage(
@@ -60,11 +54,7 @@ final class DeadLetterTests: XCTestCase {
             let dead = try await BrokerInspector.run { try $0.get(queue: queue.deadLetterQueue) }
             guard case .string(let reason)? = dead?.properties.headers["x-crm-dead-reason"] else { return XCTFail("no reason") }
             XCTAssertTrue(reason.contains("sequence"), reason)
-        } catch {
-            await pipeline.shutdown()
-            throw error
         }
-        await pipeline.shutdown()
     }
 
     func testAHandlerThatAlwaysThrowsIsDeadLetteredAfterTheDeliveryLimitWhileOthersFlow() async throws {
@@ -72,13 +62,12 @@ final class DeadLetterTests: XCTestCase {
         let attempts = AttemptCounter()
         var settings = EventConsumer.Settings()
         settings.retryPause = .milliseconds(20)
-        let pipeline = try await TestPipeline(deliveryLimit: 3, consumerSettings: settings) { handlers, name in
+        try await TestPipeline.with(deliveryLimit: 3, consumerSettings: settings, extraHandlers: { handlers, name in
             handlers.on("test.\(name).poison.v1", as: TestPayload.self) { _, _ in
                 attempts.increment()
                 throw AlwaysFails()
             }
-        }
-        do {
+        }) { pipeline in
             try await pipeline.startConsumer()
             let poisonType = pipeline.eventType.replacingOccurrences(of: ".happened.v1", with: ".poison.v1")
             var poison = CloudEvent.test(0, type: poisonType)
@@ -99,11 +88,7 @@ final class DeadLetterTests: XCTestCase {
             XCTAssertLessThanOrEqual(attempts.value, 8)
             let stillQueued = try await BrokerInspector.messageCount(queue.name)
             XCTAssertEqual(stillQueued, 0)
-        } catch {
-            await pipeline.shutdown()
-            throw error
         }
-        await pipeline.shutdown()
     }
 }
 

@@ -8,8 +8,7 @@ import XCTest
 /// written through an outbox has exactly one effect, however it is delivered.
 final class OutboxInboxTests: XCTestCase {
     func testFiveThousandEventsThroughTheOutboxHaveExactlyFiveThousandEffects() async throws {
-        let pipeline = try await TestPipeline()
-        do {
+        try await TestPipeline.with { pipeline in
             try await pipeline.startConsumer()
             try pipeline.startRelay()
             let ids = try await pipeline.writeThroughOutbox(5_000)
@@ -23,16 +22,11 @@ final class OutboxInboxTests: XCTestCase {
             XCTAssertEqual(settled.distinct, 5_000)
             let unpublished = try await pipeline.unpublishedCount()
             XCTAssertEqual(unpublished, 0, "every outbox row is marked sent")
-        } catch {
-            await pipeline.shutdown()
-            throw error
         }
-        await pipeline.shutdown()
     }
 
     func testTheSameEventDeliveredTwiceHasOneEffect() async throws {
-        let pipeline = try await TestPipeline()
-        do {
+        try await TestPipeline.with { pipeline in
             try await pipeline.startConsumer()
             // One subject: the consumer handles events about the same thing in order.
             var twice = CloudEvent.test(1, type: pipeline.eventType)
@@ -55,16 +49,11 @@ final class OutboxInboxTests: XCTestCase {
             XCTAssertEqual(copies, 1)
             let inboxRows = try await pipeline.testDatabase.scalar("SELECT count(*)::int8 FROM \(pipeline.database.schema.qualify("inbox"))")
             XCTAssertEqual(inboxRows, 2)
-        } catch {
-            await pipeline.shutdown()
-            throw error
         }
-        await pipeline.shutdown()
     }
 
     func testTwoRelaysOnOneOutboxGiveEachEventExactlyOneEffect() async throws {
-        let pipeline = try await TestPipeline()
-        do {
+        try await TestPipeline.with { pipeline in
             try await pipeline.startConsumer()
             // Small batches so that both relays really take turns.
             try pipeline.startRelay(batchSize: 50)
@@ -81,18 +70,13 @@ final class OutboxInboxTests: XCTestCase {
             XCTAssertEqual(settled.distinct, 3_000)
             let unpublished = try await pipeline.unpublishedCount()
             XCTAssertEqual(unpublished, 0)
-        } catch {
-            await pipeline.shutdown()
-            throw error
         }
-        await pipeline.shutdown()
     }
 
     func testAConsumerCrashMidStreamLosesAndDoublesNothing() async throws {
         var settings = EventConsumer.Settings()
         settings.batchSize = 20  // many small commits, so the crash lands between some of them
-        let pipeline = try await TestPipeline(consumerSettings: settings)
-        do {
+        try await TestPipeline.with(consumerSettings: settings) { pipeline in
             try pipeline.startRelay()
             try await pipeline.startConsumer()
             _ = try await pipeline.writeThroughOutbox(3_000)
@@ -107,10 +91,6 @@ final class OutboxInboxTests: XCTestCase {
             XCTAssertEqual(effects.total, 3_000)
             XCTAssertEqual(settled.total, 3_000)
             XCTAssertEqual(settled.distinct, 3_000)
-        } catch {
-            await pipeline.shutdown()
-            throw error
         }
-        await pipeline.shutdown()
     }
 }

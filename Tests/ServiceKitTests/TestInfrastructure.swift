@@ -118,18 +118,7 @@ final class RunningService: @unchecked Sendable {
 /// A broker connection for looking at queues, on a thread of its own like every rabbitmq-c call.
 enum BrokerInspector {
     static func run<Result: Sendable>(_ body: @escaping @Sendable (AMQPConnection) throws -> Result) async throws -> Result {
-        let url = try TestInfrastructure.amqpURL
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                do {
-                    let connection = try AMQPConnection(url: url)
-                    defer { connection.close() }
-                    continuation.resume(returning: try body(connection))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }.start()
-        }
+        try await AMQPConnection.withTemporaryConnection(to: try TestInfrastructure.amqpURL, body)
     }
 
     static func messageCount(_ queue: String) async throws -> Int {

@@ -103,6 +103,22 @@ final class TestPipeline: @unchecked Sendable {
         try await testDatabase.scalar("SELECT count(*)::int8 FROM \(database.schema.qualify("outbox")) WHERE published_at IS NULL")
     }
 
+    /// Runs `body` with a new pipeline and shuts the pipeline down however `body` ends.
+    static func with(
+        deliveryLimit: Int = 5, consumerSettings: EventConsumer.Settings = .init(),
+        extraHandlers: @escaping (inout EventHandlers, String) -> Void = { _, _ in },
+        _ body: (TestPipeline) async throws -> Void
+    ) async throws {
+        let pipeline = try await TestPipeline(deliveryLimit: deliveryLimit, consumerSettings: consumerSettings, extraHandlers: extraHandlers)
+        do {
+            try await body(pipeline)
+        } catch {
+            await pipeline.shutdown()
+            throw error
+        }
+        await pipeline.shutdown()
+    }
+
     func shutdown() async {
         await crashConsumer()
         for relay in relays { await relay.stop() }

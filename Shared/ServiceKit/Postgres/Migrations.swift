@@ -84,6 +84,11 @@ public struct MigrationRunner: Sendable {
                 PRIMARY KEY (consumer, event_id)
             );
             """),
+        Migration(version: "000_servicekit_outbox_envelope_json", sql: """
+            -- json keeps the envelope's text as written: the relay sends those bytes without
+            -- PostgreSQL parsing them into jsonb and printing them back. `->` still queries it.
+            ALTER TABLE outbox ALTER COLUMN envelope TYPE json USING envelope::json;
+            """),
     ]
 
     /// Applies what is missing and returns the versions it applied.

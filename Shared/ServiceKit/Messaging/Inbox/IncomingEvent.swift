@@ -17,8 +17,10 @@ public struct IncomingEvent: Sendable {
     public var correlationid: String?
     public var causationid: String?
     public var traceparent: String?
-    /// The event's `data`, as JSON.
+    /// The event's `data` as JSON, or — in structured mode — the whole event, whose `data`
+    /// member is decoded without copying it out first.
     public var data: Data
+    private var dataIsInsideEnvelope = false
 
     /// Reads an event from a message; throws `EventDecodingError` saying what is wrong.
     public init(message: ReceivedMessage) throws {
@@ -26,18 +28,15 @@ public struct IncomingEvent: Sendable {
         if let attributes = Self.binaryModeAttributes(headers) {
             try self.init(attributes: attributes, data: message.body, fallbackTime: message.properties.timestamp)
         } else {
-            guard let object = try? JSONSerialization.jsonObject(with: message.body, options: [.fragmentsAllowed]),
-                  let event = object as? [String: Any]
-            else {
+            let attributes: StructuredAttributes
+            do {
+                attributes = try JSONDecoder().decode(StructuredAttributes.self, from: message.body)
+            } catch {
                 throw EventDecodingError(reason: "the body is not a JSON object (structured CloudEvent expected, or ce- headers for binary mode)")
             }
-            var attributes: [String: String] = [:]
-            for (key, value) in event where key != "data" && key != "data_base64" {
-                if let text = value as? String { attributes[key] = text }
-            }
-            guard let data = event["data"] else { throw EventDecodingError(reason: "the event has no data") }
-            let dataJSON = try JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed])
-            try self.init(attributes: attributes, data: dataJSON, fallbackTime: message.properties.timestamp)
+            guard attributes.hasData else { throw EventDecodingError(reason: "the event has no data") }
+            try self.init(attributes: attributes.values, data: message.body, fallbackTime: message.properties.timestamp)
+            self.dataIsInsideEnvelope = true
         }
     }
 
@@ -92,7 +91,10 @@ public struct IncomingEvent: Sendable {
     public func decode<Payload: Codable & Sendable>(_ payload: Payload.Type) throws -> CloudEvent<Payload> {
         let decoded: Payload
         do {
-            decoded = try EventCoding.makeDecoder().decode(Payload.self, from: data)
+            let decoder = EventCoding.makeDecoder()
+            decoded = dataIsInsideEnvelope
+                ? try decoder.decode(DataMember<Payload>.self, from: data).data
+                : try decoder.decode(Payload.self, from: data)
         } catch let error as DecodingError {
             throw EventDecodingError(reason: "data does not match \(type): \(error.readableDescription)")
         }
@@ -100,6 +102,35 @@ public struct IncomingEvent: Sendable {
             id: id, source: source, type: type, time: time ?? Date(), subject: subject, data: decoded,
             storeid: storeid, correlationid: correlationid, causationid: causationid, traceparent: traceparent)
     }
+}
+
+/// The string attributes of a structured-mode event, and whether it has `data`.
+private struct StructuredAttributes: Decodable {
+    var values: [String: String] = [:]
+    var hasData = false
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        for key in container.allKeys {
+            if key.stringValue == "data" {
+                hasData = try !container.decodeNil(forKey: key)
+            } else if let text = try? container.decode(String.self, forKey: key) {
+                values[key.stringValue] = text
+            }
+        }
+    }
+}
+
+/// Reads only the `data` member of a structured-mode event.
+private struct DataMember<Payload: Decodable>: Decodable {
+    var data: Payload
 }
 
 /// Why a message is not an event this service can read. Such a message is dead-lettered at once:

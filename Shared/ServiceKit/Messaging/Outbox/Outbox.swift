@@ -44,7 +44,7 @@ public struct Outbox: Sendable {
         try await connection.query(PostgresQuery(unsafeSQL: """
             WITH added AS (
                 INSERT INTO \(schema.qualify("outbox")) (event_id, event_type, envelope)
-                SELECT id, type, envelope::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS event(id, type, envelope)
+                SELECT id, type, envelope::json FROM unnest($1::text[], $2::text[], $3::text[]) AS event(id, type, envelope)
                 RETURNING 1
             )
             SELECT pg_notify($4, '') FROM (SELECT 1 FROM added LIMIT 1) AS any_added

@@ -24,6 +24,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         public var sweepInterval: Duration = .seconds(1)
         /// The longest a refused event waits before its next try.
         public var maximumRetryDelaySeconds = 300
+        /// How long shutdown waits for a last flush; what is left goes at the next start.
+        public var shutdownFlushLimit: Duration = .seconds(3)
         /// Sent rows are kept this long for inspection, then deleted.
         public var retention: Duration = .seconds(7 * 24 * 3600)
         public init() {}
@@ -63,11 +65,12 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         }
     }
 
-    /// Publishes until the outbox has nothing ready; returns how many events were confirmed.
+    /// Publishes until the outbox has nothing ready (or `deadline` passes, checked between
+    /// passes); returns how many events were confirmed.
     @discardableResult
-    public func drain() async throws -> Int {
+    public func drain(until deadline: ContinuousClock.Instant? = nil) async throws -> Int {
         var total = 0
-        while true {
+        while deadline.map({ ContinuousClock.now < $0 }) ?? true {
             let passes = try await withThrowingTaskGroup(of: Pass.self) { group in
                 for _ in 0..<max(1, settings.concurrency) {
                     group.addTask { try await self.relayOnce() }
@@ -78,6 +81,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
             // Done once some pass found less than a full batch: the outbox has nothing more ready.
             if passes.contains(where: { $0.locked < settings.batchSize }) { return total }
         }
+        return total
     }
 
     private func relayUntilShutdown() async {
@@ -99,9 +103,9 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                 try? await Task.sleep(for: .seconds(delay))
             }
         }
-        // Flush on shutdown: one last attempt to send what was committed.
+        // Flush on shutdown: one last, bounded attempt to send what was committed.
         do {
-            try await drain()
+            try await drain(until: .now + settings.shutdownFlushLimit)
         } catch {
             logger.warning("outbox not flushed at shutdown; it is sent at the next start", metadata: ["error": "\(error)"])
         }
