@@ -7,6 +7,16 @@
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_SUPERUSER_PASSWORD=${PG_SUPERUSER_PASSWORD:-dealer-crm-admin}
 
+# Whether a process is alive. A zombie is not: in a container whose PID 1 does not reap
+# orphans, a stopped server can linger as one, and `kill -0` alone would say it runs.
+crm_alive() {
+  local pid=$1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  local state
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo Z)
+  [ "$state" != Z ]
+}
+
 # apt packages the suite needs to build, run and test.
 crm_install_packages() {
   local wanted=(postgresql rabbitmq-server librabbitmq-dev amqp-tools libxlsxwriter-dev wrk python3-pip)
@@ -121,19 +131,19 @@ crm_rabbit_stop() {
   pid=$(crm_rabbit_pid)
   launcher=$(cat "$CRM_STATE/rabbitmq/launcher.pid" 2>/dev/null || true)
   # SIGTERM makes the Erlang VM shut the node down cleanly.
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  if crm_alive "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do crm_alive "$pid" || break; sleep 0.5; done
+    crm_alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
   fi
-  if [ -n "$launcher" ] && kill -0 "$launcher" 2>/dev/null; then
+  if crm_alive "$launcher"; then
     kill -TERM "$launcher" 2>/dev/null || true
   fi
   rm -f "$CRM_STATE/rabbitmq/rabbitmq.pid" "$CRM_STATE/rabbitmq/launcher.pid"
   # The node started its own epmd on our private port: find it by that port and stop it.
   local epmd
   for epmd in $(pgrep -x epmd || true); do
-    if tr '\0' '\n' < "/proc/$epmd/environ" 2>/dev/null | grep -qx "ERL_EPMD_PORT=$EPMD_PORT"; then
+    if { tr '\0' '\n' < "/proc/$epmd/environ"; } 2>/dev/null | grep -qx "ERL_EPMD_PORT=$EPMD_PORT"; then
       kill "$epmd" 2>/dev/null || true
     fi
   done

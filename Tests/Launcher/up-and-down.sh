@@ -48,14 +48,14 @@ curl -fsS -u guest:guest "http://127.0.0.1:$CRM_AMQP_MGMT_PORT/api/overview" >/d
 old=$(cat "$CRM_STATE_DIR/pids/leads.pid")
 ./crm restart leads
 new=$(cat "$CRM_STATE_DIR/pids/leads.pid")
-[ "$old" != "$new" ] && ! kill -0 "$old" 2>/dev/null || fail "restart did not replace the leads process"
+[ "$old" != "$new" ] && ! crm_alive "$old" || fail "restart did not replace the leads process"
 
 pids=$(cat "$CRM_STATE_DIR"/pids/*.pid)
 rabbit=$(cat "$CRM_STATE_DIR/rabbitmq/rabbitmq.pid")
 postgres=$(head -1 "$CRM_STATE_DIR/postgres/postmaster.pid")
 ./crm down
 for pid in $pids $rabbit $postgres; do
-  kill -0 "$pid" 2>/dev/null && fail "process $pid is still running after down"
+  crm_alive "$pid" && fail "process $pid ($(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-60)) is still running after down"
 done
 for port in "$CRM_PORT_BASE" "$CRM_PG_PORT" "$CRM_AMQP_PORT"; do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && fail "port $port still open after down"
