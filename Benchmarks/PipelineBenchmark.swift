@@ -81,7 +81,13 @@ struct PipelineBenchmark {
             latencies.append(latency)
         }
         consumer.stop()
-        print(String(format: "    (the writer committed all %d events to the outbox in %.2f s)", events, writeSeconds))
+        var relaySeconds = 0.0
+        for try await value in try await client.query(PostgresQuery(unsafeSQL: """
+            SELECT extract(epoch FROM max(published_at))::float8 FROM \(database.schema.qualify("outbox"))
+            """)).decode(Double.self) {
+            relaySeconds = value - started.timeIntervalSince1970
+        }
+        print(String(format: "    (writers committed all %d events in %.2f s; the relay had published the last at %.2f s)", events, writeSeconds, relaySeconds))
         return Measurement(events: events, seconds: seconds, latenciesMilliseconds: latencies)
     }
 }

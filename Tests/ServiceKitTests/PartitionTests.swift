@@ -24,3 +24,22 @@ final class PartitionTests: XCTestCase {
         XCTAssertEqual(withoutSubject, [0, 1, 2, 3])
     }
 }
+
+/// The bookkeeping behind coalesced acks.
+final class OutstandingTagsTests: XCTestCase {
+    func testTheLowestUnsettledTagWalksUpAsTagsSettleInAnyOrder() {
+        var tags = OutstandingTags()
+        for tag in UInt64(1)...6 { tags.insert(tag) }
+        XCTAssertEqual(tags.lowest, 1)
+        tags.remove(2)
+        tags.remove(3)
+        XCTAssertEqual(tags.lowest, 1, "1 is still being handled: nothing may be acked with multiple yet")
+        tags.remove(1)
+        XCTAssertEqual(tags.lowest, 4)
+        tags.remove(5)
+        tags.remove(4)
+        tags.remove(6)
+        XCTAssertNil(tags.lowest)
+        XCTAssertEqual(tags.highestDelivered, 6)
+    }
+}

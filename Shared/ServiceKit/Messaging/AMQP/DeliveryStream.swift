@@ -96,12 +96,14 @@ public final class DeliveryStream: @unchecked Sendable {
     private func runLoop() {
         var connection: AMQPConnection?
         var generation = 0
+        var outstanding = OutstandingTags()
         var backoff = Backoff(initial: 0.2, maximum: 5)
         while !isStopping {
             if connection == nil {
                 do {
                     connection = try connect()
                     generation += 1
+                    outstanding = OutstandingTags()
                     setConsuming(true)
                     backoff.reset()
                     logger.info("consuming", metadata: ["queue": "\(queue.name)", "broker": "\(url)"])
@@ -113,8 +115,9 @@ public final class DeliveryStream: @unchecked Sendable {
                 }
             }
             do {
-                try sendSettlements(on: connection!, generation: generation)
+                try sendSettlements(on: connection!, generation: generation, outstanding: &outstanding)
                 if case .delivery(let delivery) = try connection!.nextDelivery(timeout: 0.005) {
+                    outstanding.insert(delivery.deliveryTag)
                     deliveries.push(ReceivedDelivery(delivery: delivery, connectionGeneration: generation))
                 }
             } catch {
@@ -124,7 +127,7 @@ public final class DeliveryStream: @unchecked Sendable {
             }
         }
         if let connection {
-            try? sendSettlements(on: connection, generation: generation)
+            try? sendSettlements(on: connection, generation: generation, outstanding: &outstanding)
             connection.close()
         }
         setConsuming(false)
@@ -139,22 +142,67 @@ public final class DeliveryStream: @unchecked Sendable {
         return connection
     }
 
-    private func sendSettlements(on connection: AMQPConnection, generation: Int) throws {
+    /// Sends queued settlements. Acks are coalesced: when every delivery up to some tag is
+    /// acknowledged, one `basic.ack` with `multiple` covers them all — in a quorum queue each
+    /// settlement is a Raft command, so this saves the broker most of its work. Acks that
+    /// cannot be coalesced yet (an earlier delivery is still being handled) go one by one.
+    private func sendSettlements(on connection: AMQPConnection, generation: Int, outstanding: inout OutstandingTags) throws {
         lock.lock()
         let pending = settlements
         settlements = []
         lock.unlock()
+        var acked: [UInt64] = []
         for (delivery, settlement) in pending where delivery.connectionGeneration == generation {
+            let tag = delivery.delivery.deliveryTag
             switch settlement {
-            case .ack: try connection.ack(deliveryTag: delivery.delivery.deliveryTag)
-            case .retry: try connection.nack(deliveryTag: delivery.delivery.deliveryTag, requeue: true)
+            case .ack:
+                acked.append(tag)
+            case .retry:
+                try connection.nack(deliveryTag: tag, requeue: true)
+                outstanding.remove(tag)
             }
         }
+        guard !acked.isEmpty else { return }
+        acked.forEach { outstanding.remove($0) }
+        // Every delivery up to `covered` is settled. A multiple ack anchored on the highest tag
+        // acked just now (surely still pending at the broker) settles all of them that are.
+        let covered = outstanding.lowest.map { $0 - 1 } ?? outstanding.highestDelivered
+        let coalescible = acked.filter { $0 <= covered }
+        if let top = coalescible.max() {
+            try connection.ack(deliveryTag: top, multiple: coalescible.count > 1)
+        }
+        for tag in acked where tag > covered { try connection.ack(deliveryTag: tag) }
     }
 
     private func sleepUnlessStopping(_ seconds: TimeInterval) {
         let deadline = Date().addingTimeInterval(seconds)
         while !isStopping && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    }
+}
+
+/// The delivery tags of one connection that are delivered but not yet settled.
+struct OutstandingTags {
+    private var tags = Set<UInt64>()
+    /// Tags arrive in increasing order; the smallest unsettled one is found by walking up.
+    private var floor: UInt64 = 1
+    private(set) var highestDelivered: UInt64 = 0
+
+    mutating func insert(_ tag: UInt64) {
+        tags.insert(tag)
+        highestDelivered = max(highestDelivered, tag)
+    }
+
+    mutating func remove(_ tag: UInt64) {
+        tags.remove(tag)
+    }
+
+    /// The smallest tag still unsettled, if any.
+    var lowest: UInt64? {
+        mutating get {
+            guard !tags.isEmpty else { return nil }
+            while !tags.contains(floor) { floor += 1 }
+            return floor
+        }
     }
 }
 
