@@ -23,13 +23,16 @@ struct PipelineBenchmark {
         let eventType = "bench.\(name).sent.v1"
         var handlers = EventHandlers()
         let effectTable = database.schema.qualify("effect")
-        handlers.on(eventType, as: BenchPayload.self) { event, context in
+        // The effect is set-based, so the handler writes a batch's rows with one statement.
+        handlers.onBatch(eventType, as: BenchPayload.self) { events, context in
             var binds = PostgresBindings()
-            binds.append(event.id)
-            binds.append(event.data.sentAt)
-            try await context.connection.query(PostgresQuery(
-                unsafeSQL: "INSERT INTO \(effectTable) VALUES ($1, extract(epoch FROM clock_timestamp() - $2::timestamptz) * 1000)",
-                binds: binds), logger: context.logger)
+            binds.append(events.map(\.id))
+            binds.append(events.map(\.data.sentAt))
+            try await context.connection.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO \(effectTable)
+                SELECT id, extract(epoch FROM clock_timestamp() - sent_at) * 1000
+                FROM unnest($1::text[], $2::timestamptz[]) AS event(id, sent_at)
+                """, binds: binds), logger: context.logger)
         }
         let publisher = EventPublisher(url: setup.amqpURL, topology: MessagingTopology(), logger: setup.logger)
         defer { publisher.shutdown() }

@@ -24,6 +24,18 @@ public final class AsyncBatchQueue<Element: Sendable>: @unchecked Sendable {
         waiter?.resume()
     }
 
+    /// Adds elements with a single wake-up of the reader.
+    public func push(contentsOf elements: [Element]) {
+        guard !elements.isEmpty else { return }
+        lock.lock()
+        guard !finished else { lock.unlock(); return }
+        items.append(contentsOf: elements)
+        let waiter = self.waiter
+        self.waiter = nil
+        lock.unlock()
+        waiter?.resume()
+    }
+
     /// Ends the queue: the reader's next `nextBatch` returns `nil`, even if elements are left.
     public func finish() {
         lock.lock()

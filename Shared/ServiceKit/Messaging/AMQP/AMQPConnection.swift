@@ -207,6 +207,11 @@ final class AMQPConnection {
         }
     }
 
+    /// Whether rabbitmq-c already holds received data, so the next read will not wait.
+    var hasBufferedData: Bool {
+        amqp_data_in_buffer(state) != 0 || amqp_frames_enqueued(state) != 0
+    }
+
     func ack(deliveryTag: UInt64, multiple: Bool = false) throws {
         let status = amqp_basic_ack(state, channel, deliveryTag, multiple ? 1 : 0)
         guard status == AMQP_STATUS_OK.rawValue else { throw AMQPError.connection("ack failed: \(Self.describe(status: status))") }

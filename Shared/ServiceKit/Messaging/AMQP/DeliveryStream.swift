@@ -116,10 +116,16 @@ public final class DeliveryStream: @unchecked Sendable {
             }
             do {
                 try sendSettlements(on: connection!, generation: generation, outstanding: &outstanding)
-                if case .delivery(let delivery) = try connection!.nextDelivery(timeout: 0.005) {
+                // Take what has arrived in one go, and wake the reader once for all of it.
+                var received: [ReceivedDelivery] = []
+                var timeout = 0.005
+                while received.count < 500, case .delivery(let delivery) = try connection!.nextDelivery(timeout: timeout) {
                     outstanding.insert(delivery.deliveryTag)
-                    deliveries.push(ReceivedDelivery(delivery: delivery, connectionGeneration: generation))
+                    received.append(ReceivedDelivery(delivery: delivery, connectionGeneration: generation))
+                    guard connection!.hasBufferedData else { break }
+                    timeout = 0
                 }
+                deliveries.push(contentsOf: received)
             } catch {
                 logger.warning("consumer connection lost; reconnecting", metadata: ["queue": "\(queue.name)", "error": "\(error)"])
                 setConsuming(false)

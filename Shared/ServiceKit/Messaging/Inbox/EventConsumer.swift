@@ -107,15 +107,17 @@ public final class EventConsumer: Service, @unchecked Sendable {
     private func dispatch(to workers: [AsyncBatchQueue<ReadyEvent>]) async {
         while let batch = await stream.deliveries.nextBatch(limit: 1000) {
             var unreadable: [(ReceivedDelivery, String)] = []
+            var perWorker = Array(repeating: [ReadyEvent](), count: workers.count)
             for delivery in batch {
                 do {
                     let event = try IncomingEvent(message: delivery.delivery.message)
                     let ready = ReadyEvent(delivery: delivery, event: event, handle: try handlers.prepare(event))
-                    workers[Self.partition(of: event, among: workers.count)].push(ready)
+                    perWorker[Self.partition(of: event, among: workers.count)].append(ready)
                 } catch {
                     unreadable.append((delivery, "\(error)"))
                 }
             }
+            for (worker, events) in zip(workers, perWorker) { worker.push(contentsOf: events) }
             if !unreadable.isEmpty { await deadLetter(unreadable) }
         }
         workers.forEach { $0.finish() }
@@ -179,12 +181,27 @@ public final class EventConsumer: Service, @unchecked Sendable {
                 """, binds: binds), logger: logger)
             for try await id in inserted.decode(String.self) { fresh.insert(id) }
             let context = EventContext(connection: connection, outbox: outbox, logger: logger)
-            var handled = 0
-            for item in items where fresh.remove(item.event.id) != nil {
-                try await item.handle(context)
-                handled += 1
+            // Each new event once, in arrival order; neighbours handled by one batch handler
+            // run together.
+            let new = items.filter { fresh.remove($0.event.id) != nil }
+            var index = 0
+            while index < new.count {
+                switch new[index].handle {
+                case .single(let handle):
+                    try await handle(context)
+                    index += 1
+                case .batchable(let eventType, let event, let handleAll):
+                    var group: [any Sendable] = [event]
+                    var next = index + 1
+                    while next < new.count, case .batchable(eventType, let neighbour, _) = new[next].handle {
+                        group.append(neighbour)
+                        next += 1
+                    }
+                    try await handleAll(group, context)
+                    index = next
+                }
             }
-            return handled
+            return new.count
         }
         handledCounter.increment(by: handledCount)
         duplicateCounter.increment(by: items.count - handledCount)

@@ -25,9 +25,24 @@ public struct EventContext: Sendable {
 ///     try await store.recordCompletion(event.data, on: context.connection)
 /// }
 /// ```
+///
+/// Where an event's effect is set-based — a row per event in a projection, a task per completed
+/// order — `onBatch` handles all the fresh events of a type in a consumer batch with one call,
+/// so the handler can write them with one statement instead of one round trip each:
+///
+/// ```swift
+/// handlers.onBatch(RepairOrderCompleted.self) { events, context in
+///     try await tasks.createVisitTasks(for: events.map(\.data), on: context.connection)
+/// }
+/// ```
 public struct EventHandlers: Sendable {
     /// A decoded event bound to its handler, ready to run in a transaction.
-    typealias PreparedHandler = @Sendable (EventContext) async throws -> Void
+    enum PreparedHandler: Sendable {
+        /// Runs on its own.
+        case single(@Sendable (EventContext) async throws -> Void)
+        /// Runs together with the neighbouring events of the same type in the batch.
+        case batchable(eventType: String, event: any Sendable, handleAll: @Sendable ([any Sendable], EventContext) async throws -> Void)
+    }
     private typealias Preparer = @Sendable (IncomingEvent) throws -> PreparedHandler
 
     private var preparers: [String: Preparer] = [:]
@@ -53,7 +68,30 @@ public struct EventHandlers: Sendable {
     ) {
         preparers[eventType] = { incoming in
             let event = try incoming.decode(Payload.self)
-            return { context in try await handler(event, context) }
+            return .single { context in try await handler(event, context) }
+        }
+    }
+
+    /// Handles events of `Payload.eventType` a batch at a time: `handler` gets every fresh event
+    /// of that type that arrived together (in order), in the batch's transaction.
+    public mutating func onBatch<Payload: EventPayload>(
+        _ payload: Payload.Type,
+        _ handler: @escaping @Sendable ([CloudEvent<Payload>], EventContext) async throws -> Void
+    ) {
+        onBatch(Payload.eventType, as: payload, handler)
+    }
+
+    /// Handles events of `eventType` whose data decodes as `Payload`, a batch at a time.
+    public mutating func onBatch<Payload: Codable & Sendable>(
+        _ eventType: String,
+        as payload: Payload.Type,
+        _ handler: @escaping @Sendable ([CloudEvent<Payload>], EventContext) async throws -> Void
+    ) {
+        let handleAll: @Sendable ([any Sendable], EventContext) async throws -> Void = { events, context in
+            try await handler(events.map { $0 as! CloudEvent<Payload> }, context)
+        }
+        preparers[eventType] = { incoming in
+            .batchable(eventType: eventType, event: try incoming.decode(Payload.self), handleAll: handleAll)
         }
     }
 
