@@ -24,7 +24,7 @@ public enum ConfigurationError: Error, CustomStringConvertible {
 /// | `CRM_LOG_FORMAT` | `text` on a terminal, otherwise `json` |
 /// | `CRM_LOG_LEVEL` | `info` |
 /// | `CRM_AMQP_DELIVERY_LIMIT` | `5` |
-/// | `CRM_DB_POOL_SIZE` | `10` |
+/// | `CRM_DB_POOL_SIZE` | `20`: the relay's 6 passes, the consumer's 4 workers, and requests |
 public struct ServiceConfiguration: Sendable {
     public var service: ServiceIdentity
     public var httpHost: String
@@ -69,7 +69,7 @@ public struct ServiceConfiguration: Sendable {
             logLevel = .info
         }
         deliveryLimit = try integer("CRM_AMQP_DELIVERY_LIMIT", default: 5, range: 1...1000)
-        databasePoolSize = try integer("CRM_DB_POOL_SIZE", default: 10, range: 1...200)
+        databasePoolSize = try integer("CRM_DB_POOL_SIZE", default: 20, range: 1...200)
     }
 }
 

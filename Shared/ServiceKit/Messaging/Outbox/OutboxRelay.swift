@@ -20,7 +20,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         public var batchSize = 500
         /// Passes run at the same time; `SKIP LOCKED` gives each its own rows, and while one
         /// waits for confirms another reads and marks.
-        public var concurrency = 3
+        public var concurrency = 6
         public var sweepInterval: Duration = .seconds(1)
         /// The longest a refused event waits before its next try.
         public var maximumRetryDelaySeconds = 300
