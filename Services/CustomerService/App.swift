@@ -1,15 +1,15 @@
 import Foundation
 import ServiceKit
 
-/// The CustomerService service. Its business features arrive with later issues; today it runs the
-/// platform: its schema and migrations, its queue, health, metrics and graceful shutdown.
+/// CustomerService (客服): satisfaction visits and complaints. A completed repair order or a
+/// delivered new car becomes a visit task for the customer-service team.
 @main
 struct CustomerServiceApp {
     static func main() async throws {
         try await ServiceRunner.run(ServiceDefinition(
             identity: .customerService,
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
-            handlers: EventHandlers()
+            handlers: VisitTaskEvents.handlers()
         ))
     }
 }

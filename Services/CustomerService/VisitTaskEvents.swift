@@ -1,0 +1,19 @@
+import Contracts
+import ServiceKit
+
+/// Which events create visit tasks. Both are set-based — a task per order — so they are batch
+/// handlers: a consumer batch of completions becomes tasks with one statement.
+enum VisitTaskEvents {
+    static func handlers() -> EventHandlers {
+        var handlers = EventHandlers()
+        handlers.onBatch(RepairOrderCompleted.self) { events, context in
+            try await VisitTaskStore(connection: context.connection, logger: context.logger)
+                .createTasks(events.map { NewVisitTask(repairOrder: $0.data, eventID: $0.id) })
+        }
+        handlers.onBatch(ERPVehicleDelivered.self) { events, context in
+            try await VisitTaskStore(connection: context.connection, logger: context.logger)
+                .createTasks(events.map { NewVisitTask(delivery: $0.data, eventID: $0.id) })
+        }
+        return handlers
+    }
+}
