@@ -41,7 +41,8 @@ final class ServiceProcess {
         }
     }
 
-    func start() throws {
+    /// Starts the binary; `overrides` replace settings of the environment it would get.
+    func start(overrides: [String: String] = [:]) throws {
         let database = try Self.databaseURL
         let process = Process()
         process.executableURL = Self.binaryFolder.appendingPathComponent("crm-\(identity.name)")
@@ -50,6 +51,7 @@ final class ServiceProcess {
         environment["CRM_DATABASE_URL"] = "postgres://\(identity.databaseRole):dealer-crm-dev@\(database.host):\(database.port)/dealer_crm"
         environment["CRM_AMQP_URL"] = try Self.amqpURL
         environment["CRM_LOG_FORMAT"] = "json"
+        environment.merge(overrides) { _, override in override }
         process.environment = environment
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)

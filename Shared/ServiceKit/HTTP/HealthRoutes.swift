@@ -2,8 +2,11 @@ import Foundation
 import Hummingbird
 import Prometheus
 
-/// What `/health/ready` checks.
+/// What `/health/ready` checks. Each check gets `timeout` to answer and fails if it does not:
+/// a probe that hangs on an unreachable dependency is worse than one that says "failing".
 public struct ReadinessChecks: Sendable {
+    public static let timeout: Duration = .seconds(2)
+
     public var checks: [(name: String, check: @Sendable () async -> Bool)]
 
     public init(_ checks: [(name: String, check: @Sendable () async -> Bool)]) {
@@ -11,7 +14,7 @@ public struct ReadinessChecks: Sendable {
     }
 }
 
-struct HealthReport: ResponseEncodable {
+struct HealthReport: ResponseEncodable, Codable {
     var status: String
     var checks: [String: String]
 }
@@ -27,7 +30,10 @@ extension Router where Context == CRMRequestContext {
             var results: [String: String] = [:]
             await withTaskGroup(of: (String, Bool).self) { group in
                 for (name, check) in readiness.checks {
-                    group.addTask { (name, await check()) }
+                    group.addTask {
+                        let passed = (try? await withTimeout(ReadinessChecks.timeout) { await check() }) ?? false
+                        return (name, passed)
+                    }
                 }
                 for await (name, passed) in group { results[name] = passed ? "ok" : "failing" }
             }
@@ -46,5 +52,3 @@ extension Router where Context == CRMRequestContext {
         }
     }
 }
-
-extension HealthReport: Codable {}
