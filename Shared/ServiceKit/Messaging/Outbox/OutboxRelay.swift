@@ -67,9 +67,14 @@ public final class OutboxRelay: Service, @unchecked Sendable {
 
     /// Publishes until the outbox has nothing ready (or `deadline` passes, checked between
     /// passes); returns how many events were confirmed.
+    ///
+    /// One pass first: on a quiet outbox that is all a sweep costs. Only when it comes back
+    /// full is there a backlog, and then `concurrency` passes run side by side.
     @discardableResult
     public func drain(until deadline: ContinuousClock.Instant? = nil) async throws -> Int {
-        var total = 0
+        let first = try await relayOnce()
+        var total = first.confirmed
+        guard first.locked == settings.batchSize else { return total }
         while deadline.map({ ContinuousClock.now < $0 }) ?? true {
             let passes = try await withThrowingTaskGroup(of: Pass.self) { group in
                 for _ in 0..<max(1, settings.concurrency) {
