@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits a SQL script into single statements.
 ///
 /// postgres-nio speaks only the extended query protocol, which runs one statement per query,
@@ -77,5 +79,3 @@ enum SQLScript {
         }
     }
 }
-
-import Foundation
