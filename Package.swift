@@ -72,10 +72,16 @@ let package = Package(
             path: "Benchmarks",
             exclude: ["README.md"]
         ),
+        // What the test targets share: the run's servers, polling, failures.
+        .target(
+            name: "TestSupport",
+            dependencies: ["ServiceKit"],
+            path: "Tests/Support"
+        ),
         .testTarget(
             name: "ServiceKitTests",
             dependencies: [
-                "ServiceKit", "Contracts",
+                "ServiceKit", "Contracts", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/ServiceKitTests"
@@ -88,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ServiceKit", "Contracts"],
+            dependencies: ["ServiceKit", "Contracts", "TestSupport"],
             path: "Tests/EndToEndTests"
         ),
     ],

@@ -1,12 +1,13 @@
 import Contracts
 import Foundation
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// Looks at and publishes to the test run's broker, on a thread of its own (rabbitmq-c blocks).
 enum BrokerQueues {
     static func run<Result: Sendable>(_ body: @escaping @Sendable (AMQPConnection) throws -> Result) async throws -> Result {
-        try await AMQPConnection.withTemporaryConnection(to: try AMQPURL(try ServiceProcess.amqpURL), body)
+        try await AMQPConnection.withTemporaryConnection(to: try TestEnvironment.amqpURL, body)
     }
 
     static func exists(_ queue: String) async throws -> Bool {
@@ -20,7 +21,7 @@ enum BrokerQueues {
 
     /// Publishes events as the dealer's ERP does: structured CloudEvents on `crm.events`.
     static func publish<Payload: EventPayload>(_ events: [CloudEvent<Payload>]) async throws {
-        let url = try AMQPURL(try ServiceProcess.amqpURL)
+        let url = try TestEnvironment.amqpURL
         let publisher = EventPublisher(url: url, topology: MessagingTopology(), logger: .init(label: "erp"))
         defer { publisher.shutdown() }
         let encoder = EventCoding.makeEncoder()

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import PostgresNIO
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// A consuming service killed with SIGKILL in the middle of a stream and started again loses
@@ -57,8 +58,7 @@ final class AdminDatabase: @unchecked Sendable {
     private let runTask: Task<Void, Never>
 
     init() async throws {
-        guard let text = ProcessInfo.processInfo.environment["CRM_TEST_POSTGRES_URL"] else { throw XCTSkip("run the tests with ./crm test") }
-        client = Database.makeClient(url: try PostgresURL(text), maximumConnections: 4, logger: .init(label: "test"))
+        client = Database.makeClient(url: try TestEnvironment.postgresURL, maximumConnections: 4, logger: .init(label: "test"))
         let client = self.client
         runTask = Task { await client.run() }
     }
@@ -79,13 +79,4 @@ enum Samples {
             businessType: .paidMaintenance, serviceAdvisor: "张顾问", mileageKm: 12_000 + number, amount: Decimal(string: "688.50")!,
             openedAt: Date().addingTimeInterval(-7200), completedAt: Date())
     }
-}
-
-func eventually(timeout: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    return try await condition()
 }

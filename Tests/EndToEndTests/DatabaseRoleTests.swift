@@ -1,13 +1,13 @@
 import Foundation
 import PostgresNIO
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// Each service logs in as its own role, which owns its schema and can touch nothing else.
 final class DatabaseRoleTests: XCTestCase {
     func testAServiceRoleCannotReadOrWriteAnotherServicesSchema() async throws {
-        guard let text = ProcessInfo.processInfo.environment["CRM_TEST_POSTGRES_URL"] else { throw XCTSkip("run the tests with ./crm test") }
-        let admin = try PostgresURL(text)
+        let admin = try TestEnvironment.postgresURL
         // AfterSales' table exists once its migrations ran; run them as AfterSales would.
         let afterSales = try ServiceProcess(.afterSales)
         try afterSales.start()

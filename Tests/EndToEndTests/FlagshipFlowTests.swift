@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// The start of the flagship flow, across processes: the ERP's repair-order completions reach

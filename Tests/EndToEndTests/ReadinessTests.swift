@@ -1,5 +1,6 @@
 import Foundation
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// `/health/ready` tells the truth: with the broker or the database out of reach the service

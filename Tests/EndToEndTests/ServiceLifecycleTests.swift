@@ -1,5 +1,6 @@
 import Foundation
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// Every service, as a process: starts, migrates its own schema as its own role, declares its

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// A service binary run as its own process against the test run's PostgreSQL and RabbitMQ.
@@ -27,17 +28,8 @@ final class ServiceProcess {
 
     static var databaseURL: (host: String, port: Int) {
         get throws {
-            guard let text = ProcessInfo.processInfo.environment["CRM_TEST_POSTGRES_URL"], let url = URLComponents(string: text),
-                  let host = url.host, let port = url.port
-            else { throw XCTSkip("CRM_TEST_POSTGRES_URL is not set: run the tests with ./crm test") }
-            return (host, port)
-        }
-    }
-
-    static var amqpURL: String {
-        get throws {
-            guard let text = ProcessInfo.processInfo.environment["CRM_TEST_AMQP_URL"] else { throw XCTSkip("CRM_TEST_AMQP_URL is not set") }
-            return text
+            let url = try TestEnvironment.postgresURL
+            return (url.host, url.port)
         }
     }
 
@@ -49,7 +41,7 @@ final class ServiceProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["CRM_HTTP_PORT"] = String(port)
         environment["CRM_DATABASE_URL"] = "postgres://\(identity.databaseRole):dealer-crm-dev@\(database.host):\(database.port)/dealer_crm"
-        environment["CRM_AMQP_URL"] = try Self.amqpURL
+        environment["CRM_AMQP_URL"] = try TestEnvironment.amqpURLText
         environment["CRM_LOG_FORMAT"] = "json"
         environment.merge(overrides) { _, override in override }
         process.environment = environment
@@ -116,9 +108,4 @@ final class ServiceProcess {
         guard bound else { throw TestFailure("no free port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import PostgresNIO
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// Batch handlers: one call for the fresh events of a type in a consumer batch, with the same

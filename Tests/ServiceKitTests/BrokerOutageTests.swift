@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// The broker goes away while a service keeps committing writes, then comes back: every event

@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import PostgresNIO
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// Messages that cannot be handled end in `<service>.dead`, and the others flow on.

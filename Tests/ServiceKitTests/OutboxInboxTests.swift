@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import PostgresNIO
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// The guarantees of the messaging backbone, against the real broker and database: every event

@@ -3,27 +3,13 @@ import Foundation
 import Logging
 import PostgresNIO
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
-/// The real PostgreSQL and RabbitMQ that `./crm test` starts for this run.
+/// What the ServiceKit tests share.
 enum TestInfrastructure {
-    static var postgresURL: PostgresURL {
-        get throws {
-            guard let text = ProcessInfo.processInfo.environment["CRM_TEST_POSTGRES_URL"] else {
-                throw XCTSkip("CRM_TEST_POSTGRES_URL is not set: run the tests with ./crm test")
-            }
-            return try PostgresURL(text)
-        }
-    }
-
-    static var amqpURL: AMQPURL {
-        get throws {
-            guard let text = ProcessInfo.processInfo.environment["CRM_TEST_AMQP_URL"] else {
-                throw XCTSkip("CRM_TEST_AMQP_URL is not set: run the tests with ./crm test")
-            }
-            return try AMQPURL(text)
-        }
-    }
+    static var postgresURL: PostgresURL { get throws { try TestEnvironment.postgresURL } }
+    static var amqpURL: AMQPURL { get throws { try TestEnvironment.amqpURL } }
 
     static let logger: Logger = {
         var logger = Logger(label: "test")
@@ -124,19 +110,4 @@ enum BrokerInspector {
     static func messageCount(_ queue: String) async throws -> Int {
         try await run { try $0.messageCount(queue: queue) }
     }
-}
-
-/// Polls `condition` every 50 ms until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

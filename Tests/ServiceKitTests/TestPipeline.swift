@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import PostgresNIO
 @testable import ServiceKit
+import TestSupport
 import XCTest
 
 /// One service's messaging, in process: a schema, an outbox relay, and a consumer of its own
