@@ -15,7 +15,9 @@ import ServiceLifecycle
 /// Batches are handled by `concurrency` workers at once, so that one batch's database round
 /// trips overlap another's. Events are spread over the workers by their CloudEvents `subject`
 /// (within a store): events about the same thing — the same repair order, say — always go to the
-/// same worker and are handled in the order they arrived.
+/// same worker and are handled in the order they arrived. An event whose handler fails is the
+/// exception: it goes back to the broker while the later ones proceed, so a handler must not
+/// assume an earlier event about the same thing has been handled.
 ///
 /// If the batch transaction fails, each event is tried in a transaction of its own, so that one
 /// failing handler does not hold up the others; a failing event is handed back to the broker
