@@ -12,6 +12,19 @@ let services: [(target: String, product: String)] = [
     ("Gateway", "crm-gateway"),
 ]
 
+/// What a service needs beyond ServiceKit: the gateway hashes passwords and calls the services.
+let serviceDependencies: [String: [Target.Dependency]] = [
+    "Gateway": [
+        .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    ],
+]
+
+/// Resources beyond every service's Migrations folder.
+let serviceResources: [String: [Resource]] = [
+    "Gateway": [.copy("openapi.yaml")],
+]
+
 let package = Package(
     name: "DealerCRM",
     platforms: [.macOS(.v14)],
@@ -29,6 +42,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +52,12 @@ let package = Package(
             path: "Shared/CRabbitMQ",
             pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CXlsxWriter",
+            path: "Shared/CXlsxWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]
         ),
         .target(
             name: "Contracts",
@@ -46,6 +68,7 @@ let package = Package(
             name: "ServiceKit",
             dependencies: [
                 "CRabbitMQ",
+                "CXlsxWriter",
                 "Contracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -55,15 +78,16 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Shared/ServiceKit"
         ),
     ] + services.map { service in
         .executableTarget(
             name: service.target,
-            dependencies: ["ServiceKit", "Contracts"],
+            dependencies: ["ServiceKit", "Contracts"] + serviceDependencies[service.target, default: []],
             path: "Services/\(service.target)",
-            resources: [.copy("Migrations")]
+            resources: [.copy("Migrations")] + serviceResources[service.target, default: []]
         )
     } + [
         .executableTarget(
@@ -94,7 +118,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ServiceKit", "Contracts", "TestSupport"],
+            dependencies: [
+                "ServiceKit", "Contracts", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Tests/EndToEndTests"
         ),
     ],

@@ -13,8 +13,8 @@ enum RepairOrderEvents {
             // Only the first completion is news: a repeated ERP event changes nothing downstream.
             guard let completed = try await store.recordCompleted(event.data) else { return }
             try await context.publish(CloudEvent(
-                source: "dealer-crm/aftersales",
-                subject: completed.roNo,
+                source: "/crm/aftersales",
+                subject: completed.repairOrderId.uuidString.lowercased(),
                 data: completed,
                 storeid: completed.storeId.uuidString.lowercased(),
                 correlationid: event.correlationid ?? event.id,

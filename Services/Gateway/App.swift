@@ -1,16 +1,50 @@
+import AsyncHTTPClient
 import Foundation
 import ServiceKit
 
-/// The gateway: the only public entry. Login, tokens and routing arrive with the next issue;
-/// today it runs the platform (its `identity` schema, health, metrics, graceful shutdown).
-/// It consumes no events, so it declares no queue.
+/// The gateway: the only public entry. It logs users in and issues their tokens, administers
+/// stores, teams, users and roles, keeps the audit log, forwards `/api/v1/<context>/…` to the
+/// services and serves the OpenAPI document. It consumes no events, so it declares no queue;
+/// it publishes identity changes for the services' directories.
 @main
 struct GatewayApp {
     static func main() async throws {
+        let configuration: GatewayConfiguration
+        do {
+            configuration = try GatewayConfiguration()
+        } catch {
+            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            exit(78)  // EX_CONFIG
+        }
+        let passwords = Passwords(cost: configuration.bcryptCost)
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        clientConfiguration.decompression = .disabled
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+
         try await ServiceRunner.run(ServiceDefinition(
             identity: .gateway,
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
-            handlers: nil
+            handlers: nil,
+            routes: { group, environment in
+                let audit = AuditLog(logger: environment.logger)
+                group.add(middleware: AuditMiddleware(database: environment.database, audit: audit))
+                AuthRoutes(environment: environment, configuration: configuration, passwords: passwords, audit: audit)
+                    .addAuthenticatedRoutes(to: group)
+                AdminRoutes(environment: environment, passwords: passwords).addRoutes(to: group)
+                AuditLogRoutes(environment: environment).addRoutes(to: group)
+                ServiceProxy(client: client, upstreams: configuration.upstreams, logger: environment.logger).addRoutes(to: group)
+            },
+            publicRoutes: { group, environment in
+                AuthRoutes(environment: environment, configuration: configuration, passwords: passwords, audit: AuditLog(logger: environment.logger))
+                    .addPublicRoutes(to: group)
+            },
+            rootRoutes: { router, _ in
+                try! OpenAPIDocument.addRoute(to: router)
+            },
+            services: { environment in
+                [Seeder(environment: environment, configuration: configuration, passwords: passwords), HTTPClientService(client: client)]
+            }
         ))
     }
 }

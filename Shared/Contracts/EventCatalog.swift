@@ -9,6 +9,9 @@ public enum EventCatalog {
         ERPSalesOrderCreated.self,
         ERPVehicleDelivered.self,
         RepairOrderCompleted.self,
+        IdentityStoreChanged.self,
+        IdentityUserChanged.self,
+        ComplaintOpened.self,
     ]
 
     /// The payload type for a CloudEvents `type` (= routing key), or nil for a type nobody here

@@ -58,6 +58,9 @@ enum ContractSamples {
             erpSalesOrderCreated(),
             erpVehicleDelivered(),
             repairOrderCompleted(),
+            identityStoreChanged(),
+            identityUserChanged(),
+            complaintOpened(),
         ]
         return Dictionary(uniqueKeysWithValues: samples.map { ($0.eventType, $0) })
     }
@@ -69,6 +72,11 @@ enum ContractSamples {
     static let owner = Person(name: "赖朝朝", mobile: "15972197426")
     static let ownersSister = Person(name: "赖小燕", mobile: "13871150099")
     static let buyer = Person(name: "陈小飞", mobile: "17764009558")
+    /// `StoreID.forStoreCode("HX000001")` (ServiceKit, which this target does not depend on): the
+    /// id the gateway and CustomerService give store HX000001.
+    static let derivedStoreId = UUID(uuidString: "56c4fe93-8c8c-5dc5-b301-f4e8767d71e7")!
+    /// `StoreID.forStoreCode("HX000002")`, a second store of the group.
+    static let secondStoreId = UUID(uuidString: "27fd2315-f1a3-59af-9a36-9ffb549ef1c5")!
     static let audiVIN = "LFV3A28K7K3012345"
     static let benzVIN = "LFV2A21KXJ4098765"  // check digit X
 
@@ -173,6 +181,77 @@ enum ContractSamples {
         let minimalEvent = CloudEvent(
             id: "2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b", source: "/crm/aftersales",
             time: time("2024-03-19T09:12:31Z"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func identityStoreChanged() throws -> ContractSample {
+        // A store has no optional fields, so only the minimal envelope leaves attributes out; its
+        // data is the store as first created.
+        let full = IdentityStoreChanged(
+            storeId: derivedStoreId, groupId: UUID(uuidString: "143021c7-9282-4267-ab8a-4ff7fbfc2702")!,
+            code: storeCode, name: "华星汽车武汉汉阳4S店", timeZone: "Asia/Shanghai", version: 4)
+        let minimal = IdentityStoreChanged(
+            storeId: derivedStoreId, groupId: UUID(uuidString: "143021c7-9282-4267-ab8a-4ff7fbfc2702")!,
+            code: storeCode, name: "华星汽车武汉汉阳店", timeZone: "Asia/Shanghai", version: 1)
+        let fullEvent = CloudEvent(
+            id: "3143669b-13d6-4f78-ac62-036e64710013", source: "/crm/gateway",
+            time: time("2024-03-01T02:00:00.125Z"), subject: derivedStoreId.uuidString.lowercased(),
+            data: full, storeid: derivedStoreId.uuidString.lowercased(),
+            correlationid: "5a4b1280-5e13-4033-81da-0ac050e619b3",
+            causationid: "5a4b1280-5e13-4033-81da-0ac050e619b3",
+            traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        let minimalEvent = CloudEvent(
+            id: "f0d5c94f-c739-4a7e-8522-3bcbbd2dbbe7", source: "/crm/gateway",
+            time: time("2024-02-26T01:00:00Z"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func identityUserChanged() throws -> ContractSample {
+        let userId = UUID(uuidString: "daf95973-a575-4202-b818-d7ab27c2d500")!
+        let full = IdentityUserChanged(
+            userId: userId, username: "zhangli", displayName: "张丽", mobile: "13986204417",
+            teamId: UUID(uuidString: "7ef44a7b-07c6-4086-b724-80e4eaa8106e")!,
+            storeIds: [derivedStoreId, secondStoreId], role: "cs.agent", active: true, version: 3)
+        // A user who left: no stores, no team, no mobile recorded, and no longer allowed to log in.
+        let minimal = IdentityUserChanged(
+            userId: userId, username: "zhangli", displayName: "张丽", mobile: nil, teamId: nil,
+            storeIds: [], role: "cs.agent", active: false, version: 9)
+        let fullEvent = CloudEvent(
+            id: "147756d3-7922-4b3b-aa1d-38d781cdce1d", source: "/crm/gateway",
+            time: time("2024-03-01T02:10:42.375Z"), subject: userId.uuidString.lowercased(),
+            data: full, storeid: derivedStoreId.uuidString.lowercased(),
+            correlationid: "c3c90eeb-5a6d-4450-a8d2-4b3e1b38a195",
+            causationid: "c3c90eeb-5a6d-4450-a8d2-4b3e1b38a195",
+            traceparent: "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01")
+        let minimalEvent = CloudEvent(
+            id: "58f60c75-64e6-46da-9bbb-7a029dbfc582", source: "/crm/gateway",
+            time: time("2024-03-29T09:30:05Z"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func complaintOpened() throws -> ContractSample {
+        let complaintId = UUID(uuidString: "1f49c4f4-da0c-46d3-8f84-e1f0e5becd91")!
+        let full = ComplaintOpened(
+            complaintId: complaintId, storeId: derivedStoreId, complaintNo: "KS2403200001", level: .urgent,
+            complainant: owner, content: "维修后第二天空调仍不制冷；结算金额比预估高出三百多元，服务顾问事先没有说明。",
+            roNo: "RO1903160002", plate: "鄂A81245",
+            visitId: UUID(uuidString: "ff6b3a8a-f11f-4fa1-9bd0-2aaa0ed6475f")!,
+            openedAt: time("2024-03-20T10:15:00.000+08:00"), dueAt: time("2024-03-21T10:15:00+08:00"))
+        // Entered by hand about a new car's handover: no repair order, no plate yet, no visit.
+        let minimal = ComplaintOpened(
+            complaintId: complaintId, storeId: derivedStoreId, complaintNo: "KS2403290002", level: .minor,
+            complainant: buyer, content: "交车时没有讲解车机功能。", roNo: nil, plate: nil, visitId: nil,
+            openedAt: time("2024-03-29T03:20:00Z"), dueAt: time("2024-04-01T03:20:00Z"))
+        let fullEvent = CloudEvent(
+            id: "7ce1aa4b-6342-4e90-a47f-e7cf7cd3076c", source: "/crm/customer-service",
+            time: time("2024-03-20T02:15:00.750Z"), subject: complaintId.uuidString.lowercased(),
+            data: full, storeid: derivedStoreId.uuidString.lowercased(),
+            correlationid: "0b7e6a52-9d4f-4e0a-8c1b-2f3e4d5c6b7a",
+            causationid: "79738089-76c0-4f92-8bfe-90596d48a311",
+            traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01")
+        let minimalEvent = CloudEvent(
+            id: "9683f5e5-542b-422b-be1b-97b33b7e9a70", source: "/crm/customer-service",
+            time: time("2024-03-29T03:20:00Z"), data: minimal)
         return try .make(full: fullEvent, minimal: minimalEvent)
     }
 }

@@ -25,6 +25,7 @@ public enum ConfigurationError: Error, CustomStringConvertible {
 /// | `CRM_LOG_LEVEL` | `info` |
 /// | `CRM_AMQP_DELIVERY_LIMIT` | `5` |
 /// | `CRM_DB_POOL_SIZE` | `20`: the relay's 6 passes, the consumer's 4 workers, and requests |
+/// | `CRM_JWT_SECRET` | a development secret; set a long random one (≥ 32 characters) in production |
 public struct ServiceConfiguration: Sendable {
     public var service: ServiceIdentity
     public var httpHost: String
@@ -35,6 +36,11 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var deliveryLimit: Int
     public var databasePoolSize: Int
+    /// The key the gateway signs access tokens with and every service verifies them with.
+    public var jwtSecret: String
+
+    /// The secret used when `CRM_JWT_SECRET` is not set: fine on a developer's machine only.
+    public static let developmentJWTSecret = "dealer-crm-local-development-secret-do-not-deploy"
 
     public init(service: ServiceIdentity, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func value(_ name: String) -> String? {
@@ -70,6 +76,10 @@ public struct ServiceConfiguration: Sendable {
         }
         deliveryLimit = try integer("CRM_AMQP_DELIVERY_LIMIT", default: 5, range: 1...1000)
         databasePoolSize = try integer("CRM_DB_POOL_SIZE", default: 20, range: 1...200)
+        jwtSecret = value("CRM_JWT_SECRET") ?? Self.developmentJWTSecret
+        guard jwtSecret.utf8.count >= 32 else {
+            throw ConfigurationError.invalid(name: "CRM_JWT_SECRET", reason: "must be at least 32 characters")
+        }
     }
 }
 
@@ -80,23 +90,26 @@ public struct ServiceIdentity: Sendable, Hashable {
     /// The PostgreSQL schema it owns.
     public var schema: String
     public var defaultPort: Int
+    /// The first path segment of its public API: `/api/v1/<apiContext>/…`.
+    public var apiContext: String
 
-    public init(name: String, schema: String, defaultPort: Int) {
+    public init(name: String, schema: String, defaultPort: Int, apiContext: String) {
         self.name = name
         self.schema = schema
         self.defaultPort = defaultPort
+        self.apiContext = apiContext
     }
 
     /// The login role that owns `schema`: `crm_<schema>`.
     public var databaseRole: String { "crm_\(schema)" }
 
-    public static let gateway = ServiceIdentity(name: "gateway", schema: "identity", defaultPort: 8080)
-    public static let leads = ServiceIdentity(name: "leads", schema: "leads", defaultPort: 8081)
-    public static let prospects = ServiceIdentity(name: "prospects", schema: "prospects", defaultPort: 8082)
-    public static let afterSales = ServiceIdentity(name: "aftersales", schema: "aftersales", defaultPort: 8083)
-    public static let customerService = ServiceIdentity(name: "customer-service", schema: "customer_service", defaultPort: 8084)
-    public static let coupons = ServiceIdentity(name: "coupons", schema: "coupons", defaultPort: 8085)
-    public static let marketing = ServiceIdentity(name: "marketing", schema: "marketing", defaultPort: 8086)
+    public static let gateway = ServiceIdentity(name: "gateway", schema: "identity", defaultPort: 8080, apiContext: "identity")
+    public static let leads = ServiceIdentity(name: "leads", schema: "leads", defaultPort: 8081, apiContext: "leads")
+    public static let prospects = ServiceIdentity(name: "prospects", schema: "prospects", defaultPort: 8082, apiContext: "prospects")
+    public static let afterSales = ServiceIdentity(name: "aftersales", schema: "aftersales", defaultPort: 8083, apiContext: "after-sales")
+    public static let customerService = ServiceIdentity(name: "customer-service", schema: "customer_service", defaultPort: 8084, apiContext: "customer-service")
+    public static let coupons = ServiceIdentity(name: "coupons", schema: "coupons", defaultPort: 8085, apiContext: "coupons")
+    public static let marketing = ServiceIdentity(name: "marketing", schema: "marketing", defaultPort: 8086, apiContext: "marketing")
 
     public static let all: [ServiceIdentity] = [.gateway, .leads, .prospects, .afterSales, .customerService, .coupons, .marketing]
 }

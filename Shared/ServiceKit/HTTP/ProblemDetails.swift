@@ -66,6 +66,18 @@ public struct ProblemDetails: Error, HTTPResponseError, Codable, Sendable {
         ProblemDetails(status: .conflict, type: "https://dealer-crm.dev/problems/conflict", title: "Conflict", detail: detail)
     }
 
+    /// 401: no valid access token.
+    public static func unauthorized(_ detail: String) -> ProblemDetails {
+        ProblemDetails(status: .unauthorized, type: "https://dealer-crm.dev/problems/unauthorized", title: "Unauthorized", detail: detail)
+    }
+
+    /// 403: the caller's role lacks the permission.
+    public static func forbidden(missing permission: Permission) -> ProblemDetails {
+        ProblemDetails(
+            status: .forbidden, type: "https://dealer-crm.dev/problems/forbidden", title: "Forbidden",
+            detail: "your role does not have the permission \(permission.rawValue)")
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var problem = self
         problem.instance = problem.instance ?? request.uri.path

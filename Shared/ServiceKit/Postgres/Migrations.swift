@@ -59,7 +59,7 @@ public struct MigrationRunner: Sendable {
         self.database = database
     }
 
-    /// ServiceKit's own tables, applied before the service's: the outbox and the inbox.
+    /// ServiceKit's own tables, applied before the service's: the outbox, the inbox and the directory.
     public static let platformMigrations: [Migration] = [
         Migration(version: "000_servicekit_outbox_inbox", sql: """
             CREATE TABLE outbox (
@@ -89,6 +89,7 @@ public struct MigrationRunner: Sendable {
             -- PostgreSQL parsing them into jsonb and printing them back. `->` still queries it.
             ALTER TABLE outbox ALTER COLUMN envelope TYPE json USING envelope::json;
             """),
+        Directory.migration,
     ]
 
     /// Applies what is missing and returns the versions it applied.

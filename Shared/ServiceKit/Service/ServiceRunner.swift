@@ -13,19 +13,32 @@ public struct ServiceDefinition: Sendable {
     public var migrationsFolder: URL?
     /// The events the service consumes; `nil` means it declares no queue at all.
     public var handlers: EventHandlers?
-    /// Adds the service's `/api/v1/...` routes.
+    /// Adds the service's `/api/v1/...` routes; every request to them carries a valid access
+    /// token (`context.principal`).
     public var routes: @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void
+    /// Adds `/api/v1/...` routes open to anyone: only the gateway's login and refresh.
+    public var publicRoutes: @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void
+    /// Adds routes outside `/api/v1` (the gateway's `/openapi.yaml`).
+    public var rootRoutes: @Sendable (Router<CRMRequestContext>, ServiceEnvironment) -> Void
+    /// Services started alongside the HTTP server and stopped with it (the gateway's seeding).
+    public var services: @Sendable (ServiceEnvironment) -> [any Service]
 
     public init(
         identity: ServiceIdentity,
         migrationsFolder: URL?,
         handlers: EventHandlers?,
-        routes: @escaping @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in }
+        routes: @escaping @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
+        publicRoutes: @escaping @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
+        rootRoutes: @escaping @Sendable (Router<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
+        services: @escaping @Sendable (ServiceEnvironment) -> [any Service] = { _ in [] }
     ) {
         self.identity = identity
         self.migrationsFolder = migrationsFolder
         self.handlers = handlers
         self.routes = routes
+        self.publicRoutes = publicRoutes
+        self.rootRoutes = rootRoutes
+        self.services = services
     }
 }
 
@@ -35,6 +48,10 @@ public struct ServiceEnvironment: Sendable {
     public let database: Database
     public let outbox: Outbox
     public let logger: Logger
+    /// Verifies (and, in the gateway, signs) access tokens.
+    public let tokens: TokenKeys
+    /// The service's copy of the gateway's stores and users.
+    public let directory: Directory
 }
 
 /// Starts a service the same way for every bounded context:
@@ -59,26 +76,34 @@ public enum ServiceRunner {
         LoggingSetup.bootstrap(format: configuration.logFormat, level: configuration.logLevel, service: definition.identity.name)
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
-        let application = try makeApplication(definition, configuration: configuration, metrics: metrics)
+        let application = try await makeApplication(definition, configuration: configuration, metrics: metrics)
         try await application.runService()
     }
 
     /// The whole service as a Hummingbird application, for `run` and for tests.
     public static func makeApplication(
         _ definition: ServiceDefinition, configuration: ServiceConfiguration, metrics: PrometheusCollectorRegistry
-    ) throws -> some ApplicationProtocol {
+    ) async throws -> some ApplicationProtocol {
         let logger = {
             var logger = Logger(label: "crm.\(definition.identity.name)")
             logger.logLevel = configuration.logLevel
             return logger
         }()
         let migrations = try definition.migrationsFolder.map(Migration.load(from:)) ?? []
+        let directory = Directory(schema: try SQLIdentifier(definition.identity.schema))
+        var definition = definition
+        if var handlers = definition.handlers, !handlers.followsDirectory {
+            handlers.followDirectory(directory)
+            definition.handlers = handlers
+        }
 
         let client = Database.makeClient(url: configuration.databaseURL, maximumConnections: configuration.databasePoolSize, logger: logger)
         let database = Database(client: client, schema: try SQLIdentifier(definition.identity.schema), logger: logger)
         let messaging = MessagingService(
             definition: definition, configuration: configuration, database: database, migrations: migrations, logger: logger)
-        let environment = ServiceEnvironment(configuration: configuration, database: database, outbox: Outbox(schema: database.schema), logger: logger)
+        let environment = ServiceEnvironment(
+            configuration: configuration, database: database, outbox: Outbox(schema: database.schema), logger: logger,
+            tokens: await TokenKeys(secret: configuration.jwtSecret), directory: directory)
 
         let router = Router(context: CRMRequestContext.self)
         router.middlewares.add(RequestIDMiddleware())
@@ -93,12 +118,14 @@ public enum ServiceRunner {
                 ("broker", { await BrokerProbe.canConnect(to: amqpURL) }),
             ]),
             metrics: metrics)
-        definition.routes(router.group("api/v1"), environment)
+        definition.rootRoutes(router, environment)
+        definition.publicRoutes(router.group("api/v1"), environment)
+        definition.routes(router.group("api/v1").add(middleware: AuthenticationMiddleware(keys: environment.tokens)), environment)
 
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "crm-\(definition.identity.name)"),
-            services: [client, messaging],
+            services: [client, messaging] + definition.services(environment),
             onServerRunning: { channel in
                 logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
             },

@@ -1,0 +1,183 @@
+import Contracts
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// `POST /api/v1/auth/login`, `/refresh`, `/switch-store` and `GET /api/v1/auth/me` (G3).
+struct AuthRoutes: Sendable {
+    let environment: ServiceEnvironment
+    let configuration: GatewayConfiguration
+    let passwords: Passwords
+    let audit: AuditLog
+
+    struct LoginRequest: Decodable {
+        var username: String
+        var password: String
+        /// The store to start in; the user's first store when left out.
+        var storeId: UUID?
+    }
+
+    struct RefreshRequest: Decodable {
+        var refreshToken: String
+    }
+
+    struct SwitchStoreRequest: Decodable {
+        var storeId: UUID
+    }
+
+    struct UserSummary: Codable {
+        var id: UUID
+        var username: String
+        var displayName: String
+        var role: String
+        var dataScope: DataScope
+        var permissions: [String]
+    }
+
+    /// What login, refresh and store switch return.
+    struct Session: Codable, ResponseEncodable {
+        var accessToken: String
+        var refreshToken: String
+        var tokenType = "Bearer"
+        /// Seconds until the access token expires.
+        var expiresIn: Int
+        var user: UserSummary
+        var store: StoreSummary
+        var stores: [StoreSummary]
+    }
+
+    /// Login and refresh: the requests that have no access token yet.
+    func addPublicRoutes(to group: RouterGroup<CRMRequestContext>) {
+        group.post("auth/login", use: login)
+        group.post("auth/refresh", use: refresh)
+    }
+
+    func addAuthenticatedRoutes(to group: RouterGroup<CRMRequestContext>) {
+        group.post("auth/switch-store", use: switchStore)
+        group.get("auth/me", use: me)
+    }
+
+    /// The outcome of a login attempt, decided and committed before anything is thrown, so a
+    /// failure is counted even though the request fails.
+    private enum LoginOutcome {
+        case session(SessionUser)
+        case wrongCredentials
+        case locked(until: Date)
+        case lockedNow(until: Date)
+    }
+
+    @Sendable func login(_ request: Request, context: CRMRequestContext) async throws -> Session {
+        let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
+        var check = FieldValidator()
+        let username = check.text("username", body.username, maxLength: 100)
+        check.require(!body.password.isEmpty, "password", "must not be empty")
+        check.require(body.password.utf8.count <= 200, "password", "must be at most 200 bytes")
+        try check.throwIfInvalid()
+
+        let requestID = request.headers[.requestID] ?? context.id
+        let outcome: LoginOutcome = try await environment.database.withTransaction { connection in
+            let sessions = SessionStore(connection: connection, logger: environment.logger)
+            guard let candidate = try await sessions.candidate(username: username) else {
+                _ = try await passwords.verify(body.password, hash: Passwords.unknownUserHash)
+                try await audit.record(.init(username: username, method: "POST", path: "/api/v1/auth/login", status: 401, requestID: requestID, summary: "login refused: unknown user"), on: connection)
+                return .wrongCredentials
+            }
+            if let lockedUntil = candidate.lockedUntil, lockedUntil > Date() {
+                try await audit.record(.init(userID: candidate.id, username: username, method: "POST", path: "/api/v1/auth/login", status: 423, requestID: requestID, summary: "login refused: account locked"), on: connection)
+                return .locked(until: lockedUntil)
+            }
+            guard try await passwords.verify(body.password, hash: candidate.passwordHash), candidate.active else {
+                let lockedUntil = try await sessions.recordFailure(candidate.id, threshold: configuration.lockoutThreshold, lockout: configuration.lockoutDuration)
+                try await audit.record(.init(
+                    userID: candidate.id, username: username, method: "POST", path: "/api/v1/auth/login", status: 401, requestID: requestID,
+                    summary: lockedUntil == nil ? "login refused: wrong password" : "login refused: wrong password; account locked"), on: connection)
+                return lockedUntil.map { .lockedNow(until: $0) } ?? .wrongCredentials
+            }
+            try await sessions.recordSuccess(candidate.id)
+            guard let user = try await sessions.sessionUser(candidate.id) else { return .wrongCredentials }
+            try await audit.record(.init(userID: user.id, username: user.username, method: "POST", path: "/api/v1/auth/login", status: 200, requestID: requestID, summary: "logged in"), on: connection)
+            return .session(user)
+        }
+        switch outcome {
+        case .session(let user):
+            let store: StoreSummary
+            if let wanted = body.storeId {
+                guard let match = user.stores.first(where: { $0.id == wanted }) else {
+                    throw ProblemDetails.validation([.init(field: "storeId", message: "is not one of your stores")])
+                }
+                store = match
+            } else {
+                guard let first = user.stores.first else {
+                    throw ProblemDetails(status: .forbidden, title: "No store", detail: "your account works in no store yet; ask an administrator")
+                }
+                store = first
+            }
+            return try await makeSession(user, in: store)
+        case .wrongCredentials:
+            throw ProblemDetails.unauthorized("the username or password is wrong")
+        case .locked(let until), .lockedNow(let until):
+            throw ProblemDetails(
+                status: .init(code: 423), type: "https://dealer-crm.dev/problems/account-locked", title: "Account locked",
+                detail: "too many failed logins; the account is locked until \(RFC3339.string(from: until))")
+        }
+    }
+
+    @Sendable func refresh(_ request: Request, context: CRMRequestContext) async throws -> Session {
+        let body = try await request.decodeJSON(as: RefreshRequest.self, context: context)
+        guard let claims = await environment.tokens.verify(body.refreshToken, for: .refresh), let id = UUID(uuidString: claims.sub.value) else {
+            throw ProblemDetails.unauthorized("the refresh token is invalid or has expired; log in again")
+        }
+        let user = try await environment.database.withTransaction { connection in
+            try await SessionStore(connection: connection, logger: environment.logger).sessionUser(id)
+        }
+        guard let user, user.active, let store = user.stores.first(where: { $0.id == claims.store }) else {
+            throw ProblemDetails.unauthorized("the account can no longer use this store; log in again")
+        }
+        return try await makeSession(user, in: store)
+    }
+
+    @Sendable func switchStore(_ request: Request, context: CRMRequestContext) async throws -> Session {
+        let principal = try context.requirePrincipal()
+        let body = try await request.decodeJSON(as: SwitchStoreRequest.self, context: context)
+        let user = try await environment.database.withTransaction { connection in
+            try await SessionStore(connection: connection, logger: environment.logger).sessionUser(principal.userID)
+        }
+        guard let user, user.active else { throw ProblemDetails.unauthorized("the account is no longer active") }
+        guard let store = user.stores.first(where: { $0.id == body.storeId }) else {
+            throw ProblemDetails.validation([.init(field: "storeId", message: "is not one of your stores")])
+        }
+        return try await makeSession(user, in: store)
+    }
+
+    @Sendable func me(_ request: Request, context: CRMRequestContext) async throws -> UserSummary {
+        let principal = try context.requirePrincipal()
+        let user = try await environment.database.withTransaction { connection in
+            try await SessionStore(connection: connection, logger: environment.logger).sessionUser(principal.userID)
+        }
+        guard let user else { throw ProblemDetails.unauthorized("the account no longer exists") }
+        return summary(user)
+    }
+
+    private func summary(_ user: SessionUser) -> UserSummary {
+        UserSummary(
+            id: user.id, username: user.username, displayName: user.displayName, role: user.role,
+            dataScope: user.scope, permissions: user.permissions.map(\.rawValue).sorted())
+    }
+
+    private func makeSession(_ user: SessionUser, in store: StoreSummary) async throws -> Session {
+        let now = Date()
+        func claims(_ use: AccessClaims.Use, lifetime: TimeInterval) -> AccessClaims {
+            AccessClaims(
+                userID: user.id, use: use, username: user.username, store: store.id, group: store.groupId, team: user.teamID,
+                role: user.role, scope: user.scope, permissions: user.permissions, issuedAt: now, lifetime: lifetime)
+        }
+        return Session(
+            accessToken: try await environment.tokens.sign(claims(.access, lifetime: configuration.accessTokenLifetime)),
+            refreshToken: try await environment.tokens.sign(claims(.refresh, lifetime: configuration.refreshTokenLifetime)),
+            expiresIn: Int(configuration.accessTokenLifetime), user: summary(user), store: store, stores: user.stores)
+    }
+}
+
+extension AuthRoutes.UserSummary: ResponseEncodable {}

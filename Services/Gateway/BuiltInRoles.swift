@@ -1,0 +1,36 @@
+import ServiceKit
+
+/// The roles every installation starts with (the seed manuals' staff roles). Administrators
+/// may change them or add their own; codes are what demo user names start with.
+struct BuiltInRole: Sendable {
+    var code: String
+    var name: String
+    var scope: DataScope
+    var permissions: [Permission]
+}
+
+enum BuiltInRoles {
+    static let all: [BuiltInRole] = [
+        BuiltInRole(code: "admin", name: "系统管理员 Administrator", scope: .group, permissions: Permission.all),
+        BuiltInRole(
+            code: "gm", name: "总经理 General manager", scope: .store,
+            permissions: [.readAuditLog, .readVehicles, .readRepairOrders, .readVisitTemplates, .readVisitTasks,
+                          .readComplaints, .readVisitStatistics]),
+        BuiltInRole(
+            code: "sales.manager", name: "销售经理 Sales manager", scope: .store,
+            permissions: [.readVehicles, .readVisitStatistics]),
+        BuiltInRole(code: "consultant", name: "销售顾问 Sales consultant", scope: .own, permissions: [.readVehicles]),
+        BuiltInRole(
+            code: "cs.supervisor", name: "客服主管 Customer-service supervisor", scope: .store,
+            permissions: [.readVehicles, .readRepairOrders, .readVisitTemplates, .manageVisitTemplates, .readVisitTasks,
+                          .assignVisitTasks, .performVisits, .readComplaints, .openComplaints, .handleComplaints,
+                          .closeComplaints, .readVisitStatistics]),
+        BuiltInRole(
+            code: "cs.agent", name: "客服专员 Customer-service agent", scope: .own,
+            permissions: [.readVehicles, .readRepairOrders, .readVisitTemplates, .readVisitTasks, .performVisits,
+                          .readComplaints, .openComplaints, .handleComplaints]),
+        BuiltInRole(
+            code: "sa", name: "服务顾问 Service advisor", scope: .store,
+            permissions: [.readVehicles, .writeVehicles, .readRepairOrders, .writeRepairOrders]),
+    ]
+}

@@ -1,0 +1,58 @@
+import Foundation
+import ServiceKit
+
+/// The gateway's own settings, beyond every service's `ServiceConfiguration`.
+///
+/// | variable | default |
+/// |---|---|
+/// | `CRM_<SERVICE>_URL` (`CRM_LEADS_URL`, `CRM_AFTERSALES_URL`, `CRM_CUSTOMER_SERVICE_URL` …) | `http://127.0.0.1:<its default port>` |
+/// | `CRM_ACCESS_TOKEN_MINUTES` | `30` |
+/// | `CRM_REFRESH_TOKEN_HOURS` | `168` (a week) |
+/// | `CRM_LOCKOUT_MINUTES` | `15`: how long five failed logins in a row lock an account |
+/// | `CRM_BCRYPT_COST` | `10` |
+/// | `CRM_SEED_DEMO` | off; `1` seeds the demo group, stores and users (`./crm up` does) |
+/// | `CRM_ADMIN_PASSWORD` | none; when set and no user exists, creates the user `admin` with it |
+struct GatewayConfiguration: Sendable {
+    /// The service behind each `/api/v1/<apiContext>/…`.
+    var upstreams: [String: URL]
+    var accessTokenLifetime: TimeInterval
+    var refreshTokenLifetime: TimeInterval
+    var lockoutDuration: TimeInterval
+    /// Failed logins in a row that lock an account.
+    var lockoutThreshold = 5
+    var bcryptCost: UInt8
+    var seedDemo: Bool
+    var adminPassword: String?
+
+    static let proxiedServices: [ServiceIdentity] = [.leads, .prospects, .afterSales, .customerService, .coupons, .marketing]
+
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+            guard let text = value(name) else { return fallback }
+            guard let number = Int(text), range.contains(number) else {
+                throw ConfigurationError.invalid(name: name, reason: "expected a whole number in \(range), got \(text)")
+            }
+            return number
+        }
+        var upstreams: [String: URL] = [:]
+        for service in Self.proxiedServices {
+            let name = "CRM_\(service.name.uppercased().replacingOccurrences(of: "-", with: "_"))_URL"
+            let text = value(name) ?? "http://127.0.0.1:\(service.defaultPort)"
+            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw ConfigurationError.invalid(name: name, reason: "expected an http URL, got \(text)")
+            }
+            upstreams[service.apiContext] = url
+        }
+        self.upstreams = upstreams
+        accessTokenLifetime = TimeInterval(try integer("CRM_ACCESS_TOKEN_MINUTES", default: 30, range: 1...1440) * 60)
+        refreshTokenLifetime = TimeInterval(try integer("CRM_REFRESH_TOKEN_HOURS", default: 168, range: 1...2160) * 3600)
+        lockoutDuration = TimeInterval(try integer("CRM_LOCKOUT_MINUTES", default: 15, range: 1...1440) * 60)
+        bcryptCost = UInt8(try integer("CRM_BCRYPT_COST", default: 10, range: 4...16))
+        seedDemo = ["1", "true", "yes"].contains(value("CRM_SEED_DEMO")?.lowercased() ?? "")
+        adminPassword = value("CRM_ADMIN_PASSWORD")
+    }
+}

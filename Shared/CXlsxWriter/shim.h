@@ -1,0 +1,2 @@
+// libxlsxwriter (libxlsxwriter-dev), for the .xlsx exports of every list.
+#include <xlsxwriter.h>

@@ -1,0 +1,51 @@
+/// What a role allows, one action at a time (`cs.visit-task.assign`).
+///
+/// Roles are sets of permissions, kept by the gateway and carried in the access token; every
+/// service checks the ones its routes need. All permissions are listed here, in one place, so
+/// the gateway's role editor, the seeded roles and the services' checks cannot drift apart.
+public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public var description: String { rawValue }
+
+    // Identity & administration (G1–G4)
+    /// Create and change stores, teams, users and roles.
+    public static let administerIdentity = Permission(rawValue: "identity.admin")
+    /// Read the audit log.
+    public static let readAuditLog = Permission(rawValue: "audit.read")
+
+    // After-sales (AS1–AS3)
+    public static let readVehicles = Permission(rawValue: "aftersales.vehicle.read")
+    public static let writeVehicles = Permission(rawValue: "aftersales.vehicle.write")
+    public static let readRepairOrders = Permission(rawValue: "aftersales.repair-order.read")
+    public static let writeRepairOrders = Permission(rawValue: "aftersales.repair-order.write")
+
+    // Customer service (CS1–CS7)
+    public static let readVisitTemplates = Permission(rawValue: "cs.template.read")
+    public static let manageVisitTemplates = Permission(rawValue: "cs.template.manage")
+    public static let readVisitTasks = Permission(rawValue: "cs.visit-task.read")
+    /// Assign visit tasks to agents (supervisors).
+    public static let assignVisitTasks = Permission(rawValue: "cs.visit-task.assign")
+    /// Record a visit on a task one can see.
+    public static let performVisits = Permission(rawValue: "cs.visit.perform")
+    public static let readComplaints = Permission(rawValue: "cs.complaint.read")
+    /// Open a complaint by hand.
+    public static let openComplaints = Permission(rawValue: "cs.complaint.open")
+    /// Record feedback, plans and follow-ups; move a complaint on; assign who handles it.
+    public static let handleComplaints = Permission(rawValue: "cs.complaint.handle")
+    /// Close a resolved complaint (supervisors).
+    public static let closeComplaints = Permission(rawValue: "cs.complaint.close")
+    public static let readVisitStatistics = Permission(rawValue: "cs.statistics.read")
+
+    /// Every permission there is.
+    public static let all: [Permission] = [
+        .administerIdentity, .readAuditLog,
+        .readVehicles, .writeVehicles, .readRepairOrders, .writeRepairOrders,
+        .readVisitTemplates, .manageVisitTemplates, .readVisitTasks, .assignVisitTasks, .performVisits,
+        .readComplaints, .openComplaints, .handleComplaints, .closeComplaints, .readVisitStatistics,
+    ]
+}
