@@ -19,6 +19,8 @@ final class ExportTests: XCTestCase {
              ExportCell(visitedAt, in: shanghai), ExportCell("客户满意度高, \"很好\"")],
             [ExportCell("李四"), ExportCell("沪B6789"), ExportCell(-2.0), ExportCell(Int?.none),
              ExportCell(nil, in: shanghai), ExportCell("=HYPERLINK(\"http://example.com\")")],
+            [ExportCell("王五"), ExportCell("粤C00001"), ExportCell(0.0), ExportCell(1_234_567_890_123_456),
+             ExportCell(visitedAt, in: TimeZone(identifier: "UTC")!), ExportCell("")],
         ])
 
     func testXLSXKeepsChineseTextNumbersAndEmptyCells() throws {
@@ -50,7 +52,10 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(workbook.rows.dropFirst(2).first, [
             .text("李四"), .text("沪B6789"), .number(-2), .empty, .empty, .text("=HYPERLINK(\"http://example.com\")"),
         ], "a formula-looking text is plain text in an .xlsx, not a formula")
-        XCTAssertEqual(workbook.rows.count, 3)
+        XCTAssertEqual(workbook.rows.dropFirst(3).first, [
+            .text("王五"), .text("粤C00001"), .number(0), .text("1234567890123456"), .dateTime("2026-11-22 01:30"), .empty,
+        ], "an integer longer than Excel's 15 digits is text, not rounded")
+        XCTAssertEqual(workbook.rows.count, 4)
     }
 
     func testCSVKeepsChineseTextAndDefusesFormulas() throws {
@@ -73,6 +78,7 @@ final class ExportTests: XCTestCase {
             ["客户", "车牌", "满意度", "回访次数", "回访时间", "备注"],
             ["张三", "京A12345", "4.5", "3", "2026-11-22 09:30", "客户满意度高, \"很好\""],
             ["李四", "沪B6789", "-2", "", "", "'=HYPERLINK(\"http://example.com\")"],
+            ["王五", "粤C00001", "0", "1234567890123456", "2026-11-22 01:30", ""],
         ])
     }
 

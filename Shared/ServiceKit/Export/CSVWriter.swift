@@ -13,7 +13,7 @@ public enum CSVWriter {
     public static func write(_ table: ExportTable) -> Data {
         var bytes = utf8ByteOrderMark
         bytes.reserveCapacity(64 * (table.rows.count + 1))
-        appendLine(table.headers.map { field($0) }, to: &bytes)
+        appendLine(table.headers.map(textField), to: &bytes)
         for row in table.rows {
             appendLine(row.map(field), to: &bytes)
         }
@@ -31,13 +31,13 @@ public enum CSVWriter {
     /// A cell as a CSV field. Only text cells can start a formula: a negative number stays `-5`.
     static func field(_ cell: ExportCell) -> String {
         switch cell {
-        case .text(let text): return field(text)
+        case .text(let text): return textField(text)
         default: return quotedIfNeeded(cell.displayText ?? "")
         }
     }
 
     /// A text as a CSV field, a leading `'` defusing what would be a formula.
-    static func field(_ text: String) -> String {
+    static func textField(_ text: String) -> String {
         if let first = text.unicodeScalars.first, formulaStarts.contains(first) {
             return quotedIfNeeded("'" + text)
         }

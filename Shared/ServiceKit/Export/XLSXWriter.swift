@@ -9,6 +9,11 @@ public enum XLSXWriter {
     static let maximumRows = 1_048_576
     static let maximumColumns = 16_384
     static let maximumTextLength = 32_767
+    /// Column widths in characters: no narrower than Excel's default, no wider than a long
+    /// remark needs to be readable beside the other columns.
+    static let columnWidthLimits = 8...60
+    /// Excel keeps 15 significant digits: a larger integer would come back with its last digits 0.
+    static let largestExactInteger = 999_999_999_999_999
 
     /// libxlsxwriter can only write to a file: the workbook goes to a file of its own in the
     /// temporary directory, is read back and deleted, whether writing succeeded or not.
@@ -60,6 +65,7 @@ public enum XLSXWriter {
         }
         for (index, cells) in table.rows.enumerated() {
             let row = index + 1
+            // A cell beyond the headers (a mistake ExportTable's assert reports) has no column.
             for (column, cell) in cells.enumerated() where column < table.headers.count {
                 try write(cell, to: sheet, row: row, column: column, dateFormat: dateFormat)
                 if let text = cell.displayText {
@@ -69,7 +75,7 @@ public enum XLSXWriter {
         }
 
         for (column, width) in columnWidths.enumerated() {
-            let excelWidth = Double(min(max(width + 2, 8), 60))
+            let excelWidth = Double(min(max(width + 2, columnWidthLimits.lowerBound), columnWidthLimits.upperBound))
             try check(worksheet_set_column(sheet, lxw_col_t(column), lxw_col_t(column), excelWidth, nil), "setting the width of column \(column + 1)")
         }
         // The headers stay in view while scrolling down.
@@ -88,8 +94,8 @@ public enum XLSXWriter {
             guard number.isFinite else { return }
             try writeNumber(number, to: sheet, row: row, column: column)
         case .integer(let integer):
-            // Excel keeps 15 significant digits; a longer integer goes in as text, not rounded.
-            if integer.magnitude < 1_000_000_000_000_000 {
+            // A longer integer goes in as text rather than rounded.
+            if integer.magnitude <= largestExactInteger {
                 try writeNumber(Double(integer), to: sheet, row: row, column: column)
             } else {
                 try writeText(String(integer), to: sheet, row: row, column: column, format: nil)

@@ -1,0 +1,56 @@
+import Contracts
+import Foundation
+import ServiceKit
+
+/// The checks of AfterSales' own kinds of field, in the style of `FieldValidator`'s: each
+/// records what is wrong under the field's name and returns the normalised value.
+extension FieldValidator {
+    /// Longest names of people and staff.
+    static let nameLength = 50
+    /// Longest brand, series and model.
+    static let vehicleTextLength = 100
+    /// Longest free text.
+    static let freeTextLength = 500
+
+    mutating func vin(_ field: String, _ value: String) -> String {
+        do throws(VINError) {
+            return try VIN(value).text
+        } catch {
+            fail(field, error.message)
+            return value
+        }
+    }
+
+    /// A plate, or nil for none (a car not registered yet).
+    mutating func optionalPlate(_ field: String, _ value: String?) -> String? {
+        do throws(PlateError) {
+            return try Plate.optional(value)?.text
+        } catch {
+            fail(field, error.message)
+            return nil
+        }
+    }
+
+    /// A `yyyy-MM-dd` day, or nil when left out or empty.
+    mutating func optionalDate(_ field: String, _ value: String?) -> String? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        guard let date = CalendarDate.parse(value) else {
+            fail(field, "must be a date written yyyy-MM-dd, e.g. 2024-03-18")
+            return nil
+        }
+        return date
+    }
+
+    /// A person's name (trimmed) and mobile (normalised), named `field.name` and `field.mobile`.
+    mutating func person(_ field: String, _ value: Person) -> Person {
+        Person(
+            name: text("\(field).name", value.name, maxLength: Self.nameLength),
+            mobile: mobile("\(field).mobile", value.mobile))
+    }
+
+    /// An amount from 0 to `maximum` yuan with at most two decimals.
+    mutating func money(_ field: String, _ value: Decimal, maximum: Decimal) {
+        range(field, value, 0...maximum)
+        require(Money.hasAtMostTwoDecimals(value), field, "must have at most 2 decimals")
+    }
+}

@@ -1,0 +1,173 @@
+import Contracts
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// Complaints and their handling record in the `customer_service` schema.
+struct ComplaintStore {
+    let connection: PostgresConnection
+    let logger: Logger
+    let directory: Directory
+    let outbox: Outbox
+
+    /// Opens a complaint and publishes `customerservice.complaint.opened.v1` with it.
+    func open(_ draft: ComplaintDraft, store: UUID, openedBy: UUID?) async throws -> UUID {
+        let id = UUID()
+        let number = try await DocumentNumbers(connection: connection, logger: logger, directory: directory).next(prefix: "KS", store: store, at: draft.receivedAt)
+        let dueAt = draft.receivedAt.addingTimeInterval(draft.level.allowance)
+        try await connection.query("""
+            INSERT INTO customer_service.complaint (
+                id, store_id, complaint_no, source, level, category, complainant_name, complainant_gender, complainant_mobile,
+                content, ro_no, plate, vin, model, technician, service_staff, department, employee, visit_id, task_id,
+                handler_id, opened_by, received_at, due_at, state)
+            VALUES (
+                \(id), \(store), \(number), \(draft.source.rawValue), \(draft.level.rawValue), \(draft.category), \(draft.complainant.name),
+                \(draft.gender), \(draft.complainant.mobile), \(draft.content), \(draft.roNo), \(draft.plate), \(draft.vin), \(draft.model),
+                \(draft.technician), \(draft.serviceStaff), \(draft.department), \(draft.employee), \(draft.visitID), \(draft.taskID),
+                \(draft.handlerID), \(openedBy), \(draft.receivedAt), \(dueAt), 'pending')
+            """, logger: logger)
+        let event = ComplaintOpened(
+            complaintId: id, storeId: store, complaintNo: number, level: draft.level, complainant: draft.complainant,
+            content: draft.content, roNo: draft.roNo, plate: draft.plate, visitId: draft.visitID, openedAt: draft.receivedAt, dueAt: dueAt)
+        try await outbox.append(
+            CloudEvent(source: "/crm/customer-service", subject: id.uuidString.lowercased(), data: event, storeid: store.uuidString.lowercased()),
+            on: connection, logger: logger)
+        return id
+    }
+
+    static let columns = """
+        SELECT c.id, c.store_id, c.complaint_no, c.source, c.state, c.level, c.category, c.complainant_name, c.complainant_gender,
+               c.complainant_mobile, c.content, c.ro_no, c.plate, c.vin, c.model, c.technician, c.service_staff, c.department,
+               c.employee, c.visit_id, c.task_id, c.handler_id, u.display_name, c.opened_by, c.received_at, c.due_at,
+               (c.state IN ('pending', 'in_progress') AND c.due_at < now()), c.resolved_at, c.closed_at
+        """
+
+    private func from() -> QueryBuilder {
+        QueryBuilder(" FROM customer_service.complaint c LEFT JOIN customer_service.directory_user u ON u.id = c.handler_id WHERE true")
+    }
+
+    /// Who owns a complaint for the "own" and "team" scopes: its handler, or whoever opened it
+    /// until someone handles it.
+    static let ownerColumn = "COALESCE(c.handler_id, c.opened_by)"
+
+    func list(_ filter: ComplaintFilter, principal: Principal, page: PageRequest?) async throws -> (items: [ComplaintView], total: Int) {
+        var sql = from()
+        sql.restrict(to: principal, storeColumn: "c.store_id", ownerColumn: Self.ownerColumn, directory: directory.schema)
+        filter.apply(to: &sql)
+        var select = sql
+        select.append(" ORDER BY c.received_at DESC, c.id")
+        var total = 0
+        if let page {
+            total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
+            select.append(" LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        }
+        let items = try await rows(select.build(prefix: Self.columns))
+        return (items, page == nil ? items.count : total)
+    }
+
+    func complaint(_ id: UUID, principal: Principal, forUpdate: Bool = false) async throws -> ComplaintView? {
+        var sql = from()
+        sql.append(" AND c.id = ", bind: id)
+        sql.restrict(to: principal, storeColumn: "c.store_id", ownerColumn: Self.ownerColumn, directory: directory.schema)
+        if forUpdate { sql.append(" FOR UPDATE OF c") }
+        guard var complaint = try await rows(sql.build(prefix: Self.columns)).first else { return nil }
+        complaint.entries = try await entries(of: id)
+        return complaint
+    }
+
+    private func entries(of id: UUID) async throws -> [ComplaintEntryView] {
+        var entries: [ComplaintEntryView] = []
+        let rows = try await connection.query("""
+            SELECT id, kind, text, author_id, created_at FROM customer_service.complaint_entry
+            WHERE complaint_id = \(id) ORDER BY created_at, id
+            """, logger: logger)
+        for try await (id, kind, text, author, createdAt) in rows.decode((UUID, String, String, UUID?, Date).self) {
+            entries.append(ComplaintEntryView(id: id, kind: kind, text: text, authorId: author, createdAt: createdAt))
+        }
+        return entries
+    }
+
+    func addEntry(to complaint: UUID, kind: String, text: String, author: UUID) async throws {
+        try await connection.query("""
+            INSERT INTO customer_service.complaint_entry (id, complaint_id, kind, text, author_id)
+            VALUES (\(UUID()), \(complaint), \(kind), \(text), \(author))
+            """, logger: logger)
+        try await connection.query("UPDATE customer_service.complaint SET updated_at = now() WHERE id = \(complaint)", logger: logger)
+    }
+
+    func move(_ complaint: UUID, to state: ComplaintState, author: UUID) async throws {
+        try await connection.query("""
+            UPDATE customer_service.complaint SET state = \(state.rawValue), updated_at = now(),
+                resolved_at = CASE WHEN \(state.rawValue) = 'resolved' THEN now() WHEN \(state.rawValue) = 'in_progress' THEN NULL ELSE resolved_at END,
+                closed_at = CASE WHEN \(state.rawValue) = 'closed' THEN now() ELSE closed_at END
+            WHERE id = \(complaint)
+            """, logger: logger)
+        try await addEntry(to: complaint, kind: "state", text: state.rawValue, author: author)
+    }
+
+    func assign(_ complaint: UUID, to handler: UUID, author: UUID) async throws {
+        try await connection.query("""
+            UPDATE customer_service.complaint SET handler_id = \(handler), updated_at = now() WHERE id = \(complaint)
+            """, logger: logger)
+        try await addEntry(to: complaint, kind: "assignment", text: handler.uuidString.lowercased(), author: author)
+    }
+
+    private func rows(_ query: PostgresQuery) async throws -> [ComplaintView] {
+        var complaints: [ComplaintView] = []
+        for try await r in try await connection.query(query, logger: logger).decode((
+            UUID, UUID, String, String, String, String, String, String, String?, String, String, String?, String?, String?, String?,
+            String?, String?, String?, String?, UUID?, UUID?, UUID?, String?, UUID?, Date, Date, Bool, Date?, Date?).self)
+        {
+            complaints.append(ComplaintView(
+                id: r.0, storeId: r.1, complaintNo: r.2, source: r.3, state: r.4, level: ComplaintLevel(rawValue: r.5) ?? .general,
+                category: r.6, complainantName: r.7, complainantGender: r.8, complainantMobile: r.9, content: r.10, roNo: r.11,
+                plate: r.12, vin: r.13, model: r.14, technician: r.15, serviceStaff: r.16, department: r.17, employee: r.18,
+                visitId: r.19, taskId: r.20, handlerId: r.21, handlerName: r.22, openedBy: r.23, receivedAt: r.24, dueAt: r.25,
+                overdue: r.26, resolvedAt: r.27, closedAt: r.28, entries: nil))
+        }
+        return complaints
+    }
+}
+
+/// The filters of the complaint list and its export.
+struct ComplaintFilter: Sendable {
+    var state: ComplaintState?
+    var level: ComplaintLevel?
+    var roNo: String?
+    var mobile: String?
+    var handlerID: UUID?
+    var overdue: Bool?
+    var from: Date?
+    var to: Date?
+
+    init(_ request: Request) throws {
+        var query = QueryReader(request)
+        state = query.oneOf("state", ComplaintState.self)
+        level = query.oneOf("level", ComplaintLevel.self)
+        roNo = query.string("roNo", maxLength: 50)
+        mobile = query.string("mobile", maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
+        handlerID = query.uuid("handlerId")
+        if let text = query.string("overdue", maxLength: 5) {
+            overdue = ["true", "1"].contains(text) ? true : ["false", "0"].contains(text) ? false : nil
+            if overdue == nil { var check = FieldValidator(); check.fail("overdue", "must be true or false"); try check.throwIfInvalid() }
+        }
+        from = query.date("from")
+        to = query.date("to")
+        try query.throwIfInvalid()
+    }
+
+    func apply(to sql: inout QueryBuilder) {
+        if let state { sql.append(" AND c.state = ", bind: state.rawValue) }
+        if let level { sql.append(" AND c.level = ", bind: level.rawValue) }
+        if let roNo { sql.append(" AND c.ro_no = ", bind: roNo) }
+        if let mobile { sql.append(" AND c.complainant_mobile = ", bind: mobile) }
+        if let handlerID { sql.append(" AND c.handler_id = ", bind: handlerID) }
+        if let overdue {
+            sql.append(overdue ? " AND c.state IN ('pending', 'in_progress') AND c.due_at < now()" : " AND NOT (c.state IN ('pending', 'in_progress') AND c.due_at < now())")
+        }
+        if let from { sql.append(" AND c.received_at >= ", bind: from) }
+        if let to { sql.append(" AND c.received_at < ", bind: to) }
+    }
+}
