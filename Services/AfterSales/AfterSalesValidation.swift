@@ -21,6 +21,15 @@ extension FieldValidator {
         }
     }
 
+    /// A VIN search: a whole VIN or its last characters, letters and digits only; upper-cased.
+    mutating func vinSearch(_ field: String, _ value: String) -> String {
+        let text = VIN.normalise(value)
+        require(
+            text.count <= 17 && text.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber) }, field,
+            "must be a VIN or its last characters: letters and digits, at most 17")
+        return text
+    }
+
     /// A plate, or nil for none (a car not registered yet).
     mutating func optionalPlate(_ field: String, _ value: String?) -> String? {
         do throws(PlateError) {

@@ -1,16 +1,21 @@
 import Foundation
 import ServiceKit
 
-/// AfterSales (售后): vehicles, repair orders and their history. Repair orders arrive from the
-/// dealer's ERP as events; completing one publishes `aftersales.repair_order.completed.v1`,
-/// which starts the satisfaction-visit flow in CustomerService.
+/// AfterSales (售后): vehicle files, repair orders and their history. Repair orders arrive from
+/// the dealer's ERP as events or are opened by service advisors through the API; completing one
+/// publishes `aftersales.repair_order.completed.v1`, which starts the satisfaction-visit flow
+/// in CustomerService.
 @main
 struct AfterSalesApp {
     static func main() async throws {
         try await ServiceRunner.run(ServiceDefinition(
             identity: .afterSales,
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
-            handlers: RepairOrderEvents.handlers()
+            handlers: RepairOrderEvents.handlers(),
+            routes: { group, environment in
+                VehicleRoutes(environment: environment).addRoutes(to: group)
+                RepairOrderRoutes(environment: environment).addRoutes(to: group)
+            }
         ))
     }
 }

@@ -11,12 +11,18 @@ enum FieldChange<Value> {
     case remove
     case replace(Value)
 
-    /// The field after the change, given its current value.
-    func applied(to current: Value?) -> Value? {
+    var isRemove: Bool {
+        if case .remove = self { return true }
+        return false
+    }
+
+    /// The field's new value: `current` if kept, nil if removed, and if replaced, what
+    /// `validate` makes of the value sent (nil for an empty one).
+    func resolve(_ current: Value?, _ validate: (Value) -> Value?) -> Value? {
         switch self {
         case .keep: return current
         case .remove: return nil
-        case .replace(let value): return value
+        case .replace(let value): return validate(value)
         }
     }
 }

@@ -4,7 +4,8 @@ import Logging
 import PostgresNIO
 import ServiceKit
 
-/// Repair orders in the `aftersales` schema.
+/// Writing repair orders in the `aftersales` schema: as the ERP's events say, or as an SA
+/// opens and completes them in the CRM. One store and RO number is always one order.
 struct RepairOrderStore {
     let connection: PostgresConnection
     let logger: Logger
@@ -20,7 +21,7 @@ struct RepairOrderStore {
             VALUES (
                 \(UUID()), \(storeID), \(order.storeCode), \(order.roNo), \(order.vin), \(order.plate),
                 \(order.customer.name), \(order.customer.mobile), \(order.sender.name), \(order.sender.mobile),
-                \(order.businessType.rawValue), \(order.serviceAdvisor), \(order.mileageKm), \(order.amount.map(Self.money))::numeric,
+                \(order.businessType.rawValue), \(order.serviceAdvisor), \(order.mileageKm), \(order.amount.map(Money.text))::numeric,
                 \(order.brand), \(order.series), \(order.model), 'open', \(order.openedAt), 'erp')
             ON CONFLICT (store_id, ro_no) DO UPDATE SET
                 vin = EXCLUDED.vin, plate = EXCLUDED.plate,
@@ -47,7 +48,7 @@ struct RepairOrderStore {
                 VALUES (
                     \(UUID()), \(storeID), \(order.storeCode), \(order.roNo), \(order.vin), \(order.plate),
                     \(order.customer.name), \(order.customer.mobile), \(order.sender.name), \(order.sender.mobile),
-                    \(order.businessType.rawValue), \(order.serviceAdvisor), \(order.mileageKm), \(Self.money(order.amount))::numeric,
+                    \(order.businessType.rawValue), \(order.serviceAdvisor), \(order.mileageKm), \(Money.text(order.amount))::numeric,
                     \(order.brand), \(order.series), \(order.model), 'completed', \(order.openedAt), \(order.completedAt), 'erp')
                 ON CONFLICT (store_id, ro_no) DO UPDATE SET
                     vin = EXCLUDED.vin, plate = EXCLUDED.plate,
@@ -72,8 +73,30 @@ struct RepairOrderStore {
             completedAt: completedAt, brand: order.brand, series: order.series, model: order.model)
     }
 
-    /// Money travels as `Decimal` and is stored as `numeric(12,2)`: bind its exact text.
-    private static func money(_ amount: Decimal) -> String {
-        NSDecimalNumber(decimal: amount).stringValue
+    /// Opens an order an SA entered, numbered `roNo`; false if the store has an order with
+    /// that number already (from the ERP or an earlier opening).
+    func open(id: UUID, store: UUID, storeCode: String, roNo: String, order: RepairOrderOpening) async throws -> Bool {
+        let rows = try await connection.query("""
+            INSERT INTO aftersales.repair_order (
+                id, store_id, store_code, ro_no, vin, plate, customer_name, customer_mobile, sender_name, sender_mobile,
+                business_type, service_advisor, mileage_km, brand, series, model, state, opened_at, source)
+            VALUES (
+                \(id), \(store), \(storeCode), \(roNo), \(order.vin), \(order.plate),
+                \(order.customer.name), \(order.customer.mobile), \(order.sender.name), \(order.sender.mobile),
+                \(order.businessType.rawValue), \(order.serviceAdvisor), \(order.mileageKm),
+                \(order.brand), \(order.series), \(order.model), 'open', \(order.openedAt), 'crm')
+            ON CONFLICT (store_id, ro_no) DO NOTHING
+            RETURNING id
+            """, logger: logger)
+        return try await rows.collect().count == 1
+    }
+
+    /// Completes an open order an SA settled; the caller has checked that it is open.
+    func complete(_ id: UUID, amount: Decimal, completedAt: Date) async throws {
+        try await connection.query("""
+            UPDATE aftersales.repair_order
+            SET state = 'completed', amount = \(Money.text(amount))::numeric, completed_at = \(completedAt), updated_at = now()
+            WHERE id = \(id)
+            """, logger: logger)
     }
 }

@@ -40,7 +40,7 @@ CREATE TABLE visit (
     negative     boolean NOT NULL,
     visited_at   timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX visit_task ON visit (task_id, visited_at);
+CREATE INDEX visit_by_task ON visit (task_id, visited_at);
 
 -- The answers of a visit, one row per chosen option / rating / text, for the statistics (CS7).
 CREATE TABLE visit_answer (

@@ -176,6 +176,13 @@ final class MessagingService: Service, @unchecked Sendable {
         logger.info("stopped: consumer settled, outbox flushed")
     }
 
+    /// Whether PostgreSQL itself refused a statement (bad SQL, a name taken): not worth a retry.
+    private static func isRejectedSQL(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError { return error.code == .server }
+        if let error = error as? PostgresTransactionError, let inner = error.closureError { return isRejectedSQL(inner) }
+        return false
+    }
+
     /// Retries until the database accepts the migrations; a migration that is itself broken
     /// (an edited file, bad SQL) stops the service, since retrying cannot fix it.
     private func applyMigrations() async throws {
@@ -188,7 +195,7 @@ final class MessagingService: Service, @unchecked Sendable {
             } catch let error as MigrationError {
                 logger.critical("migrations cannot be applied", metadata: ["error": "\(error)"])
                 throw error
-            } catch let error as PSQLError where error.code == .server {
+            } catch let error where Self.isRejectedSQL(error) {
                 logger.critical("a migration failed", metadata: ["error": "\(String(reflecting: error))"])
                 throw error
             } catch {

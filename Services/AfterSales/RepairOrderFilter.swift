@@ -1,0 +1,60 @@
+import Contracts
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// The filters of the repair-order list, read from the query string; the repair history of a
+/// car is the same list filtered by its exact VIN.
+struct RepairOrderFilter: Sendable {
+    /// The whole number, exactly (case does not matter).
+    var roNo: String?
+    /// The exact VIN (the repair history of one car).
+    var vin: String?
+    /// A whole VIN or its last characters (车架号后六位).
+    var vinEnding: String?
+    /// Part of a plate, normalised.
+    var plate: String?
+    /// The mobile of the customer or of whoever brought the car in.
+    var mobile: String?
+    var state: RepairOrderView.State?
+    var businessType: RepairBusinessType?
+    /// Opened at or after.
+    var from: Date?
+    /// Opened before.
+    var to: Date?
+
+    /// No filter: every order of the store.
+    init() {}
+
+    init(_ request: Request) throws {
+        var query = QueryReader(request)
+        roNo = query.string("roNo", maxLength: 32)?.uppercased()
+        let vin = query.string("vin", maxLength: 17)
+        plate = query.string("plate", maxLength: 20).map(Plate.normalise)
+        mobile = query.string("mobile", maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
+        state = query.oneOf("state", RepairOrderView.State.self)
+        businessType = query.oneOf("businessType", RepairBusinessType.self)
+        from = query.date("from")
+        to = query.date("to")
+        var check = FieldValidator()
+        vinEnding = vin.map { check.vinSearch("vin", $0) }
+        let errors = query.validator.errors + check.errors
+        if !errors.isEmpty { throw ProblemDetails.validation(errors) }
+    }
+
+    /// ` AND …` for every filter given; `r` is the repair-order table.
+    func apply(to sql: inout QueryBuilder) {
+        if let roNo { sql.append(" AND upper(r.ro_no) = ", bind: roNo) }
+        if let vin { sql.append(" AND r.vin = ", bind: vin) }
+        if let vinEnding { sql.append(" AND r.vin LIKE ", bind: SearchText.endingWith(vinEnding)) }
+        if let plate { sql.append(" AND r.plate LIKE ", bind: SearchText.containing(plate)) }
+        if let mobile {
+            let value = sql.placeholder(for: mobile)
+            sql.append(" AND (r.customer_mobile = \(value) OR r.sender_mobile = \(value))")
+        }
+        if let state { sql.append(" AND r.state = ", bind: state.rawValue) }
+        if let businessType { sql.append(" AND r.business_type = ", bind: businessType.rawValue) }
+        if let from { sql.append(" AND r.opened_at >= ", bind: from) }
+        if let to { sql.append(" AND r.opened_at < ", bind: to) }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// The filters of the vehicle list, which is also the customer query (AS2): find a car by its
+/// VIN or plate, or a customer's cars by their mobile or name.
+struct VehicleFilter: Sendable {
+    /// A whole VIN or its last characters.
+    var vinEnding: String?
+    /// Part of a plate, normalised (`鄂A·812` finds `鄂A81245`).
+    var plate: String?
+    /// The mobile of the owner, the user or the driver.
+    var mobile: String?
+    /// Part of the name of the owner, the user or the driver.
+    var name: String?
+
+    init(_ request: Request) throws {
+        var query = QueryReader(request)
+        let vin = query.string("vin", maxLength: 17)
+        plate = query.string("plate", maxLength: 20).map(Plate.normalise)
+        mobile = query.string("mobile", maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
+        name = query.string("name", maxLength: FieldValidator.nameLength)
+        var check = FieldValidator()
+        vinEnding = vin.map { check.vinSearch("vin", $0) }
+        let errors = query.validator.errors + check.errors
+        if !errors.isEmpty { throw ProblemDetails.validation(errors) }
+    }
+
+    /// ` AND …` for every filter given; `v` is the vehicle table.
+    func apply(to sql: inout QueryBuilder) {
+        if let vinEnding { sql.append(" AND v.vin LIKE ", bind: SearchText.endingWith(vinEnding)) }
+        if let plate { sql.append(" AND v.plate LIKE ", bind: SearchText.containing(plate)) }
+        if let mobile {
+            let value = sql.placeholder(for: mobile)
+            sql.append(" AND (v.owner_mobile = \(value) OR v.user_mobile = \(value) OR v.driver_mobile = \(value))")
+        }
+        if let name {
+            let pattern = sql.placeholder(for: SearchText.containing(name))
+            sql.append(" AND (v.owner_name ILIKE \(pattern) OR v.user_name ILIKE \(pattern) OR v.driver_name ILIKE \(pattern))")
+        }
+    }
+}

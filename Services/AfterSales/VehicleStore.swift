@@ -1,0 +1,134 @@
+import Contracts
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// Vehicle files in `aftersales.vehicle`, always within one store.
+struct VehicleStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    private static let columns = """
+        SELECT v.id, v.store_id, v.vin, v.plate, v.brand, v.series, v.model, v.color, v.transmission, v.engine_no,
+               to_char(v.purchase_date, 'YYYY-MM-DD'), to_char(v.registration_date, 'YYYY-MM-DD'),
+               to_char(v.insurance_expiry, 'YYYY-MM-DD'), v.owner_name, v.owner_mobile, v.user_name, v.user_mobile,
+               v.driver_name, v.driver_mobile, v.source, v.created_at, v.updated_at
+        """
+
+    /// One page of the store's files matching `filter`, newest first.
+    func list(_ filter: VehicleFilter, store: UUID, page: PageRequest) async throws -> Page<VehicleView> {
+        var sql = QueryBuilder(" FROM aftersales.vehicle v WHERE v.store_id = ")
+        sql.append("", bind: store)
+        filter.apply(to: &sql)
+        let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
+        var select = sql
+        select.append(" ORDER BY v.created_at DESC, v.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        return Page(items: try await rows(select.build(prefix: Self.columns)), request: page, total: total)
+    }
+
+    /// The file if it belongs to `store`; `forUpdate` locks it for the rest of the transaction.
+    func vehicle(_ id: UUID, store: UUID, forUpdate: Bool = false) async throws -> VehicleView? {
+        var sql = QueryBuilder(" FROM aftersales.vehicle v WHERE v.id = ")
+        sql.append("", bind: id)
+        sql.append(" AND v.store_id = ", bind: store)
+        if forUpdate { sql.append(" FOR UPDATE") }
+        return try await rows(sql.build(prefix: Self.columns)).first
+    }
+
+    /// The store's file of the car with this VIN, if it has one.
+    func vehicle(vin: String, store: UUID) async throws -> VehicleView? {
+        var sql = QueryBuilder(" FROM aftersales.vehicle v WHERE v.store_id = ")
+        sql.append("", bind: store)
+        sql.append(" AND v.vin = ", bind: vin)
+        return try await rows(sql.build(prefix: Self.columns)).first
+    }
+
+    /// Creates a file entered by staff; false if the store has a file with this VIN already.
+    func create(id: UUID, store: UUID, fields: VehicleFields) async throws -> Bool {
+        let rows = try await connection.query("""
+            INSERT INTO aftersales.vehicle (
+                id, store_id, vin, plate, brand, series, model, color, transmission, engine_no,
+                purchase_date, registration_date, insurance_expiry, owner_name, owner_mobile,
+                user_name, user_mobile, driver_name, driver_mobile, source)
+            VALUES (
+                \(id), \(store), \(fields.vin), \(fields.plate), \(fields.brand), \(fields.series), \(fields.model),
+                \(fields.color), \(fields.transmission), \(fields.engineNo), \(fields.purchaseDate)::date,
+                \(fields.registrationDate)::date, \(fields.insuranceExpiry)::date, \(fields.owner.name), \(fields.owner.mobile),
+                \(fields.user?.name), \(fields.user?.mobile), \(fields.driver?.name), \(fields.driver?.mobile), 'crm')
+            ON CONFLICT (store_id, vin) DO NOTHING
+            RETURNING id
+            """, logger: logger)
+        return try await rows.collect().count == 1
+    }
+
+    /// Replaces every field of the file; false if another file of its store has the new VIN.
+    func update(_ id: UUID, fields: VehicleFields) async throws -> Bool {
+        do {
+            try await connection.query("""
+                UPDATE aftersales.vehicle SET
+                    vin = \(fields.vin), plate = \(fields.plate), brand = \(fields.brand), series = \(fields.series),
+                    model = \(fields.model), color = \(fields.color), transmission = \(fields.transmission),
+                    engine_no = \(fields.engineNo), purchase_date = \(fields.purchaseDate)::date,
+                    registration_date = \(fields.registrationDate)::date, insurance_expiry = \(fields.insuranceExpiry)::date,
+                    owner_name = \(fields.owner.name), owner_mobile = \(fields.owner.mobile),
+                    user_name = \(fields.user?.name), user_mobile = \(fields.user?.mobile),
+                    driver_name = \(fields.driver?.name), driver_mobile = \(fields.driver?.mobile),
+                    updated_at = now()
+                WHERE id = \(id)
+                """, logger: logger)
+            return true
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.uniqueViolation {
+            return false
+        }
+    }
+
+    private static let uniqueViolation = "23505"
+
+    /// Gives a car seen on a repair order a file, unless its store has one already: the
+    /// repair order's customer becomes the owner. An existing file is left as staff keep it.
+    func createIfAbsent(store: UUID, fromRepairOrderOf car: CarOnRepairOrder) async throws {
+        guard !car.vin.isEmpty else { return }
+        let plate = Plate.normalise(car.plate)
+        try await connection.query("""
+            INSERT INTO aftersales.vehicle (id, store_id, vin, plate, brand, series, model, owner_name, owner_mobile, source)
+            VALUES (
+                \(UUID()), \(store), \(car.vin), \(plate.isEmpty ? nil : plate), \(car.brand), \(car.series), \(car.model),
+                \(car.customer.name), \(car.customer.mobile), 'repair_order')
+            ON CONFLICT (store_id, vin) DO NOTHING
+            """, logger: logger)
+    }
+
+    private func rows(_ query: PostgresQuery) async throws -> [VehicleView] {
+        var vehicles: [VehicleView] = []
+        let rows = try await connection.query(query, logger: logger)
+        for try await r in rows.decode((
+            UUID, UUID, String, String?, String?, String?, String?, String?, String?, String?, String?, String?, String?,
+            String, String, String?, String?, String?, String?, String, Date, Date).self)
+        {
+            vehicles.append(VehicleView(
+                id: r.0, storeId: r.1, vin: r.2, plate: r.3, brand: r.4, series: r.5, model: r.6, color: r.7,
+                transmission: r.8, engineNo: r.9, purchaseDate: r.10, registrationDate: r.11, insuranceExpiry: r.12,
+                owner: Person(name: r.13, mobile: r.14),
+                user: Self.person(name: r.15, mobile: r.16), driver: Self.person(name: r.17, mobile: r.18),
+                source: r.19, createdAt: r.20, updatedAt: r.21))
+        }
+        return vehicles
+    }
+
+    /// The user or driver, stored as two columns that are both set or both empty.
+    private static func person(name: String?, mobile: String?) -> Person? {
+        guard let name, let mobile else { return nil }
+        return Person(name: name, mobile: mobile)
+    }
+}
+
+/// What a repair order says about its car: enough to start the car's vehicle file.
+struct CarOnRepairOrder: Sendable {
+    var vin: String
+    var plate: String
+    var brand: String?
+    var series: String?
+    var model: String?
+    var customer: Person
+}

@@ -1,0 +1,134 @@
+import Contracts
+import Foundation
+@testable import ServiceKit
+import TestSupport
+import XCTest
+
+/// The flagship flow of issue 3, every service its own process, every step through the
+/// gateway: an ERP completion → a visit task within 2 s → a dissatisfied answer from
+/// cs.agent.1 → a complaint → handled and closed.
+final class SatisfactionLoopTests: XCTestCase {
+    func testAnERPCompletionEndsAsAClosedComplaint() async throws {
+        let suite = try await Suite.start()
+        do {
+            try await runLoop(suite)
+        } catch {
+            XCTFail("\(error)\n\(suite.logs)")
+        }
+        await suite.stop()
+    }
+
+    /// A queue of the test's own, standing in for a future consumer of complaints.
+    static let complaintQueue = "e2e.complaints"
+
+    private func runLoop(_ suite: Suite) async throws {
+        try await BrokerQueues.run { connection in
+            try connection.declareQueue(Self.complaintQueue)
+            try connection.bindQueue(Self.complaintQueue, exchange: MessagingTopology.eventsExchange, routingKey: ComplaintOpened.eventType)
+        }
+        let roNo = "RO" + String(Int.random(in: 10_000_000...99_999_999))
+        var order = Samples.completedRepairOrder(storeCode: "HX000001", number: 0)
+        order.roNo = roNo
+        order.customer = Person(name: "赖朝朝", mobile: "15972197426")
+        let event = CloudEvent(source: "/erp/HX000001", data: order)
+        let published = Date()
+        // The same event three times: one task.
+        try await BrokerQueues.publish([event, event, event])
+
+        let supervisor = try await suite.login("cs.supervisor.1")
+        var task: [String: Any] = [:]
+        let visible = try await eventually(timeout: .seconds(2)) {
+            let reply = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks?roNo=\(roNo)", token: supervisor)
+            guard reply.status == 200, let first = reply.items.first else { return false }
+            task = first
+            return true
+        }
+        XCTAssertTrue(visible, "the task is visible through the gateway within 2 s")
+        print("visit task visible after \(Date().timeIntervalSince(published)) s")
+        let taskID = try XCTUnwrap(task["id"] as? String)
+        XCTAssertEqual(task["customerName"] as? String, "赖朝朝")
+        XCTAssertEqual(task["state"] as? String, "pending")
+
+        // Assign it to cs.agent.1, who then sees it and nobody else's.
+        let agent = try await suite.login("cs.agent.1")
+        let agentID = try await suite.userID("cs.agent.1")
+        var reply = try await suite.request(.POST, "/api/v1/customer-service/visit-tasks/\(taskID)/assign", token: supervisor, json: ["assigneeId": agentID])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertEqual(reply.json["state"] as? String, "assigned")
+        reply = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks?roNo=\(roNo)", token: agent)
+        XCTAssertEqual(reply.items.count, 1)
+
+        // The store's default after-sales template: the first question's negative option.
+        reply = try await suite.request(.GET, "/api/v1/customer-service/visit-templates?kind=after_sales", token: agent)
+        let template = try XCTUnwrap(reply.items.first { $0["isDefault"] as? Bool == true })
+        let questions = try XCTUnwrap(template["questions"] as? [[String: Any]])
+        var answers: [[String: Any]] = []
+        for question in questions {
+            let id = question["id"] as! String
+            switch question["type"] as! String {
+            case "single_choice":
+                let options = question["options"] as! [[String: Any]]
+                let negative = options.first { $0["negative"] as? Bool == true }!
+                let positive = options.first { $0["negative"] as? Bool == false }!
+                // Dissatisfied with the service overall, satisfied otherwise.
+                answers.append(["questionId": id, "optionIds": [(answers.isEmpty ? negative : positive)["id"]!]])
+            case "rating":
+                answers.append(["questionId": id, "rating": 9])
+            default:
+                answers.append(["questionId": id, "text": "等待时间太长"])
+            }
+        }
+        reply = try await suite.request(
+            .POST, "/api/v1/customer-service/visit-tasks/\(taskID)/visits", token: agent,
+            json: ["result": "done", "answers": answers, "note": "客户反映等待时间长"])
+        XCTAssertEqual(reply.status, 201, reply.text)
+        XCTAssertEqual(reply.json["negative"] as? Bool, true)
+        let complaintID = try XCTUnwrap(reply.json["complaintId"] as? String, "a dissatisfied answer opens a complaint")
+
+        // The complaint, found by RO number, linked to the visit.
+        reply = try await suite.request(.GET, "/api/v1/customer-service/complaints?roNo=\(roNo)", token: supervisor)
+        XCTAssertEqual(reply.items.count, 1, reply.text)
+        XCTAssertEqual(reply.items.first?["id"] as? String, complaintID)
+        XCTAssertEqual(reply.items.first?["source"] as? String, "visit")
+        XCTAssertEqual(reply.items.first?["state"] as? String, "pending")
+        XCTAssertEqual(reply.items.first?["complainantMobile"] as? String, "15972197426")
+        reply = try await suite.request(.GET, "/api/v1/customer-service/complaints?roNo=\(roNo)", token: agent)
+        XCTAssertEqual(reply.items.count, 1, "the agent who opened it sees it")
+        let published2 = try await eventually(timeout: .seconds(10)) {
+            try await BrokerQueues.run { connection in
+                while let message = try connection.get(queue: Self.complaintQueue) {
+                    let event = try EventCoding.makeDecoder().decode(CloudEvent<ComplaintOpened>.self, from: message.body)
+                    if event.data.roNo == roNo, event.data.complaintId.uuidString.lowercased() == complaintID.lowercased() { return true }
+                }
+                return false
+            }
+        }
+        XCTAssertTrue(published2, "customerservice.complaint.opened.v1 is published")
+
+        // Handling: in progress, feedback, a plan, a follow-up, resolved; the supervisor closes.
+        reply = try await suite.request(.POST, "/api/v1/customer-service/complaints/\(complaintID)/assign", token: supervisor, json: ["handlerId": agentID])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        reply = try await suite.request(.POST, "/api/v1/customer-service/complaints/\(complaintID)/transitions", token: agent, json: ["to": "in_progress"])
+        XCTAssertEqual(reply.json["state"] as? String, "in_progress", reply.text)
+        for (kind, text) in [("feedback", "服务顾问确认交车延误两小时"), ("plan", "赠送一次免费洗车并致歉"), ("follow_up", "客户表示接受"), ("improvement", "交车时间提前告知客户")] {
+            reply = try await suite.request(.POST, "/api/v1/customer-service/complaints/\(complaintID)/entries", token: agent, json: ["kind": kind, "text": text])
+            XCTAssertEqual(reply.status, 201, reply.text)
+        }
+        reply = try await suite.request(.POST, "/api/v1/customer-service/complaints/\(complaintID)/transitions", token: agent, json: ["to": "resolved"])
+        XCTAssertEqual(reply.json["state"] as? String, "resolved", reply.text)
+        reply = try await suite.request(.POST, "/api/v1/customer-service/complaints/\(complaintID)/transitions", token: agent, json: ["to": "closed"])
+        XCTAssertEqual(reply.status, 403, "an agent may not close: \(reply.text)")
+        reply = try await suite.request(.POST, "/api/v1/customer-service/complaints/\(complaintID)/transitions", token: supervisor, json: ["to": "closed"])
+        XCTAssertEqual(reply.json["state"] as? String, "closed", reply.text)
+        let entries = try XCTUnwrap(reply.json["entries"] as? [[String: Any]])
+        XCTAssertEqual(Set(entries.compactMap { $0["kind"] as? String }), ["assignment", "state", "feedback", "plan", "follow_up", "improvement"])
+
+        // Three publications, one task; the audit log saw the writes.
+        let tasks = try await suite.database.scalar("SELECT count(*)::int8 FROM customer_service.visit_task WHERE order_no = '\(roNo)'")
+        XCTAssertEqual(tasks, 1)
+        let audited = try await suite.database.scalar("""
+            SELECT count(*)::int8 FROM identity.audit_log WHERE path = '/api/v1/customer-service/complaints/\(complaintID)/transitions' AND username = 'cs.supervisor.1'
+            """)
+        XCTAssertEqual(audited, 1)
+    }
+}

@@ -1,0 +1,106 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+@testable import ServiceKit
+import TestSupport
+import XCTest
+
+/// The services and the gateway, each as its own process, with the demo identity seeded: what
+/// the API tests run against. Requests go through the gateway, as a frontend's would.
+final class Suite: @unchecked Sendable {
+    let processes: [ServiceProcess]
+    let gateway: ServiceProcess
+    let database: AdminDatabase
+
+    /// Starts AfterSales, CustomerService and the gateway, and waits until the services'
+    /// directories know the demo users.
+    static func start() async throws -> Suite {
+        let database = try await AdminDatabase()
+        let afterSales = try ServiceProcess(.afterSales)
+        let customerService = try ServiceProcess(.customerService)
+        let gateway = try ServiceProcess(.gateway)
+        try afterSales.start()
+        try customerService.start()
+        try await afterSales.waitUntilReady()
+        try await customerService.waitUntilReady()
+        try gateway.start(overrides: [
+            "CRM_SEED_DEMO": "1",
+            "CRM_AFTERSALES_URL": "http://127.0.0.1:\(afterSales.port)",
+            "CRM_CUSTOMER_SERVICE_URL": "http://127.0.0.1:\(customerService.port)",
+            "CRM_BCRYPT_COST": "4",
+        ])
+        try await gateway.waitUntilReady()
+        let suite = Suite(processes: [afterSales, customerService, gateway], gateway: gateway, database: database)
+        let known = try await eventually(timeout: .seconds(30)) {
+            let users = try await database.scalar("""
+                SELECT count(*)::int8 FROM customer_service.directory_user WHERE username IN ('cs.agent.1', 'cs.agent.2', 'cs.supervisor.1', 'cs.supervisor.2')
+                """)
+            let templates = try await database.scalar("SELECT count(*)::int8 FROM customer_service.visit_template WHERE is_default")
+            return users == 4 && templates >= 4
+        }
+        guard known else { throw TestFailure("the services never learned the demo users; gateway log:\n\(gateway.log.suffix(2000))") }
+        return suite
+    }
+
+    private init(processes: [ServiceProcess], gateway: ServiceProcess, database: AdminDatabase) {
+        self.processes = processes
+        self.gateway = gateway
+        self.database = database
+    }
+
+    func stop() async {
+        for process in processes { await process.stop() }
+        database.shutdown()
+    }
+
+    var logs: String { processes.map { "--- \($0.identity.name)\n\($0.log.suffix(3000))" }.joined(separator: "\n") }
+
+    // MARK: HTTP
+
+    struct Reply {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: Data
+
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var isProblem: Bool { headers.first(name: "content-type")?.hasPrefix("application/problem+json") ?? false }
+        /// The `field`s a problem names.
+        var problemFields: [String] { (json["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? [] }
+        var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, rawBody: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(gateway.port)\(path)")
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
+        } else if let rawBody {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: rawBody))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
+    }
+
+    /// Logs a demo user in; their access token.
+    func login(_ username: String, password: String = "dealer-demo") async throws -> String {
+        let reply = try await request(.POST, "/api/v1/auth/login", json: ["username": username, "password": password])
+        guard reply.status == 200, let token = reply.json["accessToken"] as? String else {
+            throw TestFailure("login of \(username) failed: \(reply.status) \(reply.text)")
+        }
+        return token
+    }
+
+    /// The demo user's id, as the gateway knows it.
+    func userID(_ username: String) async throws -> String {
+        let token = try await login(username)
+        let reply = try await request(.GET, "/api/v1/auth/me", token: token)
+        guard let id = reply.json["id"] as? String else { throw TestFailure("no id for \(username): \(reply.text)") }
+        return id
+    }
+}
