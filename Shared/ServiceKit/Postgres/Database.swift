@@ -28,9 +28,17 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    ///
+    /// What `body` throws comes out as it was thrown (a 404 problem stays a 404), not wrapped
+    /// in postgres-nio's `PostgresTransactionError`, once the rollback has succeeded.
     public func withTransaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await client.withTransaction(logger: logger) { connection in
-            try await body(connection)
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            if let thrown = error.closureError, error.rollbackError == nil { throw thrown }
+            throw error
         }
     }
 

@@ -1,0 +1,136 @@
+import Foundation
+import NIOHTTP1
+@testable import ServiceKit
+import TestSupport
+import XCTest
+
+/// Bad input on every write endpoint of `/openapi.yaml` gets a 4xx problem+json, never a 5xx;
+/// and the typical mistakes — a bad mobile, over-long text, an unknown id — name their field.
+final class BadInputTests: XCTestCase {
+    var suite: Suite!
+
+    override func setUp() async throws {
+        suite = try await Suite.start()
+    }
+
+    override func tearDown() async throws {
+        await suite?.stop()
+    }
+
+    func testEveryWriteEndpointAnswersBadBodiesWithAProblem() async throws {
+        let admin = try await suite.login("admin")
+        let writes = try OpenAPIOperations.all().filter(\.isWrite)
+        XCTAssertGreaterThan(writes.count, 10)
+        let badBodies: [(name: String, body: String)] = [
+            ("malformed JSON", #"{"name": "#),
+            ("an array", "[1, 2]"),
+            ("a string", #""text""#),
+            ("wrong types", #"{"name": 5, "username": [], "password": {}, "storeId": "x", "result": 3, "to": false, "text": 1, "kind": null, "assigneeId": 7, "taskIds": "x", "vin": 17}"#),
+        ]
+        for operation in writes where operation.path != "/api/v1/auth/login" && operation.path != "/api/v1/auth/refresh" {
+            let path = operation.path.replacingOccurrences(of: "{id}", with: UUID().uuidString)
+            for bad in badBodies {
+                let reply = try await suite.request(HTTPMethod(rawValue: operation.method), path, token: admin, rawBody: bad.body)
+                XCTAssertTrue((400..<500).contains(reply.status), "\(operation) with \(bad.name): \(reply.status) \(reply.text)")
+                XCTAssertTrue(reply.isProblem, "\(operation) with \(bad.name): \(reply.text)")
+                if bad.name == "malformed JSON" { XCTAssertEqual(reply.status, 400, "\(operation): \(reply.text)") }
+            }
+        }
+        for path in ["/api/v1/auth/login", "/api/v1/auth/refresh"] {
+            let reply = try await suite.request(.POST, path, rawBody: #"{"username": "#)
+            XCTAssertEqual(reply.status, 400, reply.text)
+            let missing = try await suite.request(.POST, path, json: [String: String]())
+            XCTAssertEqual(missing.status, 422, missing.text)
+            XCTAssertFalse(missing.problemFields.isEmpty)
+        }
+    }
+
+    func testTypicalMistakesNameTheirFields() async throws {
+        let supervisor = try await suite.login("cs.supervisor.1")
+        let admin = try await suite.login("admin")
+        var reply = try await suite.request(.POST, "/api/v1/customer-service/complaints", token: supervisor, json: [
+            "complainantName": String(repeating: "张", count: 51), "complainantMobile": "12345", "source": "fax", "category": "",
+            "level": "general", "content": String(repeating: "很", count: 2001),
+        ])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(Set(reply.problemFields), ["complainantName", "complainantMobile", "source", "category", "content"])
+
+        reply = try await suite.request(.POST, "/api/v1/customer-service/complaints", token: supervisor, json: [
+            "complainantName": "张三", "complainantMobile": "13871150099", "source": "phone", "category": "价格",
+            "level": "catastrophic", "content": "太贵",
+        ])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(reply.problemFields, ["level"])
+
+        reply = try await suite.request(.POST, "/api/v1/customer-service/visit-tasks/assign", token: supervisor, json: [
+            "taskIds": [UUID().uuidString], "assigneeId": UUID().uuidString,
+        ])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(reply.problemFields, ["taskIds[0]"])
+
+        reply = try await suite.request(.POST, "/api/v1/customer-service/visit-templates", token: supervisor, json: [
+            "name": "", "kind": "after_sales", "questions": [["text": "满意吗？", "type": "single_choice", "options": [["text": "是"]]]],
+        ])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(Set(reply.problemFields), ["name", "questions[0].options"])
+
+        reply = try await suite.request(.POST, "/api/v1/identity/users", token: admin, json: [
+            "username": "x", "displayName": "新人", "mobile": "+86 138 7115 009", "password": "short", "role": "wizard", "storeIds": [UUID().uuidString],
+        ])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(Set(reply.problemFields), ["username", "mobile", "password"])
+        reply = try await suite.request(.POST, "/api/v1/identity/users", token: admin, json: [
+            "username": "new.user.\(Int.random(in: 1000...9999))", "displayName": "新人", "password": "long-enough", "role": "wizard", "storeIds": [UUID().uuidString],
+        ])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(Set(reply.problemFields), ["role", "storeIds[0]"])
+    }
+
+    func testFiveWrongPasswordsLockTheAccount() async throws {
+        let admin = try await suite.login("admin")
+        let username = "locked.\(Int.random(in: 10000...99999))"
+        var reply = try await suite.request(.POST, "/api/v1/identity/users", token: admin, json: [
+            "username": username, "displayName": "测试", "password": "right-password", "role": "cs.agent",
+            "storeIds": [StoreID.forStoreCode("HX000001").uuidString],
+        ])
+        XCTAssertEqual(reply.status, 201, reply.text)
+        let userID = try XCTUnwrap(reply.json["id"] as? String)
+        for attempt in 1...5 {
+            reply = try await suite.request(.POST, "/api/v1/auth/login", json: ["username": username, "password": "wrong-\(attempt)"])
+            XCTAssertEqual(reply.status, attempt < 5 ? 401 : 423, "attempt \(attempt): \(reply.text)")
+        }
+        reply = try await suite.request(.POST, "/api/v1/auth/login", json: ["username": username, "password": "right-password"])
+        XCTAssertEqual(reply.status, 423, "locked even with the right password: \(reply.text)")
+        reply = try await suite.request(.PATCH, "/api/v1/identity/users/\(userID)", token: admin, json: ["unlock": true])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        reply = try await suite.request(.POST, "/api/v1/auth/login", json: ["username": username, "password": "right-password"])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        // The refresh token gives a new pair; an access token is no refresh token.
+        let refresh = try XCTUnwrap(reply.json["refreshToken"] as? String)
+        let access = try XCTUnwrap(reply.json["accessToken"] as? String)
+        let status1 = try await suite.request(.POST, "/api/v1/auth/refresh", json: ["refreshToken": refresh]).status
+        XCTAssertEqual(status1, 200)
+        let status2 = try await suite.request(.POST, "/api/v1/auth/refresh", json: ["refreshToken": access]).status
+        XCTAssertEqual(status2, 401)
+        let status3 = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks", token: refresh).status
+        XCTAssertEqual(status3, 401)
+        let status4 = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks").status
+        XCTAssertEqual(status4, 401)
+        // The audit log recorded the refused logins and the unlock.
+        reply = try await suite.request(.GET, "/api/v1/identity/audit-log?userId=\(userID)", token: admin)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        let audit = try await suite.database.scalar("SELECT count(*)::int8 FROM identity.audit_log WHERE username = '\(username)' AND status IN (401, 423)")
+        XCTAssertEqual(audit, 6)
+    }
+
+    func testAUserOfTwoStoresSwitchesStore() async throws {
+        let admin = try await suite.login("admin")
+        var reply = try await suite.request(.POST, "/api/v1/auth/switch-store", token: admin, json: ["storeId": StoreID.forStoreCode("HX000002").uuidString])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertEqual((reply.json["store"] as? [String: Any])?["code"] as? String, "HX000002")
+        let agent = try await suite.login("cs.agent.1")
+        reply = try await suite.request(.POST, "/api/v1/auth/switch-store", token: agent, json: ["storeId": StoreID.forStoreCode("HX000002").uuidString])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(reply.problemFields, ["storeId"])
+    }
+}

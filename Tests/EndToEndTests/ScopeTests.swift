@@ -1,0 +1,135 @@
+import Contracts
+import Foundation
+import NIOHTTP1
+@testable import ServiceKit
+import TestSupport
+import XCTest
+
+/// Data scope through the gateway: an agent sees only their own tasks, a supervisor the store's,
+/// and a user of store HX000002 gets 404 for every store-1 record on every endpoint that takes
+/// a record id — the endpoints are read from `/openapi.yaml`, so a new one cannot be missed.
+final class ScopeTests: XCTestCase {
+    var suite: Suite!
+
+    override func setUp() async throws {
+        suite = try await Suite.start()
+    }
+
+    override func tearDown() async throws {
+        await suite?.stop()
+    }
+
+    /// Two visit tasks of store 1, one assigned to cs.agent.1.
+    private func twoTasks() async throws -> (assigned: String, unassigned: String, roNos: [String]) {
+        let roNos = (0..<2).map { _ in "RO" + String(Int.random(in: 10_000_000...99_999_999)) }
+        let events = roNos.map { roNo -> CloudEvent<ERPRepairOrderCompleted> in
+            var order = Samples.completedRepairOrder(storeCode: "HX000001", number: 0)
+            order.roNo = roNo
+            return CloudEvent(source: "/erp/HX000001", data: order)
+        }
+        try await BrokerQueues.publish(events)
+        let supervisor = try await suite.login("cs.supervisor.1")
+        var ids: [String] = []
+        for roNo in roNos {
+            var id: String?
+            _ = try await eventually(timeout: .seconds(10)) {
+                id = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks?roNo=\(roNo)", token: supervisor).items.first?["id"] as? String
+                return id != nil
+            }
+            ids.append(try XCTUnwrap(id, "task for \(roNo)"))
+        }
+        let agentID = try await suite.userID("cs.agent.1")
+        let reply = try await suite.request(.POST, "/api/v1/customer-service/visit-tasks/assign", token: supervisor, json: ["taskIds": [ids[0]], "assigneeId": agentID])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        return (ids[0], ids[1], roNos)
+    }
+
+    func testAnAgentSeesOnlyTheirTasksAndASupervisorTheStores() async throws {
+        let tasks = try await twoTasks()
+        let agent = try await suite.login("cs.agent.1")
+        let supervisor = try await suite.login("cs.supervisor.1")
+        for (token, expected) in [(agent, [1, 0]), (supervisor, [1, 1])] {
+            for (roNo, count) in zip(tasks.roNos, expected) {
+                let reply = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks?roNo=\(roNo)", token: token)
+                XCTAssertEqual(reply.items.count, count, "\(roNo): \(reply.text)")
+            }
+        }
+        let status1 = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks/\(tasks.assigned)", token: agent).status
+        XCTAssertEqual(status1, 200)
+        let status2 = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks/\(tasks.unassigned)", token: agent).status
+        XCTAssertEqual(status2, 404)
+        // Every task an agent's list shows is theirs.
+        let agentID = try await suite.userID("cs.agent.1")
+        let all = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks?pageSize=200", token: agent)
+        XCTAssertFalse(all.items.isEmpty)
+        XCTAssertTrue(all.items.allSatisfy { ($0["assigneeId"] as? String)?.lowercased() == agentID.lowercased() })
+        // An agent may not assign.
+        let reply = try await suite.request(.POST, "/api/v1/customer-service/visit-tasks/\(tasks.unassigned)/assign", token: agent, json: ["assigneeId": agentID])
+        XCTAssertEqual(reply.status, 403)
+    }
+
+    func testAUserOfTheOtherStoreGets404ForEveryStoreOneRecordOnEveryEndpoint() async throws {
+        let tasks = try await twoTasks()
+        let supervisor1 = try await suite.login("cs.supervisor.1")
+        let templates = try await suite.request(.GET, "/api/v1/customer-service/visit-templates", token: supervisor1)
+        let templateID = try XCTUnwrap(templates.items.first?["id"] as? String)
+        let complaint = try await suite.request(.POST, "/api/v1/customer-service/complaints", token: supervisor1, json: [
+            "complainantName": "赖朝朝", "complainantMobile": "15972197426", "source": "phone", "category": "维修质量",
+            "level": "urgent", "content": "刹车异响未修好",
+        ])
+        XCTAssertEqual(complaint.status, 201, complaint.text)
+        let complaintID = try XCTUnwrap(complaint.json["id"] as? String)
+        let ids: [String: String] = [
+            "/api/v1/customer-service/visit-templates/": templateID,
+            "/api/v1/customer-service/visit-tasks/": tasks.unassigned,
+            "/api/v1/customer-service/complaints/": complaintID,
+        ]
+        let otherStoreUsers: [String: String] = ["/api/v1/customer-service/": "cs.supervisor.2"]
+        let cs2 = try await suite.userID("cs.agent.2")
+        // A valid body per write, so that nothing but the record's store can refuse it.
+        let bodies: [String: Any] = [
+            "PUT /api/v1/customer-service/visit-templates/{id}": ["name": "改", "kind": "after_sales", "questions": [["text": "满意吗？", "type": "rating"]]],
+            "POST /api/v1/customer-service/visit-templates/{id}/copy": ["name": "副本 \(UUID())"],
+            "POST /api/v1/customer-service/visit-tasks/{id}/assign": ["assigneeId": cs2],
+            "POST /api/v1/customer-service/visit-tasks/{id}/visits": ["result": "unreachable"],
+            "POST /api/v1/customer-service/complaints/{id}/entries": ["kind": "note", "text": "备注"],
+            "POST /api/v1/customer-service/complaints/{id}/assign": ["handlerId": cs2],
+            "POST /api/v1/customer-service/complaints/{id}/transitions": ["to": "in_progress"],
+        ]
+
+        let operations = try OpenAPIOperations.all().filter { $0.path.contains("{id}") }
+        XCTAssertFalse(operations.isEmpty, "openapi.yaml documents endpoints with record ids")
+        var checked = 0
+        for operation in operations {
+            // Identity records belong to the whole dealer group and only its administrators.
+            if operation.path.hasPrefix("/api/v1/identity/") { continue }
+            guard let prefix = ids.keys.first(where: { operation.path.hasPrefix($0) }),
+                  let user = otherStoreUsers.first(where: { operation.path.hasPrefix($0.key) })?.value
+            else {
+                XCTFail("\(operation): the scope test has no store-1 record for this endpoint; add one")
+                continue
+            }
+            let path = operation.path.replacingOccurrences(of: "{id}", with: ids[prefix]!)
+            var body: Any?
+            if operation.isWrite {
+                body = bodies["\(operation)"]
+                XCTAssertNotNil(body, "\(operation): the scope test has no body for this endpoint; add one")
+            }
+            let token = try await suite.login(user)
+            let reply = try await suite.request(HTTPMethod(rawValue: operation.method), path, token: token, json: body)
+            XCTAssertEqual(reply.status, 404, "\(operation) as \(user): \(reply.text)")
+            XCTAssertTrue(reply.isProblem, "\(operation): \(reply.text)")
+            checked += 1
+        }
+        print("checked \(checked) endpoints for store scope")
+        // Lists and statistics do not leak store-1 records either.
+        let supervisor2 = try await suite.login("cs.supervisor.2")
+        for path in ["/api/v1/customer-service/visit-tasks?roNo=\(tasks.roNos[1])", "/api/v1/customer-service/complaints?mobile=15972197426"] {
+            let reply = try await suite.request(.GET, path, token: supervisor2)
+            XCTAssertEqual(reply.status, 200)
+            XCTAssertTrue(reply.items.allSatisfy { ($0["storeId"] as? String)?.lowercased() != StoreID.forStoreCode("HX000001").uuidString.lowercased() }, path)
+        }
+        let status3 = try await suite.request(.GET, "/api/v1/customer-service/visit-statistics?templateId=\(templateID)", token: supervisor2).status
+        XCTAssertEqual(status3, 404)
+    }
+}
