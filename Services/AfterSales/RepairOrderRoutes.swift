@@ -98,7 +98,9 @@ struct RepairOrderRoutes: Sendable {
                 throw ProblemDetails.conflict("repair order \(order.roNo) is completed already")
             }
             let (amount, completedAt) = try body.validated(openedAt: order.openedAt, now: Date())
-            try await RepairOrderStore(connection: connection, logger: environment.logger).complete(id, amount: amount, completedAt: completedAt)
+            guard try await RepairOrderStore(connection: connection, logger: environment.logger).complete(id, amount: amount, completedAt: completedAt) else {
+                throw ProblemDetails.conflict("repair order \(order.roNo) is completed already")
+            }
             let event = RepairOrderAnnouncement.completed(
                 order.completion(amount: amount, completedAt: completedAt), correlationID: nil, causationID: nil, traceparent: traceparent)
             try await environment.outbox.append(event, on: connection, logger: environment.logger)

@@ -44,7 +44,7 @@ struct VehicleRoutes: Sendable {
         let vehicle = try await vehicles { store in
             guard try await store.create(id: id, store: principal.storeID, fields: fields) else {
                 let existing = try await store.vehicle(vin: fields.vin, store: principal.storeID)
-                throw ProblemDetails.conflict("the store has a vehicle with the VIN \(fields.vin) already: \(existing?.id.uuidString.lowercased() ?? "")")
+                throw ProblemDetails.conflict("the store has a file for the VIN \(fields.vin) already: vehicle \(existing?.id.uuidString.lowercased() ?? "?")")
             }
             return try await store.vehicle(id, store: principal.storeID)!
         }
