@@ -86,6 +86,31 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(Set(reply.problemFields), ["role", "storeIds[0]"])
     }
 
+    func testVehiclesRefuseBadVINsPlatesAndMobiles() async throws {
+        let sa = try await suite.login("sa.1")
+        let cases: [(vin: String, message: String)] = [
+            ("LFV3A28K7K301234", "must be 17 characters"),
+            ("LFV3A28KOK3012345", "must not contain I, O or Q"),
+            ("LFV3A28K5K3012345", "check digit (9th character) should be 7"),
+            ("1HGCM82623A004352", "check digit (9th character) should be 3"),
+        ]
+        for bad in cases {
+            let reply = try await suite.request(.POST, "/api/v1/after-sales/vehicles", token: sa, json: [
+                "vin": bad.vin, "plate": "A81245", "brand": "奥迪", "series": "A6L", "model": "45 TFSI",
+                "owner": ["name": "赖朝朝", "mobile": "1597219742"],
+            ])
+            XCTAssertEqual(reply.status, 422, reply.text)
+            XCTAssertEqual(Set(reply.problemFields), ["vin", "plate", "owner.mobile"], reply.text)
+            XCTAssertTrue(reply.text.contains(bad.message), "\(bad.vin): \(reply.text)")
+        }
+        // A European VIN has no check digit to enforce.
+        let european = try await suite.request(.POST, "/api/v1/after-sales/vehicles", token: sa, json: [
+            "vin": "WVWZZZ1JZXW\(Int.random(in: 100_000...999_999))", "brand": "大众", "series": "高尔夫", "model": "1.4T",
+            "owner": ["name": "赖朝朝", "mobile": "15972197426"],
+        ])
+        XCTAssertEqual(european.status, 201, european.text)
+    }
+
     func testFiveWrongPasswordsLockTheAccount() async throws {
         let admin = try await suite.login("admin")
         let username = "locked.\(Int.random(in: 10000...99999))"

@@ -79,12 +79,30 @@ final class ScopeTests: XCTestCase {
         ])
         XCTAssertEqual(complaint.status, 201, complaint.text)
         let complaintID = try XCTUnwrap(complaint.json["id"] as? String)
+        let sa1 = try await suite.login("sa.1")
+        let vin = "LFV3A28K7K3012345"
+        var vehicle = try await suite.request(.POST, "/api/v1/after-sales/vehicles", token: sa1, json: [
+            "vin": vin, "plate": "鄂A81245", "brand": "奥迪", "series": "A6L", "model": "2019款 45 TFSI",
+            "owner": ["name": "赖朝朝", "mobile": "15972197426"],
+        ])
+        if vehicle.status == 409 {  // an earlier test of this run filed it already
+            vehicle = try await suite.request(.GET, "/api/v1/after-sales/vehicles?vin=\(vin)", token: sa1)
+            vehicle = Suite.Reply(status: 200, headers: vehicle.headers, body: try JSONSerialization.data(withJSONObject: vehicle.items[0]))
+        }
+        let vehicleID = try XCTUnwrap(vehicle.json["id"] as? String, vehicle.text)
+        let repairOrder = try await suite.request(.POST, "/api/v1/after-sales/repair-orders", token: sa1, json: [
+            "vin": vin, "customer": ["name": "赖朝朝", "mobile": "15972197426"], "businessType": "paidMaintenance", "mileageKm": 30125,
+        ])
+        XCTAssertEqual(repairOrder.status, 201, repairOrder.text)
+        let repairOrderID = try XCTUnwrap(repairOrder.json["id"] as? String)
         let ids: [String: String] = [
             "/api/v1/customer-service/visit-templates/": templateID,
             "/api/v1/customer-service/visit-tasks/": tasks.unassigned,
             "/api/v1/customer-service/complaints/": complaintID,
+            "/api/v1/after-sales/vehicles/": vehicleID,
+            "/api/v1/after-sales/repair-orders/": repairOrderID,
         ]
-        let otherStoreUsers: [String: String] = ["/api/v1/customer-service/": "cs.supervisor.2"]
+        let otherStoreUsers: [String: String] = ["/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2"]
         let cs2 = try await suite.userID("cs.agent.2")
         // A valid body per write, so that nothing but the record's store can refuse it.
         let bodies: [String: Any] = [
@@ -95,6 +113,8 @@ final class ScopeTests: XCTestCase {
             "POST /api/v1/customer-service/complaints/{id}/entries": ["kind": "note", "text": "备注"],
             "POST /api/v1/customer-service/complaints/{id}/assign": ["handlerId": cs2],
             "POST /api/v1/customer-service/complaints/{id}/transitions": ["to": "in_progress"],
+            "PATCH /api/v1/after-sales/vehicles/{id}": ["color": "白色"],
+            "POST /api/v1/after-sales/repair-orders/{id}/complete": ["amount": 688.5],
         ]
 
         let operations = try OpenAPIOperations.all().filter { $0.path.contains("{id}") }

@@ -1,0 +1,66 @@
+import Contracts
+import Foundation
+@testable import ServiceKit
+import TestSupport
+import XCTest
+
+/// AS3 through the gateway: a service advisor opens and completes a repair order; the ERP then
+/// sends the same order's completion as a new event. One repair order, one announcement, one
+/// visit task, and the vehicle's repair history shows it.
+final class RepairOrderTests: XCTestCase {
+    func testAnOrderCompletedByTheSAAndThenByTheERPIsAnnouncedOnce() async throws {
+        let suite = try await Suite.start()
+        do {
+            let sa = try await suite.login("sa.1")
+            let roNo = "RO" + String(Int.random(in: 10_000_000...99_999_999))
+            let vin = "LE4ZG8DB1KL054321"
+            var reply = try await suite.request(.POST, "/api/v1/after-sales/repair-orders", token: sa, json: [
+                "roNo": roNo, "vin": vin, "plate": "鄂A60775", "customer": ["name": "李毅", "mobile": "13871150099"],
+                "businessType": "generalRepair", "mileageKm": 30125,
+            ])
+            XCTAssertEqual(reply.status, 201, reply.text)
+            let id = try XCTUnwrap(reply.json["id"] as? String)
+            reply = try await suite.request(.POST, "/api/v1/after-sales/repair-orders", token: sa, json: [
+                "roNo": roNo, "vin": vin, "customer": ["name": "李毅", "mobile": "13871150099"], "businessType": "generalRepair", "mileageKm": 1,
+            ])
+            XCTAssertEqual(reply.status, 409, "the same RO number twice: \(reply.text)")
+            reply = try await suite.request(.POST, "/api/v1/after-sales/repair-orders/\(id)/complete", token: sa, json: ["amount": 1280.5])
+            XCTAssertEqual(reply.status, 200, reply.text)
+            XCTAssertEqual(reply.json["state"] as? String, "completed")
+            reply = try await suite.request(.POST, "/api/v1/after-sales/repair-orders/\(id)/complete", token: sa, json: ["amount": 1280.5])
+            XCTAssertEqual(reply.status, 409, reply.text)
+
+            var order = Samples.completedRepairOrder(storeCode: "HX000001", number: 0)
+            order.roNo = roNo
+            order.vin = vin
+            let erpEvent = CloudEvent(source: "/erp/HX000001", data: order)
+            try await BrokerQueues.publish([erpEvent])
+            let supervisor = try await suite.login("cs.supervisor.1")
+            let arrived = try await eventually(timeout: .seconds(10)) {
+                try await suite.request(.GET, "/api/v1/customer-service/visit-tasks?roNo=\(roNo)", token: supervisor).items.count == 1
+            }
+            XCTAssertTrue(arrived)
+            // Wait until AfterSales has handled the ERP's event.
+            let handled = try await eventually(timeout: .seconds(10)) {
+                try await suite.database.scalar("SELECT count(*)::int8 FROM aftersales.inbox WHERE event_id = '\(erpEvent.id)'") == 1
+            }
+            XCTAssertTrue(handled)
+            let announcements = try await suite.database.scalar("""
+                SELECT count(*)::int8 FROM aftersales.outbox WHERE event_type = 'aftersales.repair_order.completed.v1' AND envelope->'data'->>'roNo' = '\(roNo)'
+                """)
+            XCTAssertEqual(announcements, 1)
+            let orders = try await suite.database.scalar("SELECT count(*)::int8 FROM aftersales.repair_order WHERE ro_no = '\(roNo)'")
+            XCTAssertEqual(orders, 1)
+            let tasks = try await suite.database.scalar("SELECT count(*)::int8 FROM customer_service.visit_task WHERE order_no = '\(roNo)'")
+            XCTAssertEqual(tasks, 1)
+
+            let vehicles = try await suite.request(.GET, "/api/v1/after-sales/vehicles?vin=\(vin)", token: sa)
+            let vehicleID = try XCTUnwrap(vehicles.items.first?["id"] as? String, vehicles.text)
+            let history = try await suite.request(.GET, "/api/v1/after-sales/vehicles/\(vehicleID)/repair-orders?pageSize=200", token: sa)
+            XCTAssertTrue(history.items.contains { $0["roNo"] as? String == roNo }, history.text)
+        } catch {
+            XCTFail("\(error)\n\(suite.logs)")
+        }
+        await suite.stop()
+    }
+}
