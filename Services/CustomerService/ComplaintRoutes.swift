@@ -85,7 +85,11 @@ struct ComplaintRoutes: Sendable {
                 try await checkHandler(handler, store: principal.storeID, connection: connection)
             }
             let id = try await store.open(draft, store: principal.storeID, openedBy: principal.userID)
-            return try await store.complaint(id, principal: principal)!
+            // The opener sees what they opened, even when they named someone else to handle it.
+            guard let complaint = try await store.complaint(id, principal: principal.widened(to: .store)) else {
+                throw ProblemDetails.notFound("complaint \(id)")
+            }
+            return complaint
         }
         return EditedResponse(status: .created, response: complaint)
     }

@@ -149,10 +149,7 @@ struct ComplaintFilter: Sendable {
         roNo = query.string("roNo", maxLength: 50)
         mobile = query.string("mobile", maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
         handlerID = query.uuid("handlerId")
-        if let text = query.string("overdue", maxLength: 5) {
-            overdue = ["true", "1"].contains(text) ? true : ["false", "0"].contains(text) ? false : nil
-            if overdue == nil { var check = FieldValidator(); check.fail("overdue", "must be true or false"); try check.throwIfInvalid() }
-        }
+        overdue = query.bool("overdue")
         from = query.date("from")
         to = query.date("to")
         try query.throwIfInvalid()

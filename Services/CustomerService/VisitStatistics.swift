@@ -67,11 +67,14 @@ struct VisitStatisticsRoutes: Sendable {
         let from = query.date("from")
         let to = query.date("to")
         var check = query.validator
-        check.require(templateID != nil || query.values["templateId"] != nil, "templateId", "is required")
+        if templateID == nil, query.values["templateId"]?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
+            check.fail("templateId", "is required")
+        }
         try check.throwIfInvalid()
+        guard let templateID else { throw ProblemDetails.validation([.init(field: "templateId", message: "is required")]) }
         return try await environment.database.withTransaction { connection in
-            guard let template = try await TemplateStore(connection: connection, logger: environment.logger).template(templateID!, store: principal.storeID) else {
-                throw ProblemDetails.notFound("visit template \(templateID!)")
+            guard let template = try await TemplateStore(connection: connection, logger: environment.logger).template(templateID, store: principal.storeID) else {
+                throw ProblemDetails.notFound("visit template \(templateID)")
             }
             var visitsSQL = QueryBuilder(" FROM customer_service.visit WHERE template_id = ")
             visitsSQL.append("", bind: template.id)

@@ -75,7 +75,11 @@ struct VisitTaskRoutes: Sendable {
                 throw ProblemDetails.conflict("the task is \(task.state); only pending or assigned tasks are assigned")
             }
             try await assign([id], to: body.assigneeId, by: principal.userID, connection: connection)
-            return try await tasks.task(id, principal: principal)!
+            // Read back store-wide: the new assignee may be outside the assigner's own scope.
+            guard let assigned = try await tasks.task(id, principal: principal.widened(to: .store)) else {
+                throw ProblemDetails.notFound("visit task \(id)")
+            }
+            return assigned
         }
     }
 
@@ -94,7 +98,9 @@ struct VisitTaskRoutes: Sendable {
                     check.fail("taskIds[\(index)]", "is not a visit task of yours")
                     continue
                 }
-                check.require(["pending", "assigned"].contains(task.state), "taskIds[\(index)]", "is \(task.state), not pending or assigned")
+                if !["pending", "assigned"].contains(task.state) {
+                    throw ProblemDetails.conflict("task \(index + 1) (\(task.orderNo)) is \(task.state); only pending or assigned tasks are assigned")
+                }
             }
             try check.throwIfInvalid()
             try await checkAssignee(body.assigneeId, field: "assigneeId", store: principal.storeID, connection: connection)

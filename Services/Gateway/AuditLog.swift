@@ -62,6 +62,9 @@ struct AuditMiddleware: RouterMiddleware {
         } catch let error as HTTPResponseError {
             try await record(request, context: context, status: error.status.code)
             throw error
+        } catch {
+            try await record(request, context: context, status: 500)
+            throw error
         }
     }
 

@@ -66,6 +66,7 @@ struct AuthRoutes: Sendable {
         case wrongCredentials
         case locked(until: Date)
         case lockedNow(until: Date)
+        case notYourStore
     }
 
     @Sendable func login(_ request: Request, context: CRMRequestContext) async throws -> Session {
@@ -95,8 +96,12 @@ struct AuthRoutes: Sendable {
                     summary: lockedUntil == nil ? "login refused: wrong password" : "login refused: wrong password; account locked"), on: connection)
                 return lockedUntil.map { .lockedNow(until: $0) } ?? .wrongCredentials
             }
-            try await sessions.recordSuccess(candidate.id)
             guard let user = try await sessions.sessionUser(candidate.id) else { return .wrongCredentials }
+            if let wanted = body.storeId, !user.stores.contains(where: { $0.id == wanted }) {
+                try await audit.record(.init(userID: user.id, username: user.username, method: "POST", path: "/api/v1/auth/login", status: 422, requestID: requestID, summary: "login refused: not a store of the user"), on: connection)
+                return .notYourStore
+            }
+            try await sessions.recordSuccess(candidate.id)
             try await audit.record(.init(userID: user.id, username: user.username, method: "POST", path: "/api/v1/auth/login", status: 200, requestID: requestID, summary: "logged in"), on: connection)
             return .session(user)
         }
@@ -117,6 +122,8 @@ struct AuthRoutes: Sendable {
             return try await makeSession(user, in: store)
         case .wrongCredentials:
             throw ProblemDetails.unauthorized("the username or password is wrong")
+        case .notYourStore:
+            throw ProblemDetails.validation([.init(field: "storeId", message: "is not one of your stores")])
         case .locked(let until), .lockedNow(let until):
             throw ProblemDetails(
                 status: .init(code: 423), type: "https://dealer-crm.dev/problems/account-locked", title: "Account locked",

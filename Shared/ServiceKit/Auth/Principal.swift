@@ -34,6 +34,14 @@ public struct Principal: Sendable, Equatable {
             permissions: Set(claims.permissions.map(Permission.init(rawValue:))))
     }
 
+    /// The same caller with at least `scope`: for reading back a record the caller has just
+    /// written for someone outside their own scope.
+    public func widened(to scope: DataScope) -> Principal {
+        var principal = self
+        principal.scope = max(self.scope, scope)
+        return principal
+    }
+
     public func has(_ permission: Permission) -> Bool {
         permissions.contains(permission)
     }

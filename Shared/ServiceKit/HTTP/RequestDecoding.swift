@@ -17,6 +17,11 @@ extension Request {
             throw ProblemDetails(status: .contentTooLarge, detail: "the request body is larger than \(context.maxUploadSize) bytes")
         }
         guard buffer.readableBytes > 0 else { throw ProblemDetails.malformedBody("the request needs a JSON body") }
+        // PostgreSQL text cannot hold NUL; refuse it here rather than fail at the database.
+        let bytes = buffer.readableBytesView
+        if bytes.contains(0) || String(decoding: bytes, as: UTF8.self).range(of: "\\u0000", options: .caseInsensitive) != nil {
+            throw ProblemDetails.malformedBody("the request body must not contain the NUL character (\\u0000)")
+        }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()

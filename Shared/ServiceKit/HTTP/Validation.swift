@@ -98,12 +98,14 @@ public struct QueryReader {
 
     public init(_ request: Request) {
         var values: [String: String] = [:]
-        for (name, value) in request.uri.queryParameters { values[String(name)] = String(value).removingPercentEncoding ?? String(value) }
+        // Hummingbird has percent-decoded them already.
+        for (name, value) in request.uri.queryParameters { values[String(name)] = String(value) }
         self.values = values
     }
 
     public mutating func string(_ name: String, maxLength: Int = 100) -> String? {
         guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if value.contains("\0") { validator.fail(name, "must not contain the NUL character"); return nil }
         if value.count > maxLength { validator.fail(name, "must be at most \(maxLength) characters"); return nil }
         return value
     }
@@ -121,6 +123,18 @@ public struct QueryReader {
             return nil
         }
         return value
+    }
+
+    /// `true`/`1` or `false`/`0`.
+    public mutating func bool(_ name: String) -> Bool? {
+        guard let text = string(name, maxLength: 5)?.lowercased() else { return nil }
+        switch text {
+        case "true", "1": return true
+        case "false", "0": return false
+        default:
+            validator.fail(name, "must be true or false")
+            return nil
+        }
     }
 
     /// An RFC 3339 date-time or a plain date (`2026-11-22`, taken as midnight UTC).

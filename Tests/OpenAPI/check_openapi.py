@@ -1,0 +1,436 @@
+#!/usr/bin/env python3
+"""Checks Services/Gateway/openapi.yaml against the Swift sources.
+
+1. The document is valid OpenAPI 3.1 (openapi-spec-validator).
+2. Its operations and the routes the services register are the same: every
+   `group.<method>("path", use: …)` in Services/*/ (Hummingbird's `:id` written `{id}`, under
+   `/api/v1/`), plus the gateway's `router.get("openapi.yaml")`; the gateway's proxy, which
+   registers `"\\(context)/**"`, is skipped.
+3. Every operation has an operationId (unique), one of the known tags, a summary, a 2xx response
+   with a schema, the X-Request-Id header on every response, the error responses its shape calls
+   for, and the right security (login, refresh and the document itself are public).
+4. The schemas of the request and response types list exactly the properties of their Swift
+   types, with `required` matching the non-optional ones, and enums list the Swift raw values.
+
+Usage: python3 Tests/OpenAPI/check_openapi.py [path/to/openapi.yaml]
+Needs: pip install openapi-spec-validator pyyaml
+Exits 0 when everything agrees, 1 (printing every disagreement) otherwise.
+"""
+from __future__ import annotations
+
+import pathlib
+import re
+import sys
+
+try:
+    import yaml
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.readers import read_from_filename
+except ImportError as error:  # pragma: no cover
+    sys.exit(f"missing Python package ({error}); run: pip install openapi-spec-validator pyyaml")
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DOCUMENT = ROOT / "Services" / "Gateway" / "openapi.yaml"
+METHODS = ("get", "post", "put", "patch", "delete")
+TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Documentation"}
+PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GET", "/openapi.yaml")}
+
+# Schema name → (Swift file, type name[, options]). Options: "exclude" — Swift properties the schema
+# leaves out on purpose; "required" — optional Swift properties the schema requires on purpose.
+TYPES = {
+    "Problem": ("Shared/ServiceKit/HTTP/ProblemDetails.swift", "ProblemDetails"),
+    "FieldError": ("Shared/ServiceKit/HTTP/ProblemDetails.swift", "FieldError"),
+    "Page": ("Shared/ServiceKit/HTTP/Paging.swift", "Page"),
+    # gateway
+    "LoginRequest": ("Services/Gateway/AuthRoutes.swift", "LoginRequest"),
+    "RefreshRequest": ("Services/Gateway/AuthRoutes.swift", "RefreshRequest"),
+    "SwitchStoreRequest": ("Services/Gateway/AuthRoutes.swift", "SwitchStoreRequest"),
+    "UserSummary": ("Services/Gateway/AuthRoutes.swift", "UserSummary"),
+    "Session": ("Services/Gateway/AuthRoutes.swift", "Session"),
+    "StoreSummary": ("Services/Gateway/SessionStore.swift", "StoreSummary"),
+    "Store": ("Services/Gateway/AdminModels.swift", "StoreView"),
+    "NewStore": ("Services/Gateway/AdminModels.swift", "NewStore"),
+    "StoreChange": ("Services/Gateway/AdminModels.swift", "StoreChange"),
+    "Team": ("Services/Gateway/AdminModels.swift", "TeamView"),
+    "NewTeam": ("Services/Gateway/AdminModels.swift", "NewTeam"),
+    "Role": ("Services/Gateway/AdminModels.swift", "RoleView"),
+    "NewRole": ("Services/Gateway/AdminModels.swift", "NewRole"),
+    "RoleChange": ("Services/Gateway/AdminModels.swift", "RoleChange"),
+    "PermissionList": ("Services/Gateway/AdminModels.swift", "PermissionList"),
+    "User": ("Services/Gateway/AdminModels.swift", "UserView"),
+    "NewUser": ("Services/Gateway/AdminModels.swift", "NewUser"),
+    "UserChange": ("Services/Gateway/AdminModels.swift", "UserChange"),
+    "AuditLogEntry": ("Services/Gateway/AuditLog.swift", "Row"),
+    # customer service
+    "VisitTemplate": ("Services/CustomerService/VisitTemplate.swift", "VisitTemplate"),
+    "Question": ("Services/CustomerService/VisitTemplate.swift", "Question"),
+    "Option": ("Services/CustomerService/VisitTemplate.swift", "Option"),
+    "TemplateDraft": ("Services/CustomerService/VisitTemplate.swift", "TemplateDraft"),
+    "QuestionDraft": ("Services/CustomerService/VisitTemplate.swift", "QuestionDraft"),
+    "OptionDraft": ("Services/CustomerService/VisitTemplate.swift", "OptionDraft"),
+    "TemplateCopyRequest": ("Services/CustomerService/TemplateRoutes.swift", "CopyRequest"),
+    "VisitTask": ("Services/CustomerService/VisitTaskQueries.swift", "VisitTaskView"),
+    "AssignVisitTaskRequest": ("Services/CustomerService/VisitTaskRoutes.swift", "AssignRequest"),
+    "BulkAssignRequest": ("Services/CustomerService/VisitTaskRoutes.swift", "BulkAssignRequest"),
+    "BulkAssignResult": ("Services/CustomerService/VisitTaskRoutes.swift", "BulkAssignResult"),
+    "VisitAnswer": ("Services/CustomerService/VisitRoutes.swift", "Answer"),
+    "VisitAnswerInput": ("Services/CustomerService/VisitRoutes.swift", "Answer"),
+    "VisitRequest": ("Services/CustomerService/VisitRoutes.swift", "VisitRequest"),
+    "Visit": ("Services/CustomerService/VisitRoutes.swift", "VisitView"),
+    "VisitList": ("Services/CustomerService/VisitRoutes.swift", "VisitList"),
+    "ComplaintSummary": ("Services/CustomerService/Complaint.swift", "ComplaintView", {"exclude": {"entries"}}),
+    "Complaint": ("Services/CustomerService/Complaint.swift", "ComplaintView", {"required": {"entries"}}),
+    "ComplaintEntry": ("Services/CustomerService/Complaint.swift", "ComplaintEntryView"),
+    "NewComplaint": ("Services/CustomerService/Complaint.swift", "NewComplaint"),
+    "ComplaintEntryRequest": ("Services/CustomerService/ComplaintRoutes.swift", "EntryRequest"),
+    "ComplaintAssignRequest": ("Services/CustomerService/ComplaintRoutes.swift", "AssignRequest"),
+    "ComplaintTransitionRequest": ("Services/CustomerService/ComplaintRoutes.swift", "TransitionRequest"),
+    "VisitStatistics": ("Services/CustomerService/VisitStatistics.swift", "VisitStatistics"),
+    "QuestionStatistics": ("Services/CustomerService/VisitStatistics.swift", "QuestionStatistics"),
+    "AnswerCount": ("Services/CustomerService/VisitStatistics.swift", "AnswerCount"),
+    # after-sales
+    "Person": ("Shared/Contracts/CommonTypes.swift", "Person"),
+    "PersonInput": ("Shared/Contracts/CommonTypes.swift", "Person"),
+    "Vehicle": ("Services/AfterSales/Vehicle.swift", "VehicleView"),
+    "NewVehicle": ("Services/AfterSales/Vehicle.swift", "NewVehicle"),
+    "VehicleChange": ("Services/AfterSales/Vehicle.swift", "VehicleChange"),
+    "RepairOrder": ("Services/AfterSales/RepairOrder.swift", "RepairOrderView"),
+    "NewRepairOrder": ("Services/AfterSales/RepairOrder.swift", "NewRepairOrder"),
+    "RepairOrderCompletion": ("Services/AfterSales/RepairOrder.swift", "RepairOrderCompletion"),
+}
+
+# Schema name (or "Schema.property") → (Swift file, enum name): the enum values must be the raw values.
+ENUMS = {
+    "DataScope": ("Shared/ServiceKit/Auth/DataScope.swift", "DataScope"),
+    "VisitTemplateKind": ("Services/CustomerService/VisitTemplate.swift", "Kind"),
+    "QuestionType": ("Services/CustomerService/VisitTemplate.swift", "QuestionType"),
+    "VisitResult": ("Services/CustomerService/VisitRoutes.swift", "Result"),
+    "VisitTaskState": ("Services/CustomerService/VisitTaskQueries.swift", "State"),
+    "VisitTask.orderType": ("Services/CustomerService/VisitTaskQueries.swift", "OrderType"),
+    "ComplaintLevel": ("Shared/Contracts/CustomerServiceEvents.swift", "ComplaintLevel"),
+    "ComplaintState": ("Services/CustomerService/Complaint.swift", "ComplaintState"),
+    "ComplaintSummary.source": ("Services/CustomerService/Complaint.swift", "ComplaintSource"),
+    "ComplaintEntryRequest.kind": ("Services/CustomerService/ComplaintRoutes.swift", "Kind"),
+    "RepairBusinessType": ("Shared/Contracts/CommonTypes.swift", "RepairBusinessType"),
+    "RepairOrder.state": ("Services/AfterSales/RepairOrder.swift", "State"),
+}
+
+problems: list[str] = []
+
+
+def fail(message: str) -> None:
+    problems.append(message)
+
+
+# ------------------------------------------------------------------ Swift sources
+
+
+def strip_comments(source: str) -> str:
+    source = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    return re.sub(r"//[^\n]*", "", source)
+
+
+def swift_routes() -> set[tuple[str, str]]:
+    """(METHOD, /path) of every route registered in Services/*/."""
+    routes = set()
+    call = re.compile(r"\b(group|router)\s*\.\s*(get|post|put|patch|delete)\s*\(\s*\"((?:[^\"\\]|\\.)*)\"\s*(?:,\s*use\s*:|\))", re.S)
+    call_on = re.compile(r"\bgroup\s*\.\s*on\s*\(\s*\"((?:[^\"\\]|\\.)*)\"\s*,\s*method\s*:\s*\.(\w+)", re.S)
+    for file in sorted((ROOT / "Services").glob("*/**/*.swift")):
+        source = strip_comments(file.read_text(encoding="utf-8"))
+        found = [(kind, method, path) for kind, method, path in call.findall(source)]
+        found += [("group", method, path) for path, method in call_on.findall(source)]
+        for kind, method, path in found:
+            if "\\(" in path:  # the gateway's proxy: "\(context)/**"
+                continue
+            path = re.sub(r":(\w+)", r"{\1}", path.strip("/"))
+            full = f"/api/v1/{path}" if kind == "group" else f"/{path}"
+            routes.add((method.upper(), full))
+    return routes
+
+
+def block_after(source: str, start: int) -> str:
+    """The text between the `{` at or after `start` and its matching `}`."""
+    open_at = source.index("{", start)
+    depth = 0
+    for index in range(open_at, len(source)):
+        character = source[index]
+        if character == "{":
+            depth += 1
+        elif character == "}":
+            depth -= 1
+            if depth == 0:
+                return source[open_at + 1:index]
+    raise ValueError("unbalanced braces")
+
+
+def top_level(body: str) -> str:
+    """`body` with every nested `{…}` removed."""
+    out, depth = [], 0
+    for character in body:
+        if character == "{":
+            depth += 1
+        elif character == "}":
+            depth -= 1
+        elif depth == 0:
+            out.append(character)
+    return "".join(out)
+
+
+def swift_declaration(file: str, kind: str, name: str) -> str | None:
+    path = ROOT / file
+    if not path.exists():
+        fail(f"{file}: missing (named in the check's type table)")
+        return None
+    source = strip_comments(path.read_text(encoding="utf-8"))
+    match = re.search(rf"\b{kind}\s+{re.escape(name)}\b[^{{]*", source)
+    if not match:
+        fail(f"{file}: no {kind} {name} (named in the check's type table)")
+        return None
+    return block_after(source, match.end())
+
+
+def swift_properties(file: str, name: str) -> dict[str, bool] | None:
+    """Encoded property name → optional?, of the struct's stored properties."""
+    body = swift_declaration(file, "struct", name)
+    if body is None:
+        return None
+    keys: dict[str, str] = {}
+    coding = re.search(r"\benum\s+CodingKeys\b[^{]*", body)
+    if coding:
+        for case in re.findall(r"\bcase\s+([^\n;]+)", block_after(body, coding.end())):
+            for item in case.split(","):
+                parts = [part.strip() for part in item.split("=")]
+                keys[parts[0]] = parts[1].strip('"') if len(parts) == 2 else parts[0]
+    properties = {}
+    # Computed properties lose their `{…}` in top_level, which leaves `var x: T` followed by nothing on
+    # that line; stored ones look the same. Tell them apart on the original text instead.
+    for match in re.finditer(r"^[ \t]*(?:public\s+|internal\s+)?(var|let)\s+(\w+)\s*(?::\s*([^={\n]+?))?\s*(=[^\n]*)?(\{)?[ \t]*$", top_level_lines(body), re.M):
+        _, prop, swift_type, _, brace = match.groups()
+        if brace:
+            continue
+        swift_type = (swift_type or "").strip()
+        optional = swift_type.endswith("?") or swift_type.startswith("Optional<") or swift_type.startswith("FieldChange<")
+        encoded = keys.get(prop, prop)
+        if coding and prop not in keys:
+            continue
+        properties[encoded] = optional
+    return properties
+
+
+def top_level_lines(body: str) -> str:
+    """The lines of `body` at its own nesting level; a line opening a block keeps its `{`."""
+    lines, depth = [], 0
+    for line in body.splitlines():
+        if depth == 0:
+            lines.append(line)
+        depth += line.count("{") - line.count("}")
+    # Drop `static` declarations.
+    return "\n".join(line for line in lines if not re.match(r"\s*(?:public\s+|private\s+)?static\b", line))
+
+
+def swift_enum_values(file: str, name: str) -> list[str] | None:
+    body = swift_declaration(file, "enum", name)
+    if body is None:
+        return None
+    values = []
+    for case in re.findall(r"^\s*case\s+([^\n]+)", top_level(body), re.M):
+        for item in case.split(","):
+            parts = [part.strip() for part in item.split("=")]
+            if not parts[0] or "(" in parts[0]:
+                continue
+            values.append(parts[1].strip('"') if len(parts) == 2 else parts[0])
+    return values
+
+
+def swift_permissions() -> list[str]:
+    source = (ROOT / "Shared/ServiceKit/Auth/Permission.swift").read_text(encoding="utf-8")
+    return re.findall(r"static let \w+ = Permission\(rawValue: \"([^\"]+)\"\)", source)
+
+
+# ------------------------------------------------------------------ the document
+
+
+def resolve(document: dict, node: dict) -> dict:
+    while isinstance(node, dict) and "$ref" in node:
+        target = document
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def object_shape(document: dict, schema: dict) -> tuple[dict, set]:
+    """Properties and required names of an object schema, through `allOf`."""
+    schema = resolve(document, schema)
+    properties, required = dict(schema.get("properties", {})), set(schema.get("required", []))
+    for part in schema.get("allOf", []):
+        more_properties, more_required = object_shape(document, part)
+        properties.update(more_properties)
+        required |= more_required
+    return properties, required
+
+
+def enum_of(document: dict, schema: dict) -> list | None:
+    schema = resolve(document, schema)
+    if "enum" in schema:
+        return [value for value in schema["enum"] if value is not None]
+    for part in schema.get("anyOf", []) + schema.get("oneOf", []):
+        values = enum_of(document, part)
+        if values is not None:
+            return values
+    return None
+
+
+def check_operations(document: dict) -> None:
+    seen_ids: dict[str, str] = {}
+    for path, item in document.get("paths", {}).items():
+        for method in METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            name = f"{method.upper()} {path}"
+            operation_id = operation.get("operationId")
+            if not operation_id:
+                fail(f"{name}: no operationId")
+            elif operation_id in seen_ids:
+                fail(f"{name}: operationId {operation_id} is also {seen_ids[operation_id]}'s")
+            else:
+                seen_ids[operation_id] = name
+            tags = operation.get("tags") or []
+            if len(tags) != 1 or tags[0] not in TAGS:
+                fail(f"{name}: tags {tags}, expected one of {sorted(TAGS)}")
+            if not operation.get("summary"):
+                fail(f"{name}: no summary")
+            responses = operation.get("responses", {})
+            successes = [code for code in responses if str(code).startswith("2")]
+            if len(successes) != 1:
+                fail(f"{name}: {len(successes)} success responses, expected one")
+            for code, response in responses.items():
+                response = resolve(document, response)
+                if "X-Request-Id" not in (response.get("headers") or {}):
+                    fail(f"{name} {code}: no X-Request-Id header")
+                content = response.get("content") or {}
+                if not content:
+                    fail(f"{name} {code}: no content")
+                for media_type, media in content.items():
+                    if "schema" not in media:
+                        fail(f"{name} {code} {media_type}: no schema")
+                    if not str(code).startswith("2") and media_type != "application/problem+json":
+                        fail(f"{name} {code}: errors are application/problem+json, not {media_type}")
+            public = (method.upper(), path) in PUBLIC
+            if public and operation.get("security") != []:
+                fail(f"{name}: public, needs `security: []`")
+            if not public and "security" in operation:
+                fail(f"{name}: needs the global bearer security, not its own")
+            expected = {"500"} if path.startswith("/api/") else set()
+            if path.startswith("/api/"):
+                expected.add("401")
+            if "requestBody" in operation:
+                expected |= {"400", "413", "422"}
+                body = operation["requestBody"]
+                if not body.get("required") or "application/json" not in body.get("content", {}):
+                    fail(f"{name}: the request body must be required application/json")
+            parameters = [resolve(document, p) for p in item.get("parameters", []) + operation.get("parameters", [])]
+            if any(p["in"] == "query" for p in parameters):
+                expected.add("422")
+            for parameter_name in re.findall(r"\{(\w+)\}", path):
+                expected.add("404")
+                declared = [p for p in parameters if p["in"] == "path" and p["name"] == parameter_name]
+                if not declared:
+                    fail(f"{name}: path parameter {parameter_name} not declared")
+                elif resolve(document, declared[0].get("schema", {})).get("format") != "uuid":
+                    fail(f"{name}: path parameter {parameter_name} should be a uuid")
+            if "Permission:" in (operation.get("description") or ""):
+                expected.add("403")
+            if path.startswith("/api/v1/") and path.split("/")[3] not in ("auth", "identity"):
+                expected.add("503")
+            missing = sorted(expected - set(map(str, responses)))
+            if missing:
+                fail(f"{name}: no {', '.join(missing)} response")
+            if method == "post" and successes == ["201"] and "requestBody" not in operation:
+                fail(f"{name}: 201 without a body")
+
+
+def check_schemas(document: dict) -> None:
+    schemas = document.get("components", {}).get("schemas", {})
+    for schema_name, entry in TYPES.items():
+        file, type_name = entry[0], entry[1]
+        options = entry[2] if len(entry) > 2 else {}
+        if schema_name not in schemas:
+            fail(f"components/schemas/{schema_name}: missing (the type of {type_name} in {file})")
+            continue
+        swift = swift_properties(file, type_name)
+        if swift is None:
+            continue
+        for excluded in options.get("exclude", set()):
+            swift.pop(excluded, None)
+        properties, required = object_shape(document, {"$ref": f"#/components/schemas/{schema_name}"})
+        for prop in sorted(set(swift) - set(properties)):
+            fail(f"{schema_name}: no property {prop} ({type_name}.{prop} in {file})")
+        for prop in sorted(set(properties) - set(swift)):
+            fail(f"{schema_name}: property {prop} is not in {type_name} ({file})")
+        for prop, optional in sorted(swift.items()):
+            if prop not in properties:
+                continue
+            should_be_required = not optional or prop in options.get("required", set())
+            if should_be_required and prop not in required:
+                fail(f"{schema_name}.{prop}: should be required ({type_name}.{prop} is not optional)")
+            if not should_be_required and prop in required:
+                fail(f"{schema_name}.{prop}: should not be required ({type_name}.{prop} is optional)")
+    for target, (file, enum_name) in ENUMS.items():
+        schema_name, _, prop = target.partition(".")
+        if schema_name not in schemas:
+            fail(f"components/schemas/{schema_name}: missing (enum {enum_name} in {file})")
+            continue
+        schema = {"$ref": f"#/components/schemas/{schema_name}"}
+        if prop:
+            schema = object_shape(document, schema)[0].get(prop, {})
+        documented = enum_of(document, schema)
+        swift = swift_enum_values(file, enum_name)
+        if swift is None:
+            continue
+        if documented is None or sorted(documented) != sorted(swift):
+            fail(f"{target}: enum {documented}, but {enum_name} in {file} has {swift}")
+    permissions = swift_permissions()
+    documented = enum_of(document, schemas.get("Permission", {}))
+    if sorted(documented or []) != sorted(permissions):
+        fail(f"Permission: enum {documented}, but Permission.swift has {permissions}")
+
+
+def main() -> int:
+    path = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else DOCUMENT
+    spec_dict, _ = read_from_filename(str(path))
+    valid = True
+    try:
+        validate(spec_dict)
+    except Exception as error:  # the validator's own error says where
+        fail(f"not valid OpenAPI: {error}")
+        valid = False
+    with open(path, encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+
+    documented = {(method.upper(), p) for p, item in document.get("paths", {}).items() for method in METHODS if method in item}
+    registered = swift_routes()
+    for method, p in sorted(registered - documented, key=lambda r: (r[1], r[0])):
+        fail(f"route {method} {p} is registered in Services/ but not documented")
+    for method, p in sorted(documented - registered, key=lambda r: (r[1], r[0])):
+        fail(f"operation {method} {p} is documented but no route registers it")
+
+    if valid:  # the finer checks assume a well-formed document
+        check_operations(document)
+        check_schemas(document)
+
+    if problems:
+        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {len(problems)} problem(s)")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 1
+    operations = len(documented)
+    print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: valid OpenAPI {document.get('openapi')}; "
+          f"{operations} operations = {len(registered)} registered routes; {len(TYPES)} schemas and "
+          f"{len(ENUMS) + 1} enums match the Swift types")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
