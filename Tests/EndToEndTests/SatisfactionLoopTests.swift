@@ -123,6 +123,30 @@ final class SatisfactionLoopTests: XCTestCase {
         let entries = try XCTUnwrap(reply.json["entries"] as? [[String: Any]])
         XCTAssertEqual(Set(entries.compactMap { $0["kind"] as? String }), ["assignment", "state", "feedback", "plan", "follow_up", "improvement"])
 
+        // The exports open in a real spreadsheet reader, Chinese text intact.
+        let workbook = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks/export?format=xlsx&roNo=\(roNo)", token: supervisor)
+        XCTAssertEqual(workbook.status, 200, workbook.text)
+        let sheet = try Spreadsheet.read(workbook.body)
+        XCTAssertEqual(sheet.first?.prefix(4), ["单号", "类型", "业务类型", "客户"])
+        XCTAssertEqual(sheet.count, 2)
+        XCTAssertEqual(sheet.last?.prefix(4), [roNo, "维修", "paidMaintenance", "赖朝朝"])
+        let complaintsFile = try await suite.request(.GET, "/api/v1/customer-service/complaints/export?format=xlsx&roNo=\(roNo)", token: supervisor)
+        let complaintsSheet = try Spreadsheet.read(complaintsFile.body)
+        XCTAssertEqual(complaintsSheet.count, 2)
+        XCTAssertEqual(complaintsSheet.last?[2], "已关闭")
+        XCTAssertEqual(complaintsSheet.last?[5], "赖朝朝")
+        let csv = try await suite.request(.GET, "/api/v1/customer-service/complaints/export?format=csv&roNo=\(roNo)", token: supervisor)
+        XCTAssertEqual(csv.headers.first(name: "content-type"), "text/csv; charset=utf-8")
+        XCTAssertTrue(csv.text.contains("赖朝朝"), csv.text)
+        let templateID = try XCTUnwrap(template["id"] as? String)
+        let statistics = try await suite.request(.GET, "/api/v1/customer-service/visit-statistics?templateId=\(templateID)", token: supervisor)
+        XCTAssertEqual(statistics.status, 200, statistics.text)
+        let firstQuestion = try XCTUnwrap((statistics.json["questions"] as? [[String: Any]])?.first)
+        let counts = try XCTUnwrap(firstQuestion["answers"] as? [[String: Any]])
+        XCTAssertGreaterThanOrEqual(counts.filter { $0["negative"] as? Bool == true }.compactMap { $0["count"] as? Int }.reduce(0, +), 1)
+        let statisticsFile = try await suite.request(.GET, "/api/v1/customer-service/visit-statistics/export?format=xlsx&templateId=\(templateID)", token: supervisor)
+        XCTAssertEqual(try Spreadsheet.read(statisticsFile.body).first, ["序号", "问题", "选项", "次数", "占比(%)"])
+
         // Three publications, one task; the audit log saw the writes.
         let tasks = try await suite.database.scalar("SELECT count(*)::int8 FROM customer_service.visit_task WHERE order_no = '\(roNo)'")
         XCTAssertEqual(tasks, 1)
@@ -130,5 +154,23 @@ final class SatisfactionLoopTests: XCTestCase {
             SELECT count(*)::int8 FROM identity.audit_log WHERE path = '/api/v1/customer-service/complaints/\(complaintID)/transitions' AND username = 'cs.supervisor.1'
             """)
         XCTAssertEqual(audited, 1)
+    }
+}
+
+/// Reads an .xlsx with openpyxl, as a spreadsheet program would: every row's cells as text.
+enum Spreadsheet {
+    static func read(_ data: Data) throws -> [[String]] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID()).xlsx")
+        try data.write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = """
+            import json, sys, openpyxl
+            sheet = openpyxl.load_workbook(sys.argv[1]).active
+            print(json.dumps([["" if cell is None else (str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell)) for cell in row]
+                              for row in sheet.iter_rows(values_only=True)], ensure_ascii=False))
+            """
+        let output = try OpenAPIOperations.runPython(script, arguments: [file.path])
+        guard let rows = try JSONSerialization.jsonObject(with: output) as? [[String]] else { throw TestFailure("not a sheet") }
+        return rows
     }
 }
