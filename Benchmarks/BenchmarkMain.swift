@@ -28,12 +28,22 @@ struct BenchmarkMain {
         logger.logLevel = .error
         let setup = try BenchmarkSetup(postgresURL: try PostgresURL(postgres), amqpURL: try AMQPURL(amqp), logger: logger)
 
+        // `--flagship STORECODE`: only the cross-process flow, against services already running
+        // (Benchmarks/suite-bench.sh starts them).
+        if let index = arguments.firstIndex(of: "--flagship") {
+            let storeCode = arguments.dropFirst(index - arguments.startIndex + 1).first ?? "HX000001"
+            let flagship = try await FlagshipBenchmark(setup: setup, storeCode: storeCode).run(events: events)
+            print(flagship.line(name: "(c) flagship: ERP completion → AfterSales → CustomerService visit task (processes)"))
+            print(String(format: "flagship-rate %.1f", flagship.rate))
+            return
+        }
         print("Dealer CRM benchmark — \(events) events, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         let raw = try await RawBusBenchmark(setup: setup).run(events: events)
         print(raw.line(name: "(a) raw bus: publish with confirms → consume with acks"))
         let pipeline = try await PipelineBenchmark(setup: setup).run(events: events)
         print(pipeline.line(name: "(b) pipeline: outbox → relay → broker → inbox + effect row"))
         print(String(format: "ratio b/a: %.2f", pipeline.rate / raw.rate))
+        print(String(format: "raw-rate %.1f", raw.rate))
     }
 }
 

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The suite's own benchmarks, run by `./crm bench` after the messaging benchmarks, against the
+# PostgreSQL and RabbitMQ that ./crm bench started (PG_PORT, AMQP_PORT, PG_SUPERUSER_PASSWORD):
+#
+#   (c) the flagship flow: N ERP completions → crm-aftersales → crm-customer-service → N visit
+#       tasks, as separate release processes: rate and p99 latency, and its ratio to (a);
+#   (d) the gateway read path: an authenticated list of 20 visit tasks under load with wrk,
+#       against pgbench running the same SQL (the page's count and select in one transaction)
+#       at the same concurrency as the service's own database role: both rates and the ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Deploy/local/infra.sh
+
+bin=.build/release
+events=${CRM_BENCH_FLAGSHIP_EVENTS:-5000}
+connections=${CRM_BENCH_CONNECTIONS:-16}
+seconds=${CRM_BENCH_SECONDS:-10}
+raw_rate=${1:-}
+work=$(mktemp -d /tmp/crm-suite-bench.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do while crm_alive "$pid"; do sleep 0.1; done; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start() {  # name port role [VAR=value …]
+  local name=$1 port=$2 role=$3; shift 3
+  env CRM_HTTP_PORT="$port" \
+      CRM_DATABASE_URL="postgres://$role:dealer-crm-dev@127.0.0.1:$PG_PORT/dealer_crm" \
+      CRM_AMQP_URL="amqp://guest:guest@127.0.0.1:$AMQP_PORT/" \
+      CRM_LOG_FORMAT=json CRM_LOG_LEVEL=warning "$@" \
+      "$bin/crm-$name" > "$work/$name.log" 2>&1 &
+  pids+=($!)
+}
+wait_ready() {
+  for _ in $(seq 1 300); do
+    curl -fsS "http://127.0.0.1:$1/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "service on port $1 did not become ready" >&2; exit 1
+}
+
+as_port=$(crm_free_port); cs_port=$(crm_free_port); gw_port=$(crm_free_port)
+start aftersales "$as_port" crm_aftersales
+start customer-service "$cs_port" crm_customer_service
+wait_ready "$as_port"; wait_ready "$cs_port"
+start gateway "$gw_port" crm_identity CRM_SEED_DEMO=1 \
+  CRM_AFTERSALES_URL="http://127.0.0.1:$as_port" CRM_CUSTOMER_SERVICE_URL="http://127.0.0.1:$cs_port"
+wait_ready "$gw_port"
+gateway="http://127.0.0.1:$gw_port"
+token=
+for _ in $(seq 1 100); do
+  token=$(curl -sS -X POST "$gateway/api/v1/auth/login" -H 'content-type: application/json' \
+    -d '{"username":"cs.supervisor.1","password":"dealer-demo"}' \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin).get("accessToken", ""))' 2>/dev/null || true)
+  [ -n "$token" ] && break
+  sleep 0.2
+done
+[ -n "$token" ] || { echo "cs.supervisor.1 cannot log in" >&2; exit 1; }
+
+echo
+"$bin/crm-bench" --flagship HX000001 --events "$events" | tee "$work/flagship.txt"
+flagship_rate=$(awk '/^flagship-rate/ {print $2}' "$work/flagship.txt")
+if [ -n "$raw_rate" ]; then
+  python3 -c "print('ratio c/a: %.2f' % ($flagship_rate / $raw_rate))"
+fi
+
+# (d) the read path: the service's own SQL for a store-wide page of 20, as cs.supervisor.1 runs it.
+store=$(PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d dealer_crm -tAX \
+  -c "SELECT id FROM identity.store WHERE code = 'HX000001'")
+url="$gateway/api/v1/customer-service/visit-tasks?pageSize=20"
+curl -fsS -H "Authorization: Bearer $token" "$url" > "$work/page.json"
+python3 -c "import json; page = json.load(open('$work/page.json')); assert len(page['items']) == 20, page" \
+  || { echo "the list does not return 20 tasks" >&2; exit 1; }
+from=" FROM customer_service.visit_task t LEFT JOIN customer_service.directory_user u ON u.id = t.assignee_id WHERE true AND t.store_id = '$store'"
+cat > "$work/page.sql" <<SQL
+BEGIN;
+SELECT count(*)::int $from;
+SELECT t.id, t.store_id, t.order_type, t.order_no, t.customer_name, t.customer_mobile, t.plate, t.vin,
+       t.sender_name, t.sender_mobile, t.business_type, t.brand, t.series, t.model, t.staff_name, t.order_at,
+       t.state, t.assignee_id, u.display_name, t.assigned_at, t.visited_at, t.last_result, t.attempts, t.created_at
+  $from ORDER BY t.order_at DESC, t.id LIMIT 20 OFFSET 0;
+COMMIT;
+SQL
+echo
+echo "(d) gateway read path: GET /api/v1/customer-service/visit-tasks?pageSize=20 as cs.supervisor.1, $connections connections, ${seconds} s"
+wrk -t 2 -c "$connections" -d "${seconds}s" --latency -H "Authorization: Bearer $token" "$url" > "$work/wrk.txt"
+grep -E "Requests/sec|50%|99%|Non-2xx" "$work/wrk.txt" | sed 's/^/    wrk: /'
+! grep -q "Non-2xx" "$work/wrk.txt" || { echo "the gateway answered errors under load" >&2; exit 1; }
+PGPASSWORD=dealer-crm-dev pgbench -h 127.0.0.1 -p "$PG_PORT" -U crm_customer_service -n -M extended \
+  -c "$connections" -j 2 -T "$seconds" -f "$work/page.sql" dealer_crm > "$work/pgbench.txt" 2>&1
+grep -E "^tps|latency average" "$work/pgbench.txt" | sed 's/^/    pgbench: /'
+http_rate=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+sql_rate=$(awk '/^tps/ {print $3; exit}' "$work/pgbench.txt")
+python3 -c "print('gateway %.0f requests/s, pgbench %.0f transactions/s, ratio gateway/pgbench: %.2f' % ($http_rate, $sql_rate, $http_rate / $sql_rate))"
