@@ -54,7 +54,7 @@ struct FlagshipBenchmark {
             try await Task.sleep(for: .milliseconds(50))
         }
         let rows = try await client.query(PostgresQuery(unsafeSQL: """
-            SELECT extract(epoch FROM created_at - order_at) * 1000, extract(epoch FROM created_at) FROM customer_service.visit_task
+            SELECT (extract(epoch FROM created_at - order_at) * 1000)::float8, extract(epoch FROM created_at)::float8 FROM customer_service.visit_task
             WHERE store_id = '\(storeID)' AND order_no LIKE 'RO\(run)%'
             """)).decode((Double, Double).self).all()
         guard rows.count == events else { throw BenchmarkError("only \(rows.count) of \(events) visit tasks appeared") }
