@@ -111,9 +111,13 @@ struct AdminStore {
         let rows = try await connection.query("""
             INSERT INTO identity.role (id, code, name, data_scope, permissions, built_in)
             VALUES (\(id), \(code), \(name), \(scope.rawValue), \(permissions), \(builtIn))
-            ON CONFLICT DO NOTHING RETURNING id
+            ON CONFLICT (code) DO UPDATE SET permissions = EXCLUDED.permissions, data_scope = EXCLUDED.data_scope, updated_at = now()
+                WHERE role.built_in AND EXCLUDED.built_in
+            RETURNING id, (xmax = 0) AS inserted
             """, logger: logger)
-        return try await rows.collect().count == 1
+        // An existing built-in role is brought up to date, but it was not created.
+        for try await (_, inserted) in rows.decode((UUID, Bool).self) { return inserted }
+        return false
     }
 
     func updateRole(_ id: UUID, name: String?, scope: DataScope?, permissions: [String]?) async throws {

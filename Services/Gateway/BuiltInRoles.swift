@@ -1,7 +1,8 @@
 import ServiceKit
 
-/// The roles every installation starts with (the seed manuals' staff roles). Administrators
-/// may change them or add their own; codes are what demo user names start with.
+/// The roles every installation starts with (the seed manuals' staff roles); codes are what
+/// demo user names start with. Their permissions are reset to these at every start, so a new
+/// feature's permissions reach existing installations: to customise, create a role of your own.
 struct BuiltInRole: Sendable {
     var code: String
     var name: String
@@ -15,11 +16,11 @@ enum BuiltInRoles {
         BuiltInRole(
             code: "gm", name: "总经理 General manager", scope: .store,
             permissions: [.readAuditLog, .readVehicles, .readRepairOrders, .readVisitTemplates, .readVisitTasks,
-                          .readComplaints, .readVisitStatistics]),
+                          .readComplaints, .readVisitStatistics, .readLeads]),
         BuiltInRole(
             code: "sales.manager", name: "销售经理 Sales manager", scope: .store,
-            permissions: [.readVehicles, .readVisitStatistics]),
-        BuiltInRole(code: "consultant", name: "销售顾问 Sales consultant", scope: .own, permissions: [.readVehicles]),
+            permissions: [.readVehicles, .readVisitStatistics, .readLeads, .writeLeads, .assignLeads, .configureLeads]),
+        BuiltInRole(code: "consultant", name: "销售顾问 Sales consultant", scope: .own, permissions: [.readVehicles, .readLeads, .writeLeads]),
         BuiltInRole(
             code: "cs.supervisor", name: "客服主管 Customer-service supervisor", scope: .store,
             permissions: [.readVehicles, .readRepairOrders, .readVisitTemplates, .manageVisitTemplates, .readVisitTasks,

@@ -41,11 +41,21 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     public static let closeComplaints = Permission(rawValue: "cs.complaint.close")
     public static let readVisitStatistics = Permission(rawValue: "cs.statistics.read")
 
+    // Leads (L1–L9)
+    public static let readLeads = Permission(rawValue: "leads.read")
+    /// Enter leads by hand, follow them up, defeat them.
+    public static let writeLeads = Permission(rawValue: "leads.write")
+    /// Assign leads, by hand or automatically; re-activate defeated ones (sales managers).
+    public static let assignLeads = Permission(rawValue: "leads.assign")
+    /// Set the store's lead rules and who takes automatic assignments.
+    public static let configureLeads = Permission(rawValue: "leads.configure")
+
     /// Every permission there is.
     public static let all: [Permission] = [
         .administerIdentity, .readAuditLog,
         .readVehicles, .writeVehicles, .readRepairOrders, .writeRepairOrders,
         .readVisitTemplates, .manageVisitTemplates, .readVisitTasks, .assignVisitTasks, .performVisits,
         .readComplaints, .openComplaints, .handleComplaints, .closeComplaints, .readVisitStatistics,
+        .readLeads, .writeLeads, .assignLeads, .configureLeads,
     ]
 }

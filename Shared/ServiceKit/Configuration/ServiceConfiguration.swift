@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 
@@ -25,6 +26,7 @@ public enum ConfigurationError: Error, CustomStringConvertible {
 /// | `CRM_LOG_LEVEL` | `info` |
 /// | `CRM_AMQP_DELIVERY_LIMIT` | `5` |
 /// | `CRM_DB_POOL_SIZE` | `20`: the relay's 6 passes, the consumer's 4 workers, and requests |
+/// | `CRM_FIXED_TIME` | unset; an RFC 3339 time makes the service's clock stand still there (tests of time rules) |
 /// | `CRM_JWT_SECRET` | a development secret; set a long random one (≥ 32 characters) in production |
 public struct ServiceConfiguration: Sendable {
     public var service: ServiceIdentity
@@ -36,6 +38,8 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var deliveryLimit: Int
     public var databasePoolSize: Int
+    /// What "now" is for business rules (due, overdue, today).
+    public var clock: ServiceClock
     /// The key the gateway signs access tokens with and every service verifies them with.
     public var jwtSecret: String
 
@@ -76,6 +80,14 @@ public struct ServiceConfiguration: Sendable {
         }
         deliveryLimit = try integer("CRM_AMQP_DELIVERY_LIMIT", default: 5, range: 1...1000)
         databasePoolSize = try integer("CRM_DB_POOL_SIZE", default: 20, range: 1...200)
+        if let text = value("CRM_FIXED_TIME") {
+            guard let time = RFC3339.date(from: text) else {
+                throw ConfigurationError.invalid(name: "CRM_FIXED_TIME", reason: "expected an RFC 3339 time, got \(text)")
+            }
+            clock = .fixed(time)
+        } else {
+            clock = .system
+        }
         jwtSecret = value("CRM_JWT_SECRET") ?? Self.developmentJWTSecret
         guard jwtSecret.utf8.count >= 32 else {
             throw ConfigurationError.invalid(name: "CRM_JWT_SECRET", reason: "must be at least 32 characters")

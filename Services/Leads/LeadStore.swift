@@ -1,0 +1,214 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// Leads, their tasks and follow-ups in the `leads` schema. `today` is always the store's day
+/// (`yyyy-MM-dd`) from the service clock.
+struct LeadStore {
+    let connection: PostgresConnection
+    let logger: Logger
+    let directory: Directory
+
+    // MARK: entering leads (L1, L4)
+
+    /// Creates the lead, or — when the store has one with this mobile — records the duplicate
+    /// and brings the existing lead's follow-up forward to today.
+    func enter(_ draft: LeadDraft, store: UUID, by user: UUID?, today: String) async throws -> (outcome: String, leadID: UUID, duplicateID: UUID?) {
+        let id = UUID()
+        let inserted = try await connection.query("""
+            INSERT INTO leads.lead (id, store_id, name, mobile, gender, source, province, city, brand, series, model, level, state, note, created_by)
+            VALUES (\(id), \(store), \(draft.name), \(draft.mobile), \(draft.gender), \(draft.source.rawValue), \(draft.province), \(draft.city),
+                    \(draft.brand), \(draft.series), \(draft.model), \(draft.level.rawValue), 'new', \(draft.note), \(user))
+            ON CONFLICT (store_id, mobile) DO NOTHING RETURNING id
+            """, logger: logger).decode(UUID.self).all()
+        if !inserted.isEmpty { return ("created", id, nil) }
+
+        guard let existing = try await connection.query("""
+            SELECT id FROM leads.lead WHERE store_id = \(store) AND mobile = \(draft.mobile) FOR UPDATE
+            """, logger: logger).decode(UUID.self).all().first
+        else { throw ProblemDetails.conflict("the lead was removed while it was entered; try again") }
+        let duplicateID = UUID()
+        try await connection.query("""
+            INSERT INTO leads.duplicate_lead (id, store_id, lead_id, name, mobile, source, reason, note, created_by)
+            VALUES (\(duplicateID), \(store), \(existing), \(draft.name), \(draft.mobile), \(draft.source.rawValue), 'exists', \(draft.note), \(user))
+            """, logger: logger)
+        try await followUpToday(existing, today: today)
+        return ("duplicate", existing, duplicateID)
+    }
+
+    /// 重复录入会激活当天回访: the lead's open task is due today (a new one if it has none),
+    /// unless the lead is defeated.
+    private func followUpToday(_ lead: UUID, today: String) async throws {
+        try await connection.query("""
+            UPDATE leads.lead_task SET due_on = LEAST(due_on, \(today)::date) WHERE lead_id = \(lead) AND state = 'open'
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO leads.lead_task (id, store_id, lead_id, consultant_id, due_on, state)
+            SELECT \(UUID()), store_id, id, consultant_id, \(today)::date, 'open' FROM leads.lead
+            WHERE id = \(lead) AND state <> 'defeated'
+              AND NOT EXISTS (SELECT 1 FROM leads.lead_task WHERE lead_id = \(lead) AND state = 'open')
+            """, logger: logger)
+    }
+
+    // MARK: reading
+
+    static let columns = """
+        SELECT l.id, l.store_id, l.name, l.mobile, l.gender, l.source, l.province, l.city, l.brand, l.series, l.model, l.level,
+               l.state, l.consultant_id, u.display_name, l.assigned_at, l.defeat_reason, l.defeated_at, l.note,
+               (SELECT to_char(t.due_on, 'YYYY-MM-DD') FROM leads.lead_task t WHERE t.lead_id = l.id AND t.state = 'open'),
+               l.created_at
+        """
+
+    static func from() -> QueryBuilder {
+        QueryBuilder(" FROM leads.lead l LEFT JOIN leads.directory_user u ON u.id = l.consultant_id WHERE true")
+    }
+
+    func list(_ filter: LeadFilter, principal: Principal, page: PageRequest?) async throws -> (items: [LeadView], total: Int) {
+        var sql = Self.from()
+        sql.restrict(to: principal, storeColumn: "l.store_id", ownerColumn: "l.consultant_id", directory: directory.schema)
+        filter.apply(to: &sql)
+        var select = sql
+        select.append(" ORDER BY l.created_at DESC, l.id")
+        var total = 0
+        if let page {
+            total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
+            select.append(" LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        }
+        let items = try await rows(select.build(prefix: Self.columns))
+        return (items, page == nil ? items.count : total)
+    }
+
+    /// The lead if the caller may see it; `forUpdate` locks it for the transaction.
+    func lead(_ id: UUID, principal: Principal, forUpdate: Bool = false) async throws -> LeadView? {
+        var sql = Self.from()
+        sql.append(" AND l.id = ", bind: id)
+        sql.restrict(to: principal, storeColumn: "l.store_id", ownerColumn: "l.consultant_id", directory: directory.schema)
+        if forUpdate { sql.append(" FOR UPDATE OF l") }
+        return try await rows(sql.build(prefix: Self.columns)).first
+    }
+
+    private func rows(_ query: PostgresQuery) async throws -> [LeadView] {
+        var leads: [LeadView] = []
+        for try await r in try await connection.query(query, logger: logger).decode((
+            UUID, UUID, String, String, String?, String, String?, String?, String?, String?, String?, String,
+            String, UUID?, String?, Date?, String?, Date?, String?, String?, Date).self)
+        {
+            leads.append(LeadView(
+                id: r.0, storeId: r.1, name: r.2, mobile: r.3, gender: r.4, source: r.5, province: r.6, city: r.7, brand: r.8,
+                series: r.9, model: r.10, level: LeadLevel(rawValue: r.11) ?? .B, state: r.12, consultantId: r.13, consultantName: r.14,
+                assignedAt: r.15, defeatReason: r.16, defeatedAt: r.17, note: r.18, nextFollowUpOn: r.19, createdAt: r.20))
+        }
+        return leads
+    }
+
+    // MARK: assignment (L5, L6)
+
+    /// Gives the leads to `consultant`: their open tasks go with them, and a lead without one
+    /// gets its first follow-up today.
+    func assign(_ leads: [UUID], to consultant: UUID, at now: Date, today: String) async throws {
+        try await connection.query("""
+            UPDATE leads.lead SET consultant_id = \(consultant), assigned_at = \(now), state = 'assigned', updated_at = now()
+            WHERE id = ANY(\(leads))
+            """, logger: logger)
+        try await connection.query("""
+            UPDATE leads.lead_task SET consultant_id = \(consultant) WHERE lead_id = ANY(\(leads)) AND state = 'open'
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO leads.lead_task (id, store_id, lead_id, consultant_id, due_on, state)
+            SELECT gen_random_uuid(), l.store_id, l.id, \(consultant), \(today)::date, 'open' FROM leads.lead l
+            WHERE l.id = ANY(\(leads)) AND NOT EXISTS (SELECT 1 FROM leads.lead_task t WHERE t.lead_id = l.id AND t.state = 'open')
+            """, logger: logger)
+    }
+
+    // MARK: follow-ups, defeat, re-activation (L6–L8)
+
+    /// Records a follow-up, closes the open task and opens the next one: on `nextOn` if given,
+    /// otherwise after the store's interval for the lead's (new) level.
+    func recordFollowUp(
+        lead: LeadView, by consultant: UUID, channel: String, content: String, level: LeadLevel, nextOn: String?, today: String
+    ) async throws -> UUID {
+        let interval = try await LeadRules(connection: connection, logger: logger).interval(for: level, store: lead.storeId)
+        let next = nextOn ?? ServiceClock.day(today, plus: interval)
+        let id = UUID()
+        try await connection.query("""
+            INSERT INTO leads.lead_follow_up (id, store_id, lead_id, consultant_id, channel, content, level, next_on)
+            VALUES (\(id), \(lead.storeId), \(lead.id), \(consultant), \(channel), \(content), \(level.rawValue), \(next)::date)
+            """, logger: logger)
+        try await connection.query("""
+            UPDATE leads.lead SET level = \(level.rawValue), updated_at = now() WHERE id = \(lead.id)
+            """, logger: logger)
+        try await connection.query("""
+            UPDATE leads.lead_task SET state = 'done', done_at = now() WHERE lead_id = \(lead.id) AND state = 'open'
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO leads.lead_task (id, store_id, lead_id, consultant_id, due_on, state)
+            VALUES (\(UUID()), \(lead.storeId), \(lead.id), \(lead.consultantId ?? consultant), \(next)::date, 'open')
+            """, logger: logger)
+        return id
+    }
+
+    func defeat(_ lead: UUID, reason: String, at now: Date) async throws {
+        try await connection.query("""
+            UPDATE leads.lead SET state = 'defeated', defeat_reason = \(reason), defeated_at = \(now), updated_at = now() WHERE id = \(lead)
+            """, logger: logger)
+        try await connection.query("""
+            UPDATE leads.lead_task SET state = 'cancelled', done_at = now() WHERE lead_id = \(lead) AND state = 'open'
+            """, logger: logger)
+    }
+
+    /// 激活: level H, a task due today, and back to the unassigned list until a manager assigns it.
+    func activate(_ lead: UUID, store: UUID, today: String) async throws {
+        try await connection.query("""
+            UPDATE leads.lead SET state = 'new', level = 'H', consultant_id = NULL, assigned_at = NULL,
+                defeat_reason = NULL, defeated_at = NULL, updated_at = now()
+            WHERE id = \(lead)
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO leads.lead_task (id, store_id, lead_id, consultant_id, due_on, state)
+            VALUES (\(UUID()), \(store), \(lead), NULL, \(today)::date, 'open')
+            """, logger: logger)
+    }
+}
+
+/// The filters of the lead list and its export.
+struct LeadFilter: Sendable {
+    enum State: String, CaseIterable { case new, assigned, defeated }
+
+    var state: State?
+    var level: LeadLevel?
+    var consultantID: UUID?
+    var source: LeadSource?
+    var mobile: String?
+    var name: String?
+    var from: Date?
+    var to: Date?
+
+    init(_ request: Request) throws {
+        var query = QueryReader(request)
+        state = query.oneOf("state", State.self)
+        level = query.oneOf("level", LeadLevel.self)
+        consultantID = query.uuid("consultantId")
+        source = query.oneOf("source", LeadSource.self)
+        mobile = query.string("mobile", maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
+        name = query.string("name", maxLength: 50)
+        from = query.date("from")
+        to = query.date("to")
+        try query.throwIfInvalid()
+    }
+
+    func apply(to sql: inout QueryBuilder) {
+        if let state { sql.append(" AND l.state = ", bind: state.rawValue) }
+        if let level { sql.append(" AND l.level = ", bind: level.rawValue) }
+        if let consultantID { sql.append(" AND l.consultant_id = ", bind: consultantID) }
+        if let source { sql.append(" AND l.source = ", bind: source.rawValue) }
+        if let mobile { sql.append(" AND l.mobile = ", bind: mobile) }
+        if let name {
+            let pattern = "%" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            sql.append(" AND l.name ILIKE ", bind: pattern)
+        }
+        if let from { sql.append(" AND l.created_at >= ", bind: from) }
+        if let to { sql.append(" AND l.created_at < ", bind: to) }
+    }
+}

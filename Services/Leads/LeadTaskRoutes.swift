@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// `GET /api/v1/leads/tasks` (L6): the open follow-up tasks, as 到期 due today, 过期 overdue or
+/// 将来 future on the store's clock.
+struct LeadTaskRoutes: Sendable {
+    let environment: ServiceEnvironment
+
+    func addRoutes(to group: RouterGroup<CRMRequestContext>) {
+        group.get("leads/tasks", use: list)
+    }
+
+    enum When: String, CaseIterable { case due, overdue, future }
+
+    struct TaskView: Codable, Sendable {
+        var id: UUID
+        var leadId: UUID
+        var leadName: String
+        var mobile: String
+        var level: LeadLevel
+        var consultantId: UUID?
+        /// `yyyy-MM-dd` on the store's clock.
+        var dueOn: String
+        /// `due`, `overdue` or `future`, as of the service's today.
+        var when: String
+    }
+
+    @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<TaskView> {
+        let principal = try context.require(.readLeads)
+        let page = try PageRequest(request: request)
+        var query = QueryReader(request)
+        let when = query.oneOf("when", When.self)
+        let consultantID = query.uuid("consultantId")
+        try query.throwIfInvalid()
+        return try await environment.database.withTransaction { connection in
+            let timeZone = try await environment.directory.store(principal.storeID, on: connection, logger: environment.logger)?.timeZone
+                ?? TimeZone(identifier: "Asia/Shanghai")!
+            let today = environment.configuration.clock.today(in: timeZone)
+            var sql = QueryBuilder(" FROM leads.lead_task t JOIN leads.lead l ON l.id = t.lead_id WHERE t.state = 'open'")
+            sql.restrict(to: principal, storeColumn: "t.store_id", ownerColumn: "t.consultant_id", directory: environment.directory.schema)
+            switch when {
+            case .due?: sql.append(" AND t.due_on = \(sql.placeholder(for: today))::date")
+            case .overdue?: sql.append(" AND t.due_on < \(sql.placeholder(for: today))::date")
+            case .future?: sql.append(" AND t.due_on > \(sql.placeholder(for: today))::date")
+            case nil: break
+            }
+            if let consultantID { sql.append(" AND t.consultant_id = ", bind: consultantID) }
+            let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: environment.logger).decode(Int.self).all().first ?? 0
+            var select = sql
+            select.append(" ORDER BY t.due_on, t.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+            var items: [TaskView] = []
+            for try await (id, lead, name, mobile, level, consultant, dueOn) in try await connection.query(
+                select.build(prefix: "SELECT t.id, t.lead_id, l.name, l.mobile, l.level, t.consultant_id, to_char(t.due_on, 'YYYY-MM-DD')"),
+                logger: environment.logger
+            ).decode((UUID, UUID, String, String, String, UUID?, String).self) {
+                let when = dueOn == today ? "due" : dueOn < today ? "overdue" : "future"
+                items.append(TaskView(
+                    id: id, leadId: lead, leadName: name, mobile: mobile, level: LeadLevel(rawValue: level) ?? .B,
+                    consultantId: consultant, dueOn: dueOn, when: when))
+            }
+            return Page(items: items, request: page, total: total)
+        }
+    }
+}
