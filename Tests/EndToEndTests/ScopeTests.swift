@@ -95,14 +95,25 @@ final class ScopeTests: XCTestCase {
         ])
         XCTAssertEqual(repairOrder.status, 201, repairOrder.text)
         let repairOrderID = try XCTUnwrap(repairOrder.json["id"] as? String)
+        let manager1 = try await suite.login("sales.manager.1")
+        let lead = try await suite.request(.POST, "/api/v1/leads/leads", token: manager1, json: [
+            "name": "陈云", "mobile": "139" + String(format: "%08d", Int.random(in: 0...99_999_999)), "source": "autohome",
+        ])
+        XCTAssertEqual(lead.status, 201, lead.text)
+        let leadID = try XCTUnwrap((lead.json["lead"] as? [String: Any])?["id"] as? String)
+        let consultant1 = try await suite.userID("consultant.1")
         let ids: [String: String] = [
+            "/api/v1/leads/leads/": leadID,
+            "/api/v1/leads/consultants/": consultant1,
             "/api/v1/customer-service/visit-templates/": templateID,
             "/api/v1/customer-service/visit-tasks/": tasks.unassigned,
             "/api/v1/customer-service/complaints/": complaintID,
             "/api/v1/after-sales/vehicles/": vehicleID,
             "/api/v1/after-sales/repair-orders/": repairOrderID,
         ]
-        let otherStoreUsers: [String: String] = ["/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2"]
+        let otherStoreUsers: [String: String] = [
+            "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
+        ]
         let cs2 = try await suite.userID("cs.agent.2")
         // A valid body per write, so that nothing but the record's store can refuse it.
         let bodies: [String: Any] = [
@@ -114,6 +125,10 @@ final class ScopeTests: XCTestCase {
             "POST /api/v1/customer-service/complaints/{id}/assign": ["handlerId": cs2],
             "POST /api/v1/customer-service/complaints/{id}/transitions": ["to": "in_progress"],
             "PATCH /api/v1/after-sales/vehicles/{id}": ["color": "白色"],
+            "POST /api/v1/leads/leads/{id}/follow-ups": ["channel": "phone", "content": "回访", "level": "B"],
+            "POST /api/v1/leads/leads/{id}/defeat": ["reason": "价格"],
+            "POST /api/v1/leads/leads/{id}/activate": [String: Any](),
+            "PUT /api/v1/leads/consultants/{id}": ["available": true],
             "POST /api/v1/after-sales/repair-orders/{id}/complete": ["amount": 688.5],
         ]
 
