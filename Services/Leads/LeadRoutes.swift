@@ -102,13 +102,18 @@ struct LeadRoutes: Sendable {
         let intake = try await transaction { store, connection in
             let today = try await today(principal.storeID, connection: connection)
             let result = try await store.enter(draft, store: principal.storeID, by: principal.userID, today: today)
+            // A consultant who enters a lead follows it up: it is theirs. Managers assign later.
+            if result.outcome == "created", !principal.has(.assignLeads) {
+                try await store.assign([result.leadID], to: principal.userID, at: environment.configuration.clock.now(), today: today)
+            }
             // The caller sees the lead they entered, or the one it duplicates, whoever it belongs to.
             guard let lead = try await store.lead(result.leadID, principal: principal.widened(to: .store)) else {
                 throw ProblemDetails.notFound("lead \(result.leadID)")
             }
             return LeadIntake(outcome: result.outcome, lead: lead, duplicateId: result.duplicateID)
         }
-        return EditedResponse(status: intake.outcome == "created" ? .created : .ok, response: intake)
+        // 201 either way: a new lead, or a new entry in the duplicates list (`outcome` says which).
+        return EditedResponse(status: .created, response: intake)
     }
 
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<LeadView> {
@@ -276,7 +281,11 @@ struct LeadRoutes: Sendable {
             guard let lead = try await store.lead(id, principal: principal, forUpdate: true) else { throw ProblemDetails.notFound("lead \(id)") }
             guard lead.state == "defeated" else { throw ProblemDetails.conflict("only a defeated lead is re-activated") }
             try await store.activate(id, store: lead.storeId, today: try await today(lead.storeId, connection: connection))
-            return try await store.lead(id, principal: principal)!
+            // Unassigned now: read it back store-wide, whatever the caller's own scope.
+            guard let activated = try await store.lead(id, principal: principal.widened(to: .store)) else {
+                throw ProblemDetails.notFound("lead \(id)")
+            }
+            return activated
         }
     }
 

@@ -45,7 +45,7 @@ final class LeadsTests: XCTestCase {
 
         // The same mobile again, from another platform: a duplicate, and today's follow-up.
         reply = try await suite.request(.POST, "/api/v1/leads/leads", token: manager, json: ["name": "陈云", "mobile": mobile, "source": "yiche"])
-        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertEqual(reply.status, 201, reply.text)
         XCTAssertEqual(reply.json["outcome"] as? String, "duplicate")
         XCTAssertEqual((reply.json["lead"] as? [String: Any])?["nextFollowUpOn"] as? String, Self.today)
         reply = try await suite.request(.GET, "/api/v1/leads/duplicates?mobile=\(mobile)", token: manager)
@@ -65,6 +65,18 @@ final class LeadsTests: XCTestCase {
         XCTAssertEqual(reply.json["level"] as? String, "H")
         XCTAssertEqual(reply.json["nextFollowUpOn"] as? String, Self.today)
         XCTAssertNil(reply.json["consultantId"])
+    }
+
+    func testALeadAConsultantEntersIsTheirs() async throws {
+        let token = try await suite.login("consultant.1")
+        let reply = try await suite.request(.POST, "/api/v1/leads/leads", token: token, json: ["name": "廖国峰", "mobile": Self.mobile(), "source": "phone"])
+        XCTAssertEqual(reply.status, 201, reply.text)
+        let lead = try XCTUnwrap(reply.json["lead"] as? [String: Any])
+        XCTAssertEqual(lead["state"] as? String, "assigned")
+        XCTAssertEqual(lead["nextFollowUpOn"] as? String, Self.today)
+        let id = try XCTUnwrap(lead["id"] as? String)
+        let status = try await suite.request(.GET, "/api/v1/leads/leads/\(id)", token: token).status
+        XCTAssertEqual(status, 200)
     }
 
     func testDueOverdueAndFutureFollowTheStoresClock() async throws {
@@ -120,8 +132,8 @@ final class LeadsTests: XCTestCase {
         var leadIDs: [String] = []
         for _ in 0..<1000 {
             let reply = try await suite.request(.POST, "/api/v1/leads/leads", token: manager, json: ["name": "张三", "mobile": Self.mobile(), "source": "website"])
-            XCTAssertTrue([200, 201].contains(reply.status), reply.text)
-            if reply.status == 201, let id = (reply.json["lead"] as? [String: Any])?["id"] as? String { leadIDs.append(id) }
+            XCTAssertEqual(reply.status, 201, reply.text)
+            if reply.json["outcome"] as? String == "created", let id = (reply.json["lead"] as? [String: Any])?["id"] as? String { leadIDs.append(id) }
         }
         let reply = try await suite.request(.POST, "/api/v1/leads/leads/auto-assign", token: manager, json: ["leadIds": leadIDs])
         XCTAssertEqual(reply.status, 200, reply.text)

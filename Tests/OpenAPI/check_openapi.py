@@ -32,7 +32,7 @@ except ImportError as error:  # pragma: no cover
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "Services" / "Gateway" / "openapi.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
-TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Documentation"}
+TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Leads", "Documentation"}
 PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GET", "/openapi.yaml")}
 
 # Schema name → (Swift file, type name[, options]). Options: "exclude" — Swift properties the schema
@@ -97,6 +97,27 @@ TYPES = {
     "RepairOrder": ("Services/AfterSales/RepairOrder.swift", "RepairOrderView"),
     "NewRepairOrder": ("Services/AfterSales/RepairOrder.swift", "NewRepairOrder"),
     "RepairOrderCompletion": ("Services/AfterSales/RepairOrder.swift", "RepairOrderCompletion"),
+    # leads
+    "Lead": ("Services/Leads/Lead.swift", "LeadView"),
+    "NewLead": ("Services/Leads/Lead.swift", "NewLead"),
+    "LeadIntake": ("Services/Leads/Lead.swift", "LeadIntake"),
+    "DuplicateLead": ("Services/Leads/Lead.swift", "DuplicateLeadView"),
+    "LeadAssignRequest": ("Services/Leads/LeadRoutes.swift", "AssignRequest"),
+    "LeadAutoAssignRequest": ("Services/Leads/LeadRoutes.swift", "AutoAssignRequest"),
+    "LeadAssignment": ("Services/Leads/LeadRoutes.swift", "Assignment"),
+    "LeadAssignResult": ("Services/Leads/LeadRoutes.swift", "AssignResult"),
+    "LeadFollowUpRequest": ("Services/Leads/LeadRoutes.swift", "FollowUpRequest"),
+    "LeadFollowUp": ("Services/Leads/LeadRoutes.swift", "FollowUpView"),
+    "LeadFollowUpList": ("Services/Leads/LeadRoutes.swift", "FollowUpList"),
+    "LeadDefeatRequest": ("Services/Leads/LeadRoutes.swift", "DefeatRequest"),
+    "LeadTask": ("Services/Leads/LeadTaskRoutes.swift", "TaskView"),
+    "LeadInterval": ("Services/Leads/LeadRules.swift", "Interval"),
+    "LeadIntervalInput": ("Services/Leads/LeadRules.swift", "Interval"),
+    "LeadRules": ("Services/Leads/LeadSettingsRoutes.swift", "Rules"),
+    "LeadRulesInput": ("Services/Leads/LeadSettingsRoutes.swift", "Rules"),
+    "LeadConsultant": ("Services/Leads/LeadSettingsRoutes.swift", "ConsultantSetting"),
+    "LeadConsultantList": ("Services/Leads/LeadSettingsRoutes.swift", "ConsultantList"),
+    "LeadConsultantChange": ("Services/Leads/LeadSettingsRoutes.swift", "ConsultantChange"),
 }
 
 # Schema name (or "Schema.property") → (Swift file, enum name): the enum values must be the raw values.
@@ -113,6 +134,11 @@ ENUMS = {
     "ComplaintEntryRequest.kind": ("Services/CustomerService/ComplaintRoutes.swift", "Kind"),
     "RepairBusinessType": ("Shared/Contracts/CommonTypes.swift", "RepairBusinessType"),
     "RepairOrder.state": ("Services/AfterSales/RepairOrder.swift", "State"),
+    "LeadLevel": ("Services/Leads/Lead.swift", "LeadLevel"),
+    "LeadSource": ("Services/Leads/Lead.swift", "LeadSource"),
+    "LeadState": ("Services/Leads/LeadStore.swift", "State"),
+    "LeadFollowUpChannel": ("Services/Leads/LeadRoutes.swift", "Channel"),
+    "LeadTaskWhen": ("Services/Leads/LeadTaskRoutes.swift", "When"),
 }
 
 problems: list[str] = []
