@@ -12,11 +12,15 @@ let services: [(target: String, product: String)] = [
     ("Gateway", "crm-gateway"),
 ]
 
-/// What a service needs beyond ServiceKit: the gateway hashes passwords and calls the services.
+/// What a service needs beyond ServiceKit: the gateway hashes passwords and calls the services;
+/// Leads reads imported CSV files.
 let serviceDependencies: [String: [Target.Dependency]] = [
     "Gateway": [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    ],
+    "Leads": [
+        .product(name: "CSV", package: "CSV.swift"),
     ],
 ]
 
@@ -45,6 +49,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         .systemLibrary(

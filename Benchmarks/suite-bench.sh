@@ -6,7 +6,11 @@
 #       tasks, as separate release processes: rate and p99 latency, and its ratio to (a);
 #   (d) the gateway read path: an authenticated list of 20 visit tasks under load with wrk,
 #       against pgbench running the same SQL (the page's count and select in one transaction)
-#       at the same concurrency as the service's own database role: both rates and the ratio.
+#       at the same concurrency as the service's own database role: both rates and the ratio;
+#   (e) the lead import: a CSV of 100,000 leads (with 1% repeated mobiles) posted to
+#       /api/v1/leads/imports through the gateway — parsed, validated, de-duplicated, written
+#       in one transaction — against `psql \copy` of the same file into a bare table: rows
+#       per second for both and the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Deploy/local/infra.sh
@@ -43,11 +47,14 @@ wait_ready() {
 }
 
 as_port=$(crm_free_port); cs_port=$(crm_free_port); gw_port=$(crm_free_port)
+leads_port=$(crm_free_port)
 start aftersales "$as_port" crm_aftersales
 start customer-service "$cs_port" crm_customer_service
-wait_ready "$as_port"; wait_ready "$cs_port"
+start leads "$leads_port" crm_leads
+wait_ready "$as_port"; wait_ready "$cs_port"; wait_ready "$leads_port"
 start gateway "$gw_port" crm_identity CRM_SEED_DEMO=1 \
-  CRM_AFTERSALES_URL="http://127.0.0.1:$as_port" CRM_CUSTOMER_SERVICE_URL="http://127.0.0.1:$cs_port"
+  CRM_AFTERSALES_URL="http://127.0.0.1:$as_port" CRM_CUSTOMER_SERVICE_URL="http://127.0.0.1:$cs_port" \
+  CRM_LEADS_URL="http://127.0.0.1:$leads_port"
 wait_ready "$gw_port"
 gateway="http://127.0.0.1:$gw_port"
 token=
@@ -95,3 +102,35 @@ grep -E "^tps|latency average" "$work/pgbench.txt" | sed 's/^/    pgbench: /'
 http_rate=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
 sql_rate=$(awk '/^tps/ {print $3; exit}' "$work/pgbench.txt")
 python3 -c "print('gateway %.0f requests/s, pgbench %.0f transactions/s, ratio gateway/pgbench: %.2f' % ($http_rate, $sql_rate, $http_rate / $sql_rate))"
+
+# (e) the lead import.
+rows=${CRM_BENCH_IMPORT_ROWS:-100000}
+python3 - "$work/leads.csv" "$rows" <<'PY'
+import random, sys
+path, rows = sys.argv[1], int(sys.argv[2])
+sources = ["汽车之家", "易车", "懂车帝", "官网", "电话"]
+cities = ["武汉市", "襄阳市", "黄冈市", "宜昌市", "荆州市"]
+with open(path, "w", encoding="utf-8", newline="") as f:
+    f.write("客户姓名,手机号码,数据来源,省份,城市,品牌,车系,车型,级别,备注\r\n")
+    base = random.randrange(10_000_000, 80_000_000)
+    for i in range(rows):
+        n = i if i % 100 else i - 1  # every hundredth row repeats the mobile before it
+        f.write(f"客户{i},138{base + n:08d},{sources[i % 5]},湖北省,{cities[i % 5]},凯迪拉克,XT5,2019款 28T 豪华型,{'HABC'[i % 4]},\r\n")
+PY
+manager=$(curl -sS -X POST "$gateway/api/v1/auth/login" -H 'content-type: application/json' \
+  -d '{"username":"sales.manager.1","password":"dealer-demo"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["accessToken"])')
+echo
+echo "(e) lead import: $rows CSV rows through the gateway, against psql \\copy of the same file"
+import_seconds=$(curl -sS -o "$work/import.json" -w '%{time_total}' -X POST "$gateway/api/v1/leads/imports" \
+  -H "Authorization: Bearer $manager" -H 'content-type: text/csv' --data-binary @"$work/leads.csv")
+python3 -c "import json; r = json.load(open('$work/import.json')); print('    import: %d rows: %d created, %d duplicates, %d rejected' % (r['rows'], r['created'], r['duplicates'], r['rejected']))"
+PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d dealer_crm -qX \
+  -c "CREATE TABLE public.bench_lead_copy (name text, mobile text, source text, province text, city text, brand text, series text, model text, level text, note text)"
+copy_start=$(date +%s.%N)
+PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d dealer_crm -qX \
+  -c "\\copy public.bench_lead_copy FROM '$work/leads.csv' WITH (FORMAT csv, HEADER true)"
+copy_end=$(date +%s.%N)
+PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d dealer_crm -qX -c "DROP TABLE public.bench_lead_copy"
+python3 -c "
+rows, imported, copied = $rows, $import_seconds, $copy_end - $copy_start
+print('    import %.2f s = %.0f rows/s; psql \\\\copy %.2f s = %.0f rows/s; ratio import/copy: %.2f' % (imported, rows / imported, copied, rows / copied, copied / imported))"

@@ -12,6 +12,7 @@ public enum EventCatalog {
         IdentityStoreChanged.self,
         IdentityUserChanged.self,
         ComplaintOpened.self,
+        PlatformLeadReceived.self,
     ]
 
     /// The payload type for a CloudEvents `type` (= routing key), or nil for a type nobody here

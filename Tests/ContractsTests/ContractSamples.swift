@@ -61,6 +61,7 @@ enum ContractSamples {
             identityStoreChanged(),
             identityUserChanged(),
             complaintOpened(),
+            platformLeadReceived(),
         ]
         return Dictionary(uniqueKeysWithValues: samples.map { ($0.eventType, $0) })
     }
@@ -252,6 +253,27 @@ enum ContractSamples {
         let minimalEvent = CloudEvent(
             id: "9683f5e5-542b-422b-be1b-97b33b7e9a70", source: "/crm/customer-service",
             time: time("2024-03-29T03:20:00Z"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func platformLeadReceived() throws -> ContractSample {
+        // As Autohome sends it: the mobile formatted, with the +86 prefix Leads removes.
+        let full = PlatformLeadReceived(
+            platform: .autohome, platformLeadId: "1739024815", storeCode: storeCode, name: "王磊",
+            mobile: "+86 138-7115-0099", province: "湖北", city: "武汉", brand: "奥迪", series: "奥迪A6L",
+            model: "2024款 45 TFSI 臻选动感型", note: "询问置换补贴，周末方便到店看车",
+            receivedAt: time("2024-03-16T09:28:41.250+08:00"))
+        // Only what every platform sends: who, how to reach them, for which store.
+        let minimal = PlatformLeadReceived(
+            platform: .yiche, platformLeadId: "YC-20240316-000187", storeCode: storeCode, name: "刘芳",
+            mobile: "13986204417", receivedAt: time("2024-03-16T14:05:00+08:00"))
+        let fullEvent = CloudEvent(
+            id: "8d3a5f1e-2c4b-4e6a-9f7d-1b3c5e7a9d2f", source: "/platform/autohome",
+            time: time("2024-03-16T09:28:45+08:00"), subject: full.platformLeadId, data: full,
+            correlationid: "autohome-push-20240316-0042")
+        let minimalEvent = CloudEvent(
+            id: "4b6d8f0a-1c3e-4a5b-8d7f-9e0a2c4b6d8f", source: "/platform/yiche",
+            time: time("2024-03-16T14:05:02+08:00"), data: minimal)
         return try .make(full: fullEvent, minimal: minimalEvent)
     }
 }

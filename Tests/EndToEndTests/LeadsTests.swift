@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import NIOHTTP1
 @testable import ServiceKit
@@ -77,6 +78,60 @@ final class LeadsTests: XCTestCase {
         let id = try XCTUnwrap(lead["id"] as? String)
         let status = try await suite.request(.GET, "/api/v1/leads/leads/\(id)", token: token).status
         XCTAssertEqual(status, 200)
+    }
+
+    func testPlatformLeadsArriveAsEventsAndAsADF() async throws {
+        let mobile = Self.mobile()
+        let event = CloudEvent(source: "/platform/autohome", data: PlatformLeadReceived(
+            platform: .autohome, platformLeadId: "AH-\(mobile)", storeCode: "HX000001", name: "王磊",
+            mobile: "+86 \(mobile.prefix(3))-\(mobile.dropFirst(3).prefix(4))-\(mobile.suffix(4))", province: "湖北省", city: "武汉市",
+            series: "凯迪拉克XT5", receivedAt: Date()))
+        let unusable = CloudEvent(source: "/platform/yiche", data: PlatformLeadReceived(
+            platform: .yiche, platformLeadId: "YC-1", storeCode: "HX000001", name: "李鹏", mobile: "1808613337", receivedAt: Date()))
+        try await BrokerQueues.publish([event, unusable])
+        let manager = try await suite.login("sales.manager.1")
+        var lead: [String: Any]?
+        _ = try await eventually(timeout: .seconds(10)) {
+            lead = try await suite.request(.GET, "/api/v1/leads/leads?mobile=\(mobile)", token: manager).items.first
+            return lead != nil
+        }
+        XCTAssertEqual(lead?["source"] as? String, "autohome")
+        XCTAssertEqual(lead?["state"] as? String, "new")
+        // A lead that cannot be entered (a 10-digit mobile) is dead-lettered with the reason.
+        let deadLettered = try await eventually(timeout: .seconds(10)) {
+            try await BrokerQueues.run { try $0.messageCount(queue: "leads.dead") } > 0
+        }
+        XCTAssertTrue(deadLettered)
+
+        // The same customer again through ADF: a duplicate, today's follow-up.
+        let newMobile = Self.mobile()
+        let adf = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <?adf version="1.0"?>
+            <adf>
+              <prospect>
+                <id sequence="1" source="懂车帝">DCD-1</id>
+                <requestdate>2026-11-22T10:00:00+08:00</requestdate>
+                <vehicle interest="buy" status="new"><make>凯迪拉克</make><model>XT5</model><trim>28T 豪华型</trim></vehicle>
+                <customer><contact><name part="full">王磊</name><phone type="voice">\(mobile)</phone></contact><comments>周末到店</comments></customer>
+              </prospect>
+              <prospect>
+                <id sequence="2" source="dongchedi">DCD-2</id>
+                <customer><contact><name part="last">廖</name><name part="first">国峰</name><phone>\(newMobile)</phone></contact></customer>
+                <provider><name part="full">懂车帝</name></provider>
+              </prospect>
+            </adf>
+            """
+        var reply = try await suite.request(.POST, "/api/v1/leads/intake/adf", token: manager, rawBody: adf, contentType: "application/xml")
+        XCTAssertEqual(reply.status, 200, reply.text)
+        let results = try XCTUnwrap(reply.json["results"] as? [[String: Any]])
+        XCTAssertEqual(results.map { $0["outcome"] as? String }, ["duplicate", "created"])
+        XCTAssertEqual((results[1]["lead"] as? [String: Any])?["name"] as? String, "廖国峰")
+        XCTAssertEqual((results[1]["lead"] as? [String: Any])?["source"] as? String, "dongchedi")
+        XCTAssertEqual((results[0]["lead"] as? [String: Any])?["nextFollowUpOn"] as? String, Self.today)
+        reply = try await suite.request(.POST, "/api/v1/leads/intake/adf", token: manager, rawBody: "<lead/>", contentType: "application/xml")
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(reply.problemFields, ["adf"])
     }
 
     func testDueOverdueAndFutureFollowTheStoresClock() async throws {

@@ -62,6 +62,11 @@ final class Suite: @unchecked Sendable {
         database.shutdown()
     }
 
+    /// The running process of a service.
+    func process(_ identity: ServiceIdentity) -> ServiceProcess? {
+        processes.first { $0.identity == identity }
+    }
+
     var logs: String { processes.map { "--- \($0.identity.name)\n\($0.log.suffix(3000))" }.joined(separator: "\n") }
 
     // MARK: HTTP
@@ -79,7 +84,10 @@ final class Suite: @unchecked Sendable {
         var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
     }
 
-    func request(_ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, rawBody: String? = nil) async throws -> Reply {
+    func request(
+        _ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, rawBody: String? = nil,
+        contentType: String = "application/json", timeout: Int64 = 30
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(gateway.port)\(path)")
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -87,10 +95,10 @@ final class Suite: @unchecked Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
         } else if let rawBody {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(string: rawBody))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
         let body = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
     }

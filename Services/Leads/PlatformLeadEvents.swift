@@ -1,0 +1,59 @@
+import Contracts
+import Foundation
+import ServiceKit
+
+/// What Leads does with the platforms' `platform.lead.received.v1` (L3): the same as a lead
+/// entered by hand — a new lead, or a duplicate that brings the existing one's follow-up to
+/// today.
+enum PlatformLeadEvents {
+    static func handlers(directory: Directory, clock: ServiceClock) -> EventHandlers {
+        var handlers = EventHandlers()
+        handlers.on(PlatformLeadReceived.eventType, as: CheckedPlatformLead.self) { event, context in
+            let lead = event.data
+            let storeID = StoreID.forStoreCode(lead.storeCode)
+            let timeZone = try await directory.store(storeID, on: context.connection, logger: context.logger)?.timeZone
+                ?? TimeZone(identifier: "Asia/Shanghai")!
+            _ = try await LeadStore(connection: context.connection, logger: context.logger, directory: directory)
+                .enter(lead.draft, store: storeID, by: nil, today: clock.today(in: timeZone))
+        }
+        return handlers
+    }
+}
+
+/// A platform lead that passed the same checks as one entered by hand. The checks run while
+/// the event is decoded, so a lead without a usable name or mobile is dead-lettered at once
+/// with the reason, for someone to look at, instead of being retried.
+struct CheckedPlatformLead: Codable, Sendable {
+    var lead: PlatformLeadReceived
+    var draft: LeadDraft
+    var storeCode: String { lead.storeCode }
+
+    init(from decoder: any Decoder) throws {
+        let lead = try PlatformLeadReceived(from: decoder)
+        do {
+            draft = try LeadDraft(NewLead(
+                name: lead.name, mobile: lead.mobile, gender: nil, source: LeadSource(platform: lead.platform),
+                province: lead.province, city: lead.city, brand: lead.brand, series: lead.series, model: lead.model,
+                level: nil, note: lead.note))
+        } catch let problem as ProblemDetails {
+            let reasons = (problem.errors ?? []).map { "\($0.field) \($0.message)" }.joined(separator: "; ")
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "the platform lead cannot be entered: \(reasons)"))
+        }
+        self.lead = lead
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try lead.encode(to: encoder)
+    }
+}
+
+extension LeadSource {
+    init(platform: LeadPlatform) {
+        switch platform {
+        case .autohome: self = .autohome
+        case .yiche: self = .yiche
+        case .dongchedi: self = .dongchedi
+        case .other: self = .other
+        }
+    }
+}

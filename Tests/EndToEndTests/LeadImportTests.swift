@@ -1,0 +1,108 @@
+import Foundation
+import NIOHTTP1
+@testable import ServiceKit
+import TestSupport
+import XCTest
+
+/// L2 through the gateway: a CSV import's per-row report, its dry run, and its all-or-nothing.
+final class LeadImportTests: XCTestCase {
+    var suite: Suite!
+
+    override func setUp() async throws {
+        suite = try await Suite.start()
+    }
+
+    override func tearDown() async throws {
+        await suite?.stop()
+    }
+
+    static func mobile() -> String { "137" + String(format: "%08d", Int.random(in: 0...99_999_999)) }
+
+    func testAnImportReportsEveryRowAndADryRunWritesNothing() async throws {
+        let manager = try await suite.login("sales.manager.1")
+        let existing = Self.mobile()
+        let existingLead = try await suite.request(.POST, "/api/v1/leads/leads", token: manager, json: ["name": "曹广", "mobile": existing, "source": "phone"])
+        XCTAssertEqual(existingLead.status, 201)
+        let new = (0..<3).map { _ in Self.mobile() }
+        let csv = """
+            客户姓名,手机号码,数据来源,省份,城市,品牌,车系,车型,级别,备注\r
+            陈云,\(new[0]),汽车之家,湖北省,武汉市,凯迪拉克,XT5,"2019款 28T, 豪华型",A,\r
+            李鹏,+86 \(new[1]),易车,湖北省,襄阳市,,,,B,周末到店\r
+            李尚辉,1895615537,汽车之家,湖北省,武汉市,,,,,\r
+            ,\(Self.mobile()),懂车帝,,,,,,,\r
+            陈云,\(new[0]),汽车之家,湖北省,武汉市,,,,,重复\r
+            曹广,\(existing),汽车之家,湖北省,松滋市,,,,,\r
+            廖国峰,\(new[2]),传单,湖北省,黄冈市,,,,,\r
+
+            """
+        // A dry run: the full report, and nothing written.
+        var reply = try await suite.request(.POST, "/api/v1/leads/imports?dryRun=true", token: manager, rawBody: csv, contentType: "text/csv")
+        XCTAssertEqual(reply.status, 200, reply.text)
+        func check(_ reply: Suite.Reply) throws {
+            XCTAssertEqual(reply.json["rows"] as? Int, 7)
+            XCTAssertEqual(reply.json["created"] as? Int, 2)
+            XCTAssertEqual(reply.json["duplicates"] as? Int, 2)
+            XCTAssertEqual(reply.json["rejected"] as? Int, 3)
+            let results = try XCTUnwrap(reply.json["results"] as? [[String: Any]])
+            let byRow = Dictionary(uniqueKeysWithValues: results.map { ($0["row"] as! Int, $0) })
+            XCTAssertEqual(byRow[2]?["outcome"] as? String, "created")
+            XCTAssertEqual(byRow[3]?["outcome"] as? String, "created")
+            XCTAssertEqual(byRow[4]?["outcome"] as? String, "rejected")
+            XCTAssertEqual((byRow[4]?["errors"] as? [[String: Any]])?.first?["field"] as? String, "手机号码")
+            XCTAssertEqual((byRow[5]?["errors"] as? [[String: Any]])?.first?["field"] as? String, "客户姓名")
+            XCTAssertEqual(byRow[6]?["reason"] as? String, "repeated_in_import")
+            XCTAssertEqual(byRow[7]?["reason"] as? String, "exists")
+            XCTAssertEqual((byRow[8]?["errors"] as? [[String: Any]])?.first?["field"] as? String, "数据来源")
+        }
+        try check(reply)
+        let written = try await suite.database.scalar("SELECT count(*)::int8 FROM leads.lead WHERE mobile IN ('\(new[0])', '\(new[1])')")
+        XCTAssertEqual(written, 0, "a dry run writes nothing")
+        let listed = try await suite.database.scalar("SELECT count(*)::int8 FROM leads.duplicate_lead WHERE mobile = '\(existing)'")
+        XCTAssertEqual(listed, 0)
+
+        reply = try await suite.request(.POST, "/api/v1/leads/imports", token: manager, rawBody: csv, contentType: "text/csv")
+        XCTAssertEqual(reply.status, 200, reply.text)
+        try check(reply)
+        let leads = try await suite.database.scalar("SELECT count(*)::int8 FROM leads.lead WHERE mobile IN ('\(new[0])', '\(new[1])', '\(new[2])')")
+        XCTAssertEqual(leads, 2, "only the good rows are written")
+        reply = try await suite.request(.GET, "/api/v1/leads/duplicates?mobile=\(existing)", token: manager)
+        XCTAssertEqual(reply.items.count, 1)
+        reply = try await suite.request(.GET, "/api/v1/leads/duplicates?mobile=\(new[0])", token: manager)
+        XCTAssertEqual(reply.items.first?["reason"] as? String, "repeated_in_import")
+
+        // A file without the mobile column is refused as a whole.
+        reply = try await suite.request(.POST, "/api/v1/leads/imports", token: manager, rawBody: "客户姓名,城市\r\n陈云,武汉\r\n", contentType: "text/csv")
+        XCTAssertEqual(reply.status, 422)
+        XCTAssertEqual(reply.problemFields, ["file"])
+        // The template opens in a spreadsheet reader with the import's columns.
+        reply = try await suite.request(.GET, "/api/v1/leads/imports/template?format=xlsx", token: manager)
+        XCTAssertEqual(try Spreadsheet.read(reply.body).first, ["客户姓名", "手机号码", "数据来源", "省份", "城市", "品牌", "车系", "车型", "级别", "备注"])
+    }
+
+    func testAnImportInterruptedByACrashLeavesNothingHalfDone() async throws {
+        let manager = try await suite.login("sales.manager.1")
+        let prefix = "136" + String(format: "%02d", Int.random(in: 0...99))
+        var csv = "客户姓名,手机号码,数据来源\r\n"
+        for index in 0..<60_000 { csv += "客户\(index),\(prefix)\(String(format: "%06d", index)),汽车之家\r\n" }
+        let leads = try XCTUnwrap(suite.process(.leads))
+        let upload = Task { try? await suite.request(.POST, "/api/v1/leads/imports", token: manager, rawBody: csv, contentType: "text/csv", timeout: 120) }
+        // Kill the service while the import's transaction is open.
+        let started = try await eventually(timeout: .seconds(20)) {
+            try await suite.database.scalar("""
+                SELECT count(*)::int8 FROM pg_stat_activity
+                WHERE usename = 'crm_leads' AND query LIKE 'INSERT INTO leads.lead (id, store_id, name, mobile, source, province%'
+                  AND state IN ('active', 'idle in transaction')
+                """) > 0
+        }
+        XCTAssertTrue(started, "the import began")
+        leads.signal(SIGKILL)
+        _ = await upload.value
+        // PostgreSQL rolls the transaction back once it notices the connection is gone.
+        let sql = "SELECT count(*)::int8 FROM leads.lead WHERE mobile LIKE '\(prefix)%'"
+        _ = try await eventually(timeout: .seconds(10)) {
+            try await suite.database.scalar("SELECT count(*)::int8 FROM pg_stat_activity WHERE usename = 'crm_leads'") == 0
+        }
+        let written = try await suite.database.scalar(sql)
+        XCTAssertEqual(written, 0, "the killed import left no lead behind")
+    }
+}
