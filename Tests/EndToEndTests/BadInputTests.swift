@@ -34,7 +34,7 @@ final class BadInputTests: XCTestCase {
                 let reply = try await suite.request(HTTPMethod(rawValue: operation.method), path, token: admin, rawBody: bad.body)
                 XCTAssertTrue((400..<500).contains(reply.status), "\(operation) with \(bad.name): \(reply.status) \(reply.text)")
                 XCTAssertTrue(reply.isProblem, "\(operation) with \(bad.name): \(reply.text)")
-                if bad.name == "malformed JSON" { XCTAssertEqual(reply.status, 400, "\(operation): \(reply.text)") }
+                if bad.name == "malformed JSON", operation.hasJSONBody { XCTAssertEqual(reply.status, 400, "\(operation): \(reply.text)") }
             }
         }
         for path in ["/api/v1/auth/login", "/api/v1/auth/refresh"] {

@@ -8,6 +8,8 @@ struct OpenAPIOperation: Hashable, CustomStringConvertible {
     var path: String
     /// Whether the operation reads a request body.
     var hasBody: Bool = false
+    /// Whether that body is JSON (imports read CSV, the ADF intake XML).
+    var hasJSONBody: Bool = false
 
     var description: String { "\(method) \(path)" }
     var isWrite: Bool { ["POST", "PUT", "PATCH", "DELETE"].contains(method) }
@@ -23,14 +25,19 @@ enum OpenAPIOperations {
         let script = """
             import json, sys, yaml
             document = yaml.safe_load(open(sys.argv[1], encoding="utf-8"))
-            print(json.dumps([[method.upper(), path, "requestBody" in item[method]] for path, item in document.get("paths", {}).items()
+            def body(operation):
+                content = operation.get("requestBody", {}).get("content", {})
+                return [bool(content), "application/json" in content]
+            print(json.dumps([[method.upper(), path] + body(item[method]) for path, item in document.get("paths", {}).items()
                               for method in item if method in ("get", "post", "put", "patch", "delete")]))
             """
         let output = try runPython(script, arguments: [documentPath])
         guard let rows = try JSONSerialization.jsonObject(with: output) as? [[Any]] else {
             throw TestFailure("could not read the operations of openapi.yaml")
         }
-        return rows.map { OpenAPIOperation(method: $0[0] as! String, path: $0[1] as! String, hasBody: $0[2] as! Bool) }
+        return rows.map {
+            OpenAPIOperation(method: $0[0] as! String, path: $0[1] as! String, hasBody: $0[2] as! Bool, hasJSONBody: $0[3] as! Bool)
+        }
     }
 
     /// Runs a Python script and returns its standard output; reads the pipe to its end before
