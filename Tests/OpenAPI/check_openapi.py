@@ -8,7 +8,9 @@
    registers `"\\(context)/**"`, is skipped.
 3. Every operation has an operationId (unique), one of the known tags, a summary, a 2xx response
    with a schema, the X-Request-Id header on every response, the error responses its shape calls
-   for, and the right security (login, refresh and the document itself are public).
+   for, and the right security (login, refresh and the document itself are public). Request bodies
+   are JSON, except the few that are files (CSV imports, ADF XML): those are strings with an
+   example, and answer no 400 (nothing reads them as JSON).
 4. The schemas of the request and response types list exactly the properties of their Swift
    types, with `required` matching the non-optional ones, and enums list the Swift raw values.
 
@@ -34,6 +36,8 @@ DOCUMENT = ROOT / "Services" / "Gateway" / "openapi.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
 TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Leads", "Documentation"}
 PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GET", "/openapi.yaml")}
+# Request bodies that are not JSON: files the operation reads itself (lead imports, ADF intake).
+FILE_BODY_TYPES = {"text/csv", "application/xml", "text/xml"}
 
 # Schema name → (Swift file, type name[, options]). Options: "exclude" — Swift properties the schema
 # leaves out on purpose; "required" — optional Swift properties the schema requires on purpose.
@@ -118,6 +122,9 @@ TYPES = {
     "LeadConsultant": ("Services/Leads/LeadSettingsRoutes.swift", "ConsultantSetting"),
     "LeadConsultantList": ("Services/Leads/LeadSettingsRoutes.swift", "ConsultantList"),
     "LeadConsultantChange": ("Services/Leads/LeadSettingsRoutes.swift", "ConsultantChange"),
+    "LeadImportReport": ("Services/Leads/LeadImport.swift", "LeadImportReport"),
+    "LeadImportRowResult": ("Services/Leads/LeadImport.swift", "RowResult"),
+    "LeadIntakeResults": ("Services/Leads/LeadImportRoutes.swift", "IntakeResult"),
 }
 
 # Schema name (or "Schema.property") → (Swift file, enum name): the enum values must be the raw values.
@@ -352,10 +359,27 @@ def check_operations(document: dict) -> None:
             if path.startswith("/api/"):
                 expected.add("401")
             if "requestBody" in operation:
-                expected |= {"400", "413", "422"}
                 body = operation["requestBody"]
-                if not body.get("required") or "application/json" not in body.get("content", {}):
-                    fail(f"{name}: the request body must be required application/json")
+                media_types = set(body.get("content", {}))
+                if not body.get("required"):
+                    fail(f"{name}: the request body must be required")
+                if media_types == {"application/json"}:
+                    expected |= {"400", "413", "422"}
+                elif media_types and media_types <= FILE_BODY_TYPES:
+                    # A file the operation reads itself: too large is a 413, unusable a 422; never a
+                    # 400 for malformed JSON, since nothing reads it as JSON.
+                    expected |= {"413", "422"}
+                    if "400" in map(str, operation.get("responses", {})):
+                        fail(f"{name}: lists 400, but its body ({', '.join(sorted(media_types))}) is not read as JSON")
+                    for media_type in sorted(media_types):
+                        media = body["content"][media_type]
+                        if resolve(document, media.get("schema", {})).get("type") != "string":
+                            fail(f"{name} request {media_type}: the schema must be a string")
+                        if "example" not in media and "examples" not in media:
+                            fail(f"{name} request {media_type}: no example")
+                else:
+                    fail(f"{name}: the request body must be application/json alone, or a file of "
+                         f"{', '.join(sorted(FILE_BODY_TYPES))}; it is {', '.join(sorted(media_types)) or 'nothing'}")
             parameters = [resolve(document, p) for p in item.get("parameters", []) + operation.get("parameters", [])]
             if any(p["in"] == "query" for p in parameters):
                 expected.add("422")
