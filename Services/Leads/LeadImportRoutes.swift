@@ -37,6 +37,9 @@ struct LeadImportRoutes: Sendable {
             throw ProblemDetails(status: .contentTooLarge, detail: "an import file may be at most \(Self.maximumFileSize >> 20) MB")
         }
         guard body.readableBytes > 0 else { throw ProblemDetails.validation([.init(field: "file", message: "the request body must be the CSV file")]) }
+        guard !body.readableBytesView.contains(0) else {
+            throw ProblemDetails.validation([.init(field: "file", message: "must not contain NUL characters; is it really a CSV file?")])
+        }
         let rows = try LeadImportReader.rows(csv: Data(buffer: body))
         guard rows.count <= 200_000 else { throw ProblemDetails.validation([.init(field: "file", message: "has more than 200,000 rows; split it")]) }
 
