@@ -15,12 +15,12 @@ FROM ${SWIFT_IMAGE} AS build
 ARG SERVICE
 RUN test -n "${SERVICE}" || { echo "missing --build-arg SERVICE=crm-<service>" >&2; exit 1; }
 
-# rabbitmq-c for Shared/CRabbitMQ; libxlsxwriter for the Excel export module.
+# rabbitmq-c for Shared/CRabbitMQ; libxlsxwriter for the Excel exports; zlib for reading imported .xlsx.
 # Versions are not pinned: bookworm point releases replace them, and pins would break the build.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        librabbitmq-dev libxlsxwriter-dev pkg-config \
+        librabbitmq-dev libxlsxwriter-dev zlib1g-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -54,7 +54,7 @@ ARG SERVICE
 # hadolint ignore=DL3008
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        librabbitmq4 libxlsxwriter4 libstdc++6 ca-certificates tzdata \
+        librabbitmq4 libxlsxwriter4 zlib1g libstdc++6 ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --no-create-home \
         --home-dir /app --shell /usr/sbin/nologin crm

@@ -12,15 +12,11 @@ let services: [(target: String, product: String)] = [
     ("Gateway", "crm-gateway"),
 ]
 
-/// What a service needs beyond ServiceKit: the gateway hashes passwords and calls the services;
-/// Leads reads imported CSV files.
+/// What a service needs beyond ServiceKit: the gateway hashes passwords and calls the services.
 let serviceDependencies: [String: [Target.Dependency]] = [
     "Gateway": [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
-    ],
-    "Leads": [
-        .product(name: "CSV", package: "CSV.swift"),
     ],
 ]
 
@@ -50,6 +46,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -84,6 +81,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             path: "Shared/ServiceKit"
         ),

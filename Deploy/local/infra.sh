@@ -19,7 +19,7 @@ crm_alive() {
 
 # apt packages the suite needs to build, run and test.
 crm_install_packages() {
-  local wanted=(postgresql rabbitmq-server librabbitmq-dev amqp-tools libxlsxwriter-dev wrk python3-pip)
+  local wanted=(postgresql rabbitmq-server librabbitmq-dev amqp-tools libxlsxwriter-dev zlib1g-dev wrk python3-pip)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -80,16 +80,14 @@ struct LeadImportReport: Codable, Sendable {
 
 /// Reads and checks the rows of an import file.
 enum LeadImportReader {
-    /// The rows of a CSV file (UTF-8, with or without a byte-order mark); a 422 naming `file`
-    /// when it has no header with the name and mobile columns, or cannot be read.
-    static func rows(csv data: Data) throws -> [ImportedRow] {
-        var text = String(decoding: data, as: UTF8.self)
-        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+    /// The rows of a CSV or .xlsx file; a 422 naming `file` when it cannot be read or has no
+    /// header with the name and mobile columns.
+    static func rows(file data: Data) throws -> [ImportedRow] {
         let table: [[String]]
         do {
-            table = try CSVTable.parse(text)
-        } catch {
-            throw ProblemDetails.validation([.init(field: "file", message: "is not a readable CSV file: \(error)")])
+            table = try SpreadsheetReader.rows(of: data)
+        } catch let error as SpreadsheetReader.ReadError {
+            throw ProblemDetails.validation([.init(field: "file", message: "is \(error.description)")])
         }
         return try rows(table: table)
     }

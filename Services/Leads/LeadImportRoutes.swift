@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 import ServiceKit
 
-/// `POST /api/v1/leads/imports` (L2): a CSV file of leads — checked row by row, de-duplicated
+/// `POST /api/v1/leads/imports` (L2): a CSV or .xlsx file of leads — checked row by row, de-duplicated
 /// by mobile within the file and against the store, and written in one transaction: the report
 /// lists every row as created, duplicate or rejected (with the reason). `?dryRun=true` reports
 /// without writing anything. `GET /api/v1/leads/imports/template` is the file to fill in.
@@ -36,11 +36,12 @@ struct LeadImportRoutes: Sendable {
         } catch {
             throw ProblemDetails(status: .contentTooLarge, detail: "an import file may be at most \(Self.maximumFileSize >> 20) MB")
         }
-        guard body.readableBytes > 0 else { throw ProblemDetails.validation([.init(field: "file", message: "the request body must be the CSV file")]) }
-        guard !body.readableBytesView.contains(0) else {
+        guard body.readableBytes > 0 else { throw ProblemDetails.validation([.init(field: "file", message: "the request body must be the CSV or .xlsx file")]) }
+        let data = Data(buffer: body)
+        guard SpreadsheetReader.format(of: data) == .xlsx || !data.contains(0) else {
             throw ProblemDetails.validation([.init(field: "file", message: "must not contain NUL characters; is it really a CSV file?")])
         }
-        let rows = try LeadImportReader.rows(csv: Data(buffer: body))
+        let rows = try LeadImportReader.rows(file: data)
         guard rows.count <= 200_000 else { throw ProblemDetails.validation([.init(field: "file", message: "has more than 200,000 rows; split it")]) }
 
         // Check every row first: no database work for rows that are rejected anyway.

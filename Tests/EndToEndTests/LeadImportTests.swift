@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import NIOHTTP1
 @testable import ServiceKit
 import TestSupport
@@ -77,6 +79,39 @@ final class LeadImportTests: XCTestCase {
         // The template opens in a spreadsheet reader with the import's columns.
         reply = try await suite.request(.GET, "/api/v1/leads/imports/template?format=xlsx", token: manager)
         XCTAssertEqual(try Spreadsheet.read(reply.body).first, ["客户姓名", "手机号码", "数据来源", "省份", "城市", "品牌", "车系", "车型", "级别", "备注"])
+    }
+
+    func testAnXLSXImportReadsLikeItsCSV() async throws {
+        let manager = try await suite.login("sales.manager.1")
+        let mobiles = (0..<2).map { _ in Self.mobile() }
+        // A workbook as Excel writes one: shared strings, a mobile stored as a number, an empty cell.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("leads-\(UUID()).xlsx")
+        defer { try? FileManager.default.removeItem(at: file) }
+        _ = try OpenAPIOperations.runPython("""
+            import sys, openpyxl
+            book = openpyxl.Workbook()
+            sheet = book.active
+            sheet.append(["客户姓名", "手机号码", "数据来源", "省份", "城市", "品牌", "车系", "车型", "级别", "备注"])
+            sheet.append(["陈云", int(sys.argv[2]), "汽车之家", "湖北省", "武汉市", None, "XT5", None, "A", "周末到店"])
+            sheet.append(["李鹏", sys.argv[3], "易车", None, None, None, None, None, None, None])
+            sheet.append(["李尚辉", "1895615537", "易车", None, None, None, None, None, None, None])
+            book.save(sys.argv[1])
+            """, arguments: [file.path, mobiles[0], mobiles[1]])
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(suite.gateway.port)/api/v1/leads/imports")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(manager)")
+        request.headers.add(name: "Content-Type", value: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        request.body = .bytes(ByteBuffer(data: try Data(contentsOf: file)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        XCTAssertEqual(response.status.code, 200, String(buffer: body))
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
+        XCTAssertEqual(report["created"] as? Int, 2)
+        XCTAssertEqual(report["rejected"] as? Int, 1)
+        let reply = try await suite.request(.GET, "/api/v1/leads/leads?mobile=\(mobiles[0])", token: manager)
+        XCTAssertEqual(reply.items.first?["name"] as? String, "陈云")
+        XCTAssertEqual(reply.items.first?["series"] as? String, "XT5")
+        XCTAssertEqual(reply.items.first?["level"] as? String, "A")
     }
 
     func testAnImportInterruptedByACrashLeavesNothingHalfDone() async throws {
