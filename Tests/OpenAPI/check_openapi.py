@@ -37,7 +37,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Leads", "Documentation"}
 PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GET", "/openapi.yaml")}
 # Request bodies that are not JSON: files the operation reads itself (lead imports, ADF intake).
-FILE_BODY_TYPES = {"text/csv", "application/xml", "text/xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FILE_BODY_TYPES = {"text/csv", "application/xml", "text/xml", "application/octet-stream"}
 
 # Schema name → (Swift file, type name[, options]). Options: "exclude" — Swift properties the schema
 # leaves out on purpose; "required" — optional Swift properties the schema requires on purpose.

@@ -6,13 +6,22 @@
 #   Tests/OpenAPI/schemathesis.sh [gateway URL, default http://127.0.0.1:8080]
 #
 # CRM_SCHEMATHESIS_EXAMPLES sets the examples per operation (default 30). It writes through the
-# API (stores, users, templates, complaints with generated data), so run it on a demo suite.
+# API with generated data — stores, users (it may change the demo users' passwords or lock
+# them), templates, complaints, leads — so run it on a throwaway suite: `./crm down`,
+# `rm -rf .state`, `./crm up` gives a fresh one. ./crm test runs it on a suite of its own.
 set -euo pipefail
 base=${1:-http://127.0.0.1:8080}
 command -v schemathesis >/dev/null || pip install -q schemathesis
 
-token=$(curl -fsS -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"username":"admin","password":"dealer-demo"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["accessToken"])')
+token=
+for _ in $(seq 1 50); do  # the gateway seeds the demo users just after it is ready
+  token=$(curl -sS -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
+    -d '{"username":"admin","password":"dealer-demo"}' \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin).get("accessToken", ""))' 2>/dev/null || true)
+  [ -n "$token" ] && break
+  sleep 0.2
+done
+[ -n "$token" ] || { echo "the demo administrator cannot log in at $base" >&2; exit 1; }
 
 schemathesis run "$base/openapi.yaml" --url "$base" \
   -H "Authorization: Bearer $token" \
