@@ -50,7 +50,7 @@ as_port=$(crm_free_port); cs_port=$(crm_free_port); gw_port=$(crm_free_port)
 leads_port=$(crm_free_port)
 start aftersales "$as_port" crm_aftersales
 start customer-service "$cs_port" crm_customer_service
-start leads "$leads_port" crm_leads
+start leads "$leads_port" crm_leads CRM_LOG_LEVEL=info
 wait_ready "$as_port"; wait_ready "$cs_port"; wait_ready "$leads_port"
 start gateway "$gw_port" crm_identity CRM_SEED_DEMO=1 \
   CRM_AFTERSALES_URL="http://127.0.0.1:$as_port" CRM_CUSTOMER_SERVICE_URL="http://127.0.0.1:$cs_port" \
@@ -124,6 +124,7 @@ echo "(e) lead import: $rows CSV rows through the gateway, against psql \\copy o
 import_seconds=$(curl -sS -o "$work/import.json" -w '%{time_total}' -X POST "$gateway/api/v1/leads/imports" \
   -H "Authorization: Bearer $manager" -H 'content-type: text/csv' --data-binary @"$work/leads.csv")
 python3 -c "import json; r = json.load(open('$work/import.json')); print('    import: %d rows: %d created, %d duplicates, %d rejected' % (r['rows'], r['created'], r['duplicates'], r['rejected']))"
+grep -o '"checked":"[^"]*"\|"read":"[^"]*"\|"written":"[^"]*"' "$work/leads.log" | tr '\n' ' ' | sed 's/^/    phases in crm-leads: /'; echo
 PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d dealer_crm -qX \
   -c "CREATE TABLE public.bench_lead_copy (name text, mobile text, source text, province text, city text, brand text, series text, model text, level text, note text)"
 copy_start=$(date +%s.%N)
