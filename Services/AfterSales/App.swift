@@ -13,6 +13,7 @@ struct AfterSalesApp {
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
             handlers: RepairOrderEvents.handlers(),
             routes: { group, environment in
+                AfterSalesExports(environment: environment).addRoutes(to: group)
                 VehicleRoutes(environment: environment).addRoutes(to: group)
                 RepairOrderRoutes(environment: environment).addRoutes(to: group)
             }

@@ -58,6 +58,17 @@ final class RepairOrderTests: XCTestCase {
             let vehicleID = try XCTUnwrap(vehicles.items.first?["id"] as? String, vehicles.text)
             let history = try await suite.request(.GET, "/api/v1/after-sales/vehicles/\(vehicleID)/repair-orders?pageSize=200", token: sa)
             XCTAssertTrue(history.items.contains { $0["roNo"] as? String == roNo }, history.text)
+            // The lists export with the same filters.
+            let exported = try await suite.request(.GET, "/api/v1/after-sales/repair-orders/export?format=xlsx&roNo=\(roNo)", token: sa)
+            XCTAssertEqual(exported.status, 200, exported.text)
+            let sheet = try Spreadsheet.read(exported.body)
+            XCTAssertEqual(sheet.first?.prefix(4), ["工单号", "VIN", "车牌", "客户"])
+            XCTAssertEqual(sheet.count, 2)
+            // The ERP completed it last, so the row carries the ERP's plate and customer.
+            XCTAssertEqual(sheet.last?.prefix(4), [roNo, vin, "粤B12345", "王先生"])
+            let files = try await suite.request(.GET, "/api/v1/after-sales/vehicles/export?format=csv&vin=\(vin)", token: sa)
+            XCTAssertEqual(files.status, 200, files.text)
+            XCTAssertTrue(files.text.contains(vin), files.text)
         } catch {
             XCTFail("\(error)\n\(suite.logs)")
         }

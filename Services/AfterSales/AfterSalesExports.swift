@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// `GET /api/v1/after-sales/vehicles/export` and `/repair-orders/export` (X1): the lists' rows,
+/// on the same filters, as .xlsx or .csv, times on the store's clock.
+struct AfterSalesExports: Sendable {
+    let environment: ServiceEnvironment
+
+    /// An export is the whole filtered list, up to this many rows; narrower filters beyond it.
+    static let maximumRows = 100_000
+
+    func addRoutes(to group: RouterGroup<CRMRequestContext>) {
+        group.get("after-sales/vehicles/export", use: vehicles)
+        group.get("after-sales/repair-orders/export", use: repairOrders)
+    }
+
+    private var everything: PageRequest { PageRequest(page: 1, pageSize: Self.maximumRows + 1) }
+
+    private func checkSize(_ total: Int) throws {
+        guard total <= Self.maximumRows else {
+            throw ProblemDetails.validation([.init(field: "filters", message: "match \(total) rows; an export holds at most \(Self.maximumRows) — narrow them")])
+        }
+    }
+
+    private func timeZone(_ store: UUID) async throws -> TimeZone {
+        try await environment.database.withTransaction { connection in
+            try await environment.directory.store(store, on: connection, logger: environment.logger)?.timeZone
+        } ?? TimeZone(identifier: "Asia/Shanghai")!
+    }
+
+    @Sendable func vehicles(_ request: Request, context: CRMRequestContext) async throws -> Response {
+        let principal = try context.require(.readVehicles)
+        let format = try ExportFormat(request: request)
+        let filter = try VehicleFilter(request)
+        let page = try await environment.database.withTransaction { connection in
+            try await VehicleStore(connection: connection, logger: environment.logger).list(filter, store: principal.storeID, page: everything)
+        }
+        try checkSize(page.total)
+        let timeZone = try await timeZone(principal.storeID)
+        var rows: [[ExportCell]] = []
+        for vehicle in page.items {
+            var row = [ExportCell(vehicle.vin), ExportCell(vehicle.plate), ExportCell(vehicle.brand), ExportCell(vehicle.series), ExportCell(vehicle.model)]
+            row += [ExportCell(vehicle.owner.name), ExportCell(vehicle.owner.mobile), ExportCell(vehicle.user?.name), ExportCell(vehicle.driver?.name)]
+            row += [ExportCell(vehicle.purchaseDate), ExportCell(vehicle.registrationDate), ExportCell(vehicle.insuranceExpiry)]
+            row.append(ExportCell(vehicle.createdAt, in: timeZone))
+            rows.append(row)
+        }
+        let table = ExportTable(
+            sheetName: "车辆档案",
+            headers: ["VIN", "车牌", "品牌", "车系", "车型", "车主", "车主电话", "使用者", "驾驶员", "购车日期", "注册日期", "保险到期", "建档时间"],
+            rows: rows)
+        return try await Response.export(table, as: format, fileName: "vehicles")
+    }
+
+    @Sendable func repairOrders(_ request: Request, context: CRMRequestContext) async throws -> Response {
+        let principal = try context.require(.readRepairOrders)
+        let format = try ExportFormat(request: request)
+        let filter = try RepairOrderFilter(request)
+        let page = try await environment.database.withTransaction { connection in
+            try await RepairOrderQueries(connection: connection, logger: environment.logger).list(filter, store: principal.storeID, page: everything)
+        }
+        try checkSize(page.total)
+        let timeZone = try await timeZone(principal.storeID)
+        var rows: [[ExportCell]] = []
+        for order in page.items {
+            var row = [ExportCell(order.roNo), ExportCell(order.vin), ExportCell(order.plate), ExportCell(order.customer.name), ExportCell(order.customer.mobile)]
+            row += [ExportCell(order.sender.name), ExportCell(order.businessType.rawValue), ExportCell(order.serviceAdvisor), ExportCell(order.mileageKm)]
+            row += [ExportCell(order.amount), ExportCell(order.state.rawValue), ExportCell(order.openedAt, in: timeZone), ExportCell(order.completedAt, in: timeZone)]
+            rows.append(row)
+        }
+        let table = ExportTable(
+            sheetName: "维修工单",
+            headers: ["工单号", "VIN", "车牌", "客户", "客户电话", "送修人", "业务类型", "服务顾问", "里程(km)", "金额", "状态", "开单时间", "完工时间"],
+            rows: rows)
+        return try await Response.export(table, as: format, fileName: "repair-orders")
+    }
+}
