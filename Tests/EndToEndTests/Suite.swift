@@ -86,11 +86,12 @@ final class Suite: @unchecked Sendable {
 
     func request(
         _ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, rawBody: String? = nil,
-        contentType: String = "application/json", timeout: Int64 = 30
+        contentType: String = "application/json", timeout: Int64 = 30, headers: [String: String] = [:]
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(gateway.port)\(path)")
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
