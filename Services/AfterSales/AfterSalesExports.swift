@@ -25,8 +25,8 @@ struct AfterSalesExports: Sendable {
 
     private func timeZone(_ store: UUID) async throws -> TimeZone {
         try await environment.database.withTransaction { connection in
-            try await environment.directory.store(store, on: connection, logger: environment.logger)?.timeZone
-        } ?? TimeZone(identifier: "Asia/Shanghai")!
+            try await environment.directory.timeZone(of: store, on: connection, logger: environment.logger)
+        }
     }
 
     @Sendable func vehicles(_ request: Request, context: CRMRequestContext) async throws -> Response {

@@ -31,7 +31,7 @@ struct RepairOrderFilter: Sendable {
         roNo = query.string("roNo", maxLength: 32)?.uppercased()
         let vin = query.string("vin", maxLength: 17)
         plate = query.string("plate", maxLength: 20).map(Plate.normalise)
-        mobile = query.string("mobile", maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
+        mobile = query.mobile("mobile")
         state = query.oneOf("state", RepairOrderView.State.self)
         businessType = query.oneOf("businessType", RepairBusinessType.self)
         from = query.date("from")

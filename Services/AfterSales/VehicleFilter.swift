@@ -18,7 +18,7 @@ struct VehicleFilter: Sendable {
         var query = QueryReader(request)
         let vin = query.string("vin", maxLength: 17)
         plate = query.string("plate", maxLength: 20).map(Plate.normalise)
-        mobile = query.string("mobile", maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
+        mobile = query.mobile("mobile")
         name = query.string("name", maxLength: FieldValidator.nameLength)
         var check = FieldValidator()
         vinEnding = vin.map { check.vinSearch("vin", $0) }

@@ -61,10 +61,10 @@ struct ComplaintRoutes: Sendable {
         let filter = try ComplaintFilter(request)
         let (items, timeZone) = try await complaints { store, connection in
             (try await store.list(filter, principal: principal, page: nil).items,
-             try await environment.directory.store(principal.storeID, on: connection, logger: environment.logger)?.timeZone)
+             try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger))
         }
         return try await Response.export(
-            CustomerServiceExports.complaints(items, timeZone: timeZone ?? TimeZone(identifier: "Asia/Shanghai")!), as: format, fileName: "complaints")
+            CustomerServiceExports.complaints(items, timeZone: timeZone), as: format, fileName: "complaints")
     }
 
     @Sendable func get(_ request: Request, context: CRMRequestContext) async throws -> ComplaintView {
@@ -144,8 +144,6 @@ struct ComplaintRoutes: Sendable {
     }
 
     private func checkHandler(_ id: UUID, store: UUID, connection: PostgresConnection) async throws {
-        guard try await environment.directory.activeUser(id, inStore: store, on: connection, logger: environment.logger) != nil else {
-            throw ProblemDetails.validation([.init(field: "handlerId", message: "is not an active user of the store")])
-        }
+        try await environment.directory.requireActiveUser(id, inStore: store, field: "handlerId", on: connection, logger: environment.logger)
     }
 }

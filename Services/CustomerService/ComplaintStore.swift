@@ -147,7 +147,7 @@ struct ComplaintFilter: Sendable {
         state = query.oneOf("state", ComplaintState.self)
         level = query.oneOf("level", ComplaintLevel.self)
         roNo = query.string("roNo", maxLength: 50)
-        mobile = query.string("mobile", maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
+        mobile = query.mobile("mobile")
         handlerID = query.uuid("handlerId")
         overdue = query.bool("overdue")
         from = query.date("from")

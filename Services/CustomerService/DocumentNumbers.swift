@@ -11,7 +11,7 @@ struct DocumentNumbers {
     let directory: Directory
 
     func next(prefix: String, store: UUID, at date: Date = Date()) async throws -> String {
-        let timeZone = try await directory.store(store, on: connection, logger: logger)?.timeZone ?? TimeZone(identifier: "Asia/Shanghai")!
+        let timeZone = try await directory.timeZone(of: store, on: connection, logger: logger)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let day = calendar.dateComponents([.year, .month, .day], from: date)

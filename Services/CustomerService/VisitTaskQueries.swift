@@ -60,7 +60,7 @@ struct VisitTaskFilter: Sendable {
         from = query.date("from")
         to = query.date("to")
         plate = query.string("plate", maxLength: 20)
-        mobile = query.string("mobile", maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
+        mobile = query.mobile("mobile")
         roNo = query.string("roNo", maxLength: 50)
         orderNo = query.string("orderNo", maxLength: 50)
         try query.throwIfInvalid()

@@ -50,8 +50,8 @@ struct VisitTaskRoutes: Sendable {
         let filter = try VisitTaskFilter(request)
         let (items, _) = try await queries { tasks, _ in try await tasks.list(filter, principal: principal, page: nil) }
         let timeZone = try await environment.database.withTransaction { connection in
-            try await environment.directory.store(principal.storeID, on: connection, logger: environment.logger)?.timeZone
-        } ?? TimeZone(identifier: "Asia/Shanghai")!
+            try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
+        }
         return try await Response.export(CustomerServiceExports.visitTasks(items, timeZone: timeZone), as: format, fileName: "visit-tasks")
     }
 
@@ -111,9 +111,7 @@ struct VisitTaskRoutes: Sendable {
 
     /// A 422 unless the assignee is an active user of the task's store.
     private func checkAssignee(_ id: UUID, field: String, store: UUID, connection: PostgresConnection) async throws {
-        guard try await environment.directory.activeUser(id, inStore: store, on: connection, logger: environment.logger) != nil else {
-            throw ProblemDetails.validation([.init(field: field, message: "is not an active user of the store")])
-        }
+        try await environment.directory.requireActiveUser(id, inStore: store, field: field, on: connection, logger: environment.logger)
     }
 
     private func assign(_ ids: [UUID], to assignee: UUID, by supervisor: UUID, connection: PostgresConnection) async throws {

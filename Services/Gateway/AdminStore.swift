@@ -143,7 +143,7 @@ struct AdminStore {
         if let store { sql.append(" AND EXISTS (SELECT 1 FROM identity.user_store x WHERE x.user_id = u.id AND x.store_id = \(sql.placeholder(for: store)))") }
         if let role { sql.append(" AND r.code = ", bind: role) }
         if let search {
-            let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            let pattern = SearchText.containing(search)
             sql.append(" AND (u.username ILIKE \(sql.placeholder(for: pattern)) OR u.display_name ILIKE \(sql.placeholder(for: pattern)))")
         }
         let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0

@@ -79,20 +79,14 @@ struct LeadRoutes: Sendable {
         }
     }
 
-    /// The store's time zone (Asia/Shanghai until the gateway has announced the store).
     private func timeZone(_ store: UUID, connection: PostgresConnection) async throws -> TimeZone {
-        try await environment.directory.store(store, on: connection, logger: environment.logger)?.timeZone ?? TimeZone(identifier: "Asia/Shanghai")!
+        try await environment.directory.timeZone(of: store, on: connection, logger: environment.logger)
     }
 
     private func today(_ store: UUID, connection: PostgresConnection) async throws -> String {
         environment.configuration.clock.today(in: try await timeZone(store, connection: connection))
     }
 
-    private func requireConsultant(_ id: UUID, field: String, store: UUID, connection: PostgresConnection) async throws {
-        guard try await environment.directory.activeUser(id, inStore: store, on: connection, logger: environment.logger) != nil else {
-            throw ProblemDetails.validation([.init(field: field, message: "is not an active user of the store")])
-        }
-    }
 
     // MARK: routes
 
@@ -173,7 +167,8 @@ struct LeadRoutes: Sendable {
                 }
                 if lead.state == "defeated" { throw ProblemDetails.conflict("lead \(lead.name) is defeated; re-activate it first") }
             }
-            try await requireConsultant(body.consultantId, field: "consultantId", store: principal.storeID, connection: connection)
+            try await environment.directory.requireActiveUser(
+                body.consultantId, inStore: principal.storeID, field: "consultantId", on: connection, logger: environment.logger)
             let ids = Array(Set(body.leadIds))
             try await store.assign(ids, to: body.consultantId, at: environment.configuration.clock.now(), today: try await today(principal.storeID, connection: connection))
             return AssignResult(assigned: ids.map { Assignment(leadId: $0, consultantId: body.consultantId) }, unassigned: [])
@@ -224,7 +219,7 @@ struct LeadRoutes: Sendable {
         let body = try await request.decodeJSON(as: FollowUpRequest.self, context: context)
         var check = FieldValidator()
         let content = check.text("content", body.content, maxLength: 1000)
-        if let nextOn = body.nextOn { check.require(CalendarDay.isValid(nextOn), "nextOn", "must be a date like 2026-11-23") }
+        if let nextOn = body.nextOn { check.require(CalendarDate.parse(nextOn) != nil, "nextOn", "must be a date like 2026-11-23") }
         try check.throwIfInvalid()
         let lead = try await transaction { store, connection in
             guard let lead = try await store.lead(id, principal: principal, forUpdate: true) else { throw ProblemDetails.notFound("lead \(id)") }
@@ -293,7 +288,7 @@ struct LeadRoutes: Sendable {
         let principal = try context.require(.readLeads)
         let page = try PageRequest(request: request)
         var query = QueryReader(request)
-        let mobile = query.string("mobile", maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
+        let mobile = query.mobile("mobile")
         try query.throwIfInvalid()
         var sql = QueryBuilder(" FROM leads.duplicate_lead d JOIN leads.lead l ON l.id = d.lead_id WHERE true")
         sql.restrict(to: principal, storeColumn: "d.store_id", ownerColumn: "l.consultant_id", directory: environment.directory.schema)
@@ -310,17 +305,5 @@ struct LeadRoutes: Sendable {
             }
             return Page(items: items, request: page, total: total)
         }
-    }
-}
-
-/// A calendar day as the API writes it, `yyyy-MM-dd`.
-enum CalendarDay {
-    static func isValid(_ text: String) -> Bool {
-        guard text.range(of: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", options: .regularExpression) != nil else { return false }
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd"
-        formatter.timeZone = .gmt
-        formatter.isLenient = false
-        return formatter.date(from: text) != nil
     }
 }

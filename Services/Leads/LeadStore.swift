@@ -191,7 +191,7 @@ struct LeadFilter: Sendable {
         level = query.oneOf("level", LeadLevel.self)
         consultantID = query.uuid("consultantId")
         source = query.oneOf("source", LeadSource.self)
-        mobile = query.string("mobile", maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
+        mobile = query.mobile("mobile")
         name = query.string("name", maxLength: 50)
         from = query.date("from")
         to = query.date("to")
@@ -205,8 +205,7 @@ struct LeadFilter: Sendable {
         if let source { sql.append(" AND l.source = ", bind: source.rawValue) }
         if let mobile { sql.append(" AND l.mobile = ", bind: mobile) }
         if let name {
-            let pattern = "%" + name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-            sql.append(" AND l.name ILIKE ", bind: pattern)
+            sql.append(" AND l.name ILIKE ", bind: SearchText.containing(name))
         }
         if let from { sql.append(" AND l.created_at >= ", bind: from) }
         if let to { sql.append(" AND l.created_at < ", bind: to) }

@@ -36,8 +36,7 @@ struct LeadTaskRoutes: Sendable {
         let consultantID = query.uuid("consultantId")
         try query.throwIfInvalid()
         return try await environment.database.withTransaction { connection in
-            let timeZone = try await environment.directory.store(principal.storeID, on: connection, logger: environment.logger)?.timeZone
-                ?? TimeZone(identifier: "Asia/Shanghai")!
+            let timeZone = try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
             let today = environment.configuration.clock.today(in: timeZone)
             var sql = QueryBuilder(" FROM leads.lead_task t JOIN leads.lead l ON l.id = t.lead_id WHERE t.state = 'open'")
             sql.restrict(to: principal, storeColumn: "t.store_id", ownerColumn: "t.consultant_id", directory: environment.directory.schema)

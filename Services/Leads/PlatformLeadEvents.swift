@@ -11,8 +11,7 @@ enum PlatformLeadEvents {
         handlers.on(PlatformLeadReceived.eventType, as: CheckedPlatformLead.self) { event, context in
             let lead = event.data
             let storeID = StoreID.forStoreCode(lead.storeCode)
-            let timeZone = try await directory.store(storeID, on: context.connection, logger: context.logger)?.timeZone
-                ?? TimeZone(identifier: "Asia/Shanghai")!
+            let timeZone = try await directory.timeZone(of: storeID, on: context.connection, logger: context.logger)
             _ = try await LeadStore(connection: context.connection, logger: context.logger, directory: directory)
                 .enter(lead.draft, store: storeID, by: nil, today: clock.today(in: timeZone))
         }

@@ -100,6 +100,24 @@ public struct Directory: Sendable {
         return nil
     }
 
+    /// The clock a store's days follow until the gateway has announced the store.
+    public static let defaultTimeZone = TimeZone(identifier: "Asia/Shanghai")!
+
+    /// The store's time zone: "today", due days and document numbers follow it.
+    public func timeZone(of store: UUID, on connection: PostgresConnection, logger: Logger) async throws -> TimeZone {
+        try await self.store(store, on: connection, logger: logger)?.timeZone ?? Self.defaultTimeZone
+    }
+
+    /// The user, or a 422 naming `field` when they are not an active user of the store — what
+    /// every assignment (tasks, complaints, leads) checks of the person it names.
+    @discardableResult
+    public func requireActiveUser(_ id: UUID, inStore store: UUID, field: String, on connection: PostgresConnection, logger: Logger) async throws -> User {
+        guard let user = try await activeUser(id, inStore: store, on: connection, logger: logger) else {
+            throw ProblemDetails.validation([.init(field: field, message: "is not an active user of the store")])
+        }
+        return user
+    }
+
     /// Stores or updates what an event says; an older version than the one kept is ignored,
     /// so an event that arrives late cannot undo a newer change.
     func apply(_ store: IdentityStoreChanged, on connection: PostgresConnection, logger: Logger) async throws {

@@ -125,6 +125,12 @@ public struct QueryReader {
         return value
     }
 
+    /// A mobile to filter by: normalised like a body's (`+86 138-7115-0099` → `13871150099`),
+    /// or as typed when it is no mobile, so that the filter simply finds nothing.
+    public mutating func mobile(_ name: String) -> String? {
+        string(name, maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
+    }
+
     /// `true`/`1` or `false`/`0`.
     public mutating func bool(_ name: String) -> Bool? {
         guard let text = string(name, maxLength: 5)?.lowercased() else { return nil }

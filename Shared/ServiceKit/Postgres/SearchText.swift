@@ -1,14 +1,14 @@
 import Foundation
 
 /// Turning what staff type into a search box into SQL `LIKE` patterns, bound as values.
-enum SearchText {
+public enum SearchText {
     /// `%text%`, with `\`, `%` and `_` in `text` matching only themselves.
-    static func containing(_ text: String) -> String {
+    public static func containing(_ text: String) -> String {
         "%" + escaped(text) + "%"
     }
 
     /// `%text`: values that end with `text` (a VIN's last six characters, 车架号后六位).
-    static func endingWith(_ text: String) -> String {
+    public static func endingWith(_ text: String) -> String {
         "%" + escaped(text)
     }
 

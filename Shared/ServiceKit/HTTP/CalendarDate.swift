@@ -1,15 +1,15 @@
 import Foundation
 
-/// A day without a time (`2024-03-18`), as vehicle papers print them: purchase, registration,
-/// insurance expiry.
+/// A day without a time (`2024-03-18`): the days on vehicle papers (purchase, registration,
+/// insurance expiry) and the days a follow-up is planned for.
 ///
 /// Such days travel as `yyyy-MM-dd` text and are stored as Postgres `date`, never as an
 /// instant: an instant would need a time zone, and the wrong one moves the day.
-enum CalendarDate {
-    static let years = 1900...2199
+public enum CalendarDate {
+    public static let years = 1900...2199
 
     /// `text` if it is a real day written `yyyy-MM-dd` (so not `2023-02-29`), else nil.
-    static func parse(_ text: String) -> String? {
+    public static func parse(_ text: String) -> String? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
@@ -30,8 +30,4 @@ enum CalendarDate {
             return 31
         }
     }
-}
-
-extension Character {
-    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
