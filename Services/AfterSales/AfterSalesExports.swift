@@ -7,20 +7,9 @@ import ServiceKit
 struct AfterSalesExports: Sendable {
     let environment: ServiceEnvironment
 
-    /// An export is the whole filtered list, up to this many rows; narrower filters beyond it.
-    static let maximumRows = 100_000
-
     func addRoutes(to group: RouterGroup<CRMRequestContext>) {
         group.get("after-sales/vehicles/export", use: vehicles)
         group.get("after-sales/repair-orders/export", use: repairOrders)
-    }
-
-    private var everything: PageRequest { PageRequest(page: 1, pageSize: Self.maximumRows + 1) }
-
-    private func checkSize(_ total: Int) throws {
-        guard total <= Self.maximumRows else {
-            throw ProblemDetails.validation([.init(field: "filters", message: "match \(total) rows; an export holds at most \(Self.maximumRows) — narrow them")])
-        }
     }
 
     private func timeZone(_ store: UUID) async throws -> TimeZone {
@@ -34,9 +23,9 @@ struct AfterSalesExports: Sendable {
         let format = try ExportFormat(request: request)
         let filter = try VehicleFilter(request)
         let page = try await environment.database.withTransaction { connection in
-            try await VehicleStore(connection: connection, logger: environment.logger).list(filter, store: principal.storeID, page: everything)
+            try await VehicleStore(connection: connection, logger: environment.logger).list(filter, store: principal.storeID, page: ExportLimit.page)
         }
-        try checkSize(page.total)
+        try ExportLimit.check(total: page.total)
         let timeZone = try await timeZone(principal.storeID)
         var rows: [[ExportCell]] = []
         for vehicle in page.items {
@@ -58,9 +47,9 @@ struct AfterSalesExports: Sendable {
         let format = try ExportFormat(request: request)
         let filter = try RepairOrderFilter(request)
         let page = try await environment.database.withTransaction { connection in
-            try await RepairOrderQueries(connection: connection, logger: environment.logger).list(filter, store: principal.storeID, page: everything)
+            try await RepairOrderQueries(connection: connection, logger: environment.logger).list(filter, store: principal.storeID, page: ExportLimit.page)
         }
-        try checkSize(page.total)
+        try ExportLimit.check(total: page.total)
         let timeZone = try await timeZone(principal.storeID)
         var rows: [[ExportCell]] = []
         for order in page.items {

@@ -59,10 +59,12 @@ struct ComplaintRoutes: Sendable {
         let principal = try context.require(.readComplaints)
         let format = try ExportFormat(request: request)
         let filter = try ComplaintFilter(request)
-        let (items, timeZone) = try await complaints { store, connection in
-            (try await store.list(filter, principal: principal, page: nil).items,
+        let (page, timeZone) = try await complaints { store, connection in
+            (try await store.list(filter, principal: principal, page: ExportLimit.page),
              try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger))
         }
+        try ExportLimit.check(total: page.total)
+        let items = page.items
         return try await Response.export(
             CustomerServiceExports.complaints(items, timeZone: timeZone), as: format, fileName: "complaints")
     }

@@ -52,19 +52,14 @@ struct ComplaintStore {
     /// until someone handles it.
     static let ownerColumn = "COALESCE(c.handler_id, c.opened_by)"
 
-    func list(_ filter: ComplaintFilter, principal: Principal, page: PageRequest?) async throws -> (items: [ComplaintView], total: Int) {
+    func list(_ filter: ComplaintFilter, principal: Principal, page: PageRequest) async throws -> (items: [ComplaintView], total: Int) {
         var sql = from()
         sql.restrict(to: principal, storeColumn: "c.store_id", ownerColumn: Self.ownerColumn, directory: directory.schema)
         filter.apply(to: &sql)
+        let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
         var select = sql
-        select.append(" ORDER BY c.received_at DESC, c.id")
-        var total = 0
-        if let page {
-            total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
-            select.append(" LIMIT \(page.pageSize) OFFSET \(page.offset)")
-        }
-        let items = try await rows(select.build(prefix: Self.columns))
-        return (items, page == nil ? items.count : total)
+        select.append(" ORDER BY c.received_at DESC, c.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        return (try await rows(select.build(prefix: Self.columns)), total)
     }
 
     func complaint(_ id: UUID, principal: Principal, forUpdate: Bool = false) async throws -> ComplaintView? {

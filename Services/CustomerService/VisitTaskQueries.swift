@@ -97,19 +97,14 @@ struct VisitTaskQueries {
         QueryBuilder(" FROM customer_service.visit_task t LEFT JOIN customer_service.directory_user u ON u.id = t.assignee_id WHERE true")
     }
 
-    func list(_ filter: VisitTaskFilter, principal: Principal, page: PageRequest?) async throws -> (items: [VisitTaskView], total: Int) {
+    func list(_ filter: VisitTaskFilter, principal: Principal, page: PageRequest) async throws -> (items: [VisitTaskView], total: Int) {
         var sql = from()
         sql.restrict(to: principal, storeColumn: "t.store_id", ownerColumn: "t.assignee_id", directory: directory.schema)
         filter.apply(to: &sql)
-        var total = 0
+        let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
         var select = sql
-        select.append(" ORDER BY t.order_at DESC, t.id")
-        if let page {
-            total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
-            select.append(" LIMIT \(page.pageSize) OFFSET \(page.offset)")
-        }
-        let items = try await rows(select.build(prefix: Self.columns))
-        return (items, page == nil ? items.count : total)
+        select.append(" ORDER BY t.order_at DESC, t.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        return (try await rows(select.build(prefix: Self.columns)), total)
     }
 
     /// The task if the caller may see it; `forUpdate` locks it for the rest of the transaction.

@@ -48,7 +48,8 @@ struct VisitTaskRoutes: Sendable {
         let principal = try context.require(.readVisitTasks)
         let format = try ExportFormat(request: request)
         let filter = try VisitTaskFilter(request)
-        let (items, _) = try await queries { tasks, _ in try await tasks.list(filter, principal: principal, page: nil) }
+        let (items, total) = try await queries { tasks, _ in try await tasks.list(filter, principal: principal, page: ExportLimit.page) }
+        try ExportLimit.check(total: total)
         let timeZone = try await environment.database.withTransaction { connection in
             try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
         }

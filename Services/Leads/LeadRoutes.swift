@@ -122,7 +122,8 @@ struct LeadRoutes: Sendable {
         let principal = try context.require(.readLeads)
         let format = try ExportFormat(request: request)
         let filter = try LeadFilter(request)
-        let leads: [LeadView] = try await transaction { store, _ in try await store.list(filter, principal: principal, page: nil).items }
+        let (leads, total) = try await transaction { store, _ in try await store.list(filter, principal: principal, page: ExportLimit.page) }
+        try ExportLimit.check(total: total)
         let storeTimeZone: TimeZone = try await environment.database.withTransaction { connection in
             try await timeZone(principal.storeID, connection: connection)
         }

@@ -65,19 +65,14 @@ struct LeadStore {
         QueryBuilder(" FROM leads.lead l LEFT JOIN leads.directory_user u ON u.id = l.consultant_id WHERE true")
     }
 
-    func list(_ filter: LeadFilter, principal: Principal, page: PageRequest?) async throws -> (items: [LeadView], total: Int) {
+    func list(_ filter: LeadFilter, principal: Principal, page: PageRequest) async throws -> (items: [LeadView], total: Int) {
         var sql = Self.from()
         sql.restrict(to: principal, storeColumn: "l.store_id", ownerColumn: "l.consultant_id", directory: directory.schema)
         filter.apply(to: &sql)
+        let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
         var select = sql
-        select.append(" ORDER BY l.created_at DESC, l.id")
-        var total = 0
-        if let page {
-            total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
-            select.append(" LIMIT \(page.pageSize) OFFSET \(page.offset)")
-        }
-        let items = try await rows(select.build(prefix: Self.columns))
-        return (items, page == nil ? items.count : total)
+        select.append(" ORDER BY l.created_at DESC, l.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        return (try await rows(select.build(prefix: Self.columns)), total)
     }
 
     /// The lead if the caller may see it; `forUpdate` locks it for the transaction.

@@ -77,3 +77,20 @@ extension Response {
 
     private static let fileNameCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 }
+
+/// How much one export may hold: every list's export is the whole filtered list, read as one
+/// page of this size, and refused with a 422 beyond it — a workbook stays well inside Excel's
+/// 1,048,576 rows and the service's memory.
+public enum ExportLimit {
+    public static let rows = 100_000
+
+    /// The page an export reads: one more row than allowed, so that `check` can tell.
+    public static var page: PageRequest { PageRequest(page: 1, pageSize: rows + 1) }
+
+    /// A 422 naming `filters` when the filters match more rows than an export holds.
+    public static func check(total: Int) throws {
+        guard total <= rows else {
+            throw ProblemDetails.validation([.init(field: "filters", message: "match \(total) rows; an export holds at most \(rows) — narrow them")])
+        }
+    }
+}
