@@ -234,7 +234,13 @@ struct AdminRoutes: Sendable {
             if let team, let storeIDs { check.require(storeIDs.contains(team.storeId), "teamId", "belongs to a store the user does not work in") }
         }
         if let supervisorID {
-            check.require(try await store.user(supervisorID) != nil, "supervisorId", "is not a user")
+            // Only someone of the administrator's own group can supervise.
+            var inGroup = false
+            if let supervisor = try await store.user(supervisorID) {
+                let groupStores = try await store.storesInGroup(supervisor.storeIds, group: principal.groupID)
+                inGroup = supervisor.storeIds.isEmpty || !groupStores.isEmpty
+            }
+            check.require(inGroup, "supervisorId", "is not a user of your group")
         }
         try check.throwIfInvalid()
         return roleID

@@ -85,6 +85,12 @@ final class BadInputTests: XCTestCase {
         ])
         XCTAssertEqual(reply.status, 422, reply.text)
         XCTAssertEqual(Set(reply.problemFields), ["role", "storeIds[0]"])
+        reply = try await suite.request(.POST, "/api/v1/identity/users", token: admin, json: [
+            "username": "new.user.\(Int.random(in: 1000...9999))", "displayName": "新人", "password": "long-enough", "role": "cs.agent",
+            "storeIds": [StoreID.forStoreCode("HX000001").uuidString], "supervisorId": UUID().uuidString, "teamId": UUID().uuidString,
+        ])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(Set(reply.problemFields), ["supervisorId", "teamId"])
     }
 
     func testVehiclesRefuseBadVINsPlatesAndMobiles() async throws {

@@ -114,6 +114,10 @@ final class ScopeTests: XCTestCase {
         let otherStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
         ]
+        // Their counterparts in store 1, who do see the records: the 404s are the store's doing.
+        let sameStoreUsers: [String: String] = [
+            "/api/v1/customer-service/": "cs.supervisor.1", "/api/v1/after-sales/": "sa.1", "/api/v1/leads/": "sales.manager.1",
+        ]
         let cs2 = try await suite.userID("cs.agent.2")
         // A valid body per write, so that nothing but the record's store can refuse it.
         let bodies: [String: Any] = [
@@ -154,9 +158,24 @@ final class ScopeTests: XCTestCase {
             let reply = try await suite.request(HTTPMethod(rawValue: operation.method), path, token: token, json: body)
             XCTAssertEqual(reply.status, 404, "\(operation) as \(user): \(reply.text)")
             XCTAssertTrue(reply.isProblem, "\(operation): \(reply.text)")
+            if operation.method == "GET", let owner = sameStoreUsers.first(where: { operation.path.hasPrefix($0.key) })?.value {
+                let ownToken = try await suite.login(owner)
+                let own = try await suite.request(.GET, path, token: ownToken)
+                XCTAssertEqual(own.status, 200, "\(operation) as \(owner), of the record's store: \(own.text)")
+            }
             checked += 1
         }
         print("checked \(checked) endpoints for store scope")
+        // None of the refused writes changed a store-1 record.
+        let order = try await suite.request(.GET, "/api/v1/after-sales/repair-orders/\(repairOrderID)", token: sa1)
+        XCTAssertEqual(order.json["state"] as? String, "open")
+        let leadNow = try await suite.request(.GET, "/api/v1/leads/leads/\(leadID)", token: manager1)
+        XCTAssertEqual(leadNow.json["state"] as? String, "new")
+        let complaintNow = try await suite.request(.GET, "/api/v1/customer-service/complaints/\(complaintID)", token: supervisor1)
+        XCTAssertEqual(complaintNow.json["state"] as? String, "pending")
+        XCTAssertNil(complaintNow.json["handlerId"])
+        let taskNow = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks/\(tasks.unassigned)", token: supervisor1)
+        XCTAssertEqual(taskNow.json["state"] as? String, "pending")
         // Lists and statistics do not leak store-1 records either.
         let supervisor2 = try await suite.login("cs.supervisor.2")
         for path in ["/api/v1/customer-service/visit-tasks?roNo=\(tasks.roNos[1])", "/api/v1/customer-service/complaints?mobile=15972197426"] {
