@@ -31,7 +31,7 @@ struct TemplateRoutes: Sendable {
         let kind = query.oneOf("kind", VisitTemplate.Kind.self)
         try query.throwIfInvalid()
         let items = try await templates { try await $0.templates(store: principal.storeID, kind: kind) }
-        return Page(items: items, request: PageRequest(page: 1, pageSize: max(items.count, 1)), total: items.count)
+        return Page.all(items)
     }
 
     @Sendable func get(_ request: Request, context: CRMRequestContext) async throws -> VisitTemplate {

@@ -41,7 +41,7 @@ struct AdminRoutes: Sendable {
     @Sendable func listStores(_ request: Request, context: CRMRequestContext) async throws -> Page<StoreView> {
         let principal = try context.require(.administerIdentity)
         let stores = try await transaction { store, _ in try await store.stores(group: principal.groupID) }
-        return Page(items: stores, request: PageRequest(page: 1, pageSize: max(stores.count, 1)), total: stores.count)
+        return Page.all(stores)
     }
 
     @Sendable func getStore(_ request: Request, context: CRMRequestContext) async throws -> StoreView {
@@ -99,7 +99,7 @@ struct AdminRoutes: Sendable {
         let storeID = query.uuid("storeId")
         try query.throwIfInvalid()
         let teams = try await transaction { store, _ in try await store.teams(group: principal.groupID, store: storeID) }
-        return Page(items: teams, request: PageRequest(page: 1, pageSize: max(teams.count, 1)), total: teams.count)
+        return Page.all(teams)
     }
 
     @Sendable func createTeam(_ request: Request, context: CRMRequestContext) async throws -> EditedResponse<TeamView> {
@@ -126,7 +126,7 @@ struct AdminRoutes: Sendable {
     @Sendable func listRoles(_ request: Request, context: CRMRequestContext) async throws -> Page<RoleView> {
         _ = try context.require(.administerIdentity)
         let roles = try await transaction { store, _ in try await store.roles() }
-        return Page(items: roles, request: PageRequest(page: 1, pageSize: max(roles.count, 1)), total: roles.count)
+        return Page.all(roles)
     }
 
     @Sendable func getRole(_ request: Request, context: CRMRequestContext) async throws -> RoleView {

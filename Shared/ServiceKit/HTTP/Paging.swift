@@ -52,4 +52,10 @@ public struct Page<Item: Codable & Sendable>: Codable, Sendable, ResponseEncodab
         self.pageSize = request.pageSize
         self.total = total
     }
+
+    /// A short list that is never paged (a store's templates, a group's stores) in the same
+    /// shape as every other list.
+    public static func all(_ items: [Item]) -> Page {
+        Page(items: items, request: PageRequest(page: 1, pageSize: max(items.count, 1)), total: items.count)
+    }
 }
