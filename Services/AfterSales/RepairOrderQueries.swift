@@ -26,9 +26,8 @@ struct RepairOrderQueries {
         var sql = QueryBuilder(Self.tables)
         sql.append("", bind: store)
         filter.apply(to: &sql)
-        let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
-        var select = sql
-        select.append(" ORDER BY r.opened_at DESC, r.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        let total = try await sql.count(on: connection, logger: logger)
+        let select = sql.ordered(by: "r.opened_at DESC, r.id", page)
         return Page(items: try await rows(select.build(prefix: Self.columns)), request: page, total: total)
     }
 

@@ -21,9 +21,8 @@ struct VehicleStore {
         var sql = QueryBuilder(" FROM aftersales.vehicle v WHERE v.store_id = ")
         sql.append("", bind: store)
         filter.apply(to: &sql)
-        let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
-        var select = sql
-        select.append(" ORDER BY v.created_at DESC, v.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        let total = try await sql.count(on: connection, logger: logger)
+        let select = sql.ordered(by: "v.created_at DESC, v.id", page)
         return Page(items: try await rows(select.build(prefix: Self.columns)), request: page, total: total)
     }
 

@@ -56,9 +56,8 @@ struct ComplaintStore {
         var sql = from()
         sql.restrict(to: principal, storeColumn: "c.store_id", ownerColumn: Self.ownerColumn, directory: directory.schema)
         filter.apply(to: &sql)
-        let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
-        var select = sql
-        select.append(" ORDER BY c.received_at DESC, c.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        let total = try await sql.count(on: connection, logger: logger)
+        let select = sql.ordered(by: "c.received_at DESC, c.id", page)
         return (try await rows(select.build(prefix: Self.columns)), total)
     }
 

@@ -101,9 +101,8 @@ struct VisitTaskQueries {
         var sql = from()
         sql.restrict(to: principal, storeColumn: "t.store_id", ownerColumn: "t.assignee_id", directory: directory.schema)
         filter.apply(to: &sql)
-        let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
-        var select = sql
-        select.append(" ORDER BY t.order_at DESC, t.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        let total = try await sql.count(on: connection, logger: logger)
+        let select = sql.ordered(by: "t.order_at DESC, t.id", page)
         return (try await rows(select.build(prefix: Self.columns)), total)
     }
 

@@ -146,9 +146,8 @@ struct AdminStore {
             let pattern = SearchText.containing(search)
             sql.append(" AND (u.username ILIKE \(sql.placeholder(for: pattern)) OR u.display_name ILIKE \(sql.placeholder(for: pattern)))")
         }
-        let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
-        var select = sql
-        select.append(" ORDER BY u.username LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        let total = try await sql.count(on: connection, logger: logger)
+        let select = sql.ordered(by: "u.username", page)
         let users = try await userRows(select.build(prefix: Self.userColumns))
         return Page(items: users, request: page, total: total)
     }

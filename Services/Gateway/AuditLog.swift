@@ -112,12 +112,9 @@ struct AuditLogRoutes: Sendable {
         if let path { sql.append(" AND starts_with(path, \(sql.placeholder(for: path)))") }
         if let from { sql.append(" AND at >= ", bind: from) }
         if let to { sql.append(" AND at < ", bind: to) }
-        let count = sql
-        var select = sql
-        select.append(" ORDER BY at DESC, id DESC LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        let select = sql.ordered(by: "at DESC, id DESC", page)
         return try await environment.database.withTransaction { connection in
-            let total = try await connection.query(count.build(prefix: "SELECT count(*)::int "), logger: environment.logger)
-                .decode(Int.self).all().first ?? 0
+            let total = try await sql.count(on: connection, logger: environment.logger)
             var items: [AuditLog.Row] = []
             let rows = try await connection.query(
                 select.build(prefix: "SELECT id, at, user_id, username, store_id, method, path, status, request_id, summary "),

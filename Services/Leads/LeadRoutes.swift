@@ -295,9 +295,8 @@ struct LeadRoutes: Sendable {
         sql.restrict(to: principal, storeColumn: "d.store_id", ownerColumn: "l.consultant_id", directory: environment.directory.schema)
         if let mobile { sql.append(" AND d.mobile = ", bind: mobile) }
         return try await transaction { _, connection in
-            let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: environment.logger).decode(Int.self).all().first ?? 0
-            var select = sql
-            select.append(" ORDER BY d.created_at DESC, d.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+            let total = try await sql.count(on: connection, logger: environment.logger)
+            let select = sql.ordered(by: "d.created_at DESC, d.id", page)
             var items: [DuplicateLeadView] = []
             for try await (id, lead, name, mobile, source, reason, note, createdAt) in try await connection.query(
                 select.build(prefix: "SELECT d.id, d.lead_id, d.name, d.mobile, d.source, d.reason, d.note, d.created_at"), logger: environment.logger

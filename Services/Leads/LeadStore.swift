@@ -69,9 +69,8 @@ struct LeadStore {
         var sql = Self.from()
         sql.restrict(to: principal, storeColumn: "l.store_id", ownerColumn: "l.consultant_id", directory: directory.schema)
         filter.apply(to: &sql)
-        let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
-        var select = sql
-        select.append(" ORDER BY l.created_at DESC, l.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        let total = try await sql.count(on: connection, logger: logger)
+        let select = sql.ordered(by: "l.created_at DESC, l.id", page)
         return (try await rows(select.build(prefix: Self.columns)), total)
     }
 

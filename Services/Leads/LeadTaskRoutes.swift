@@ -47,9 +47,8 @@ struct LeadTaskRoutes: Sendable {
             case nil: break
             }
             if let consultantID { sql.append(" AND t.consultant_id = ", bind: consultantID) }
-            let total = try await connection.query(sql.build(prefix: "SELECT count(*)::int"), logger: environment.logger).decode(Int.self).all().first ?? 0
-            var select = sql
-            select.append(" ORDER BY t.due_on, t.id LIMIT \(page.pageSize) OFFSET \(page.offset)")
+            let total = try await sql.count(on: connection, logger: environment.logger)
+            let select = sql.ordered(by: "t.due_on, t.id", page)
             var items: [TaskView] = []
             for try await (id, lead, name, mobile, level, consultant, dueOn) in try await connection.query(
                 select.build(prefix: "SELECT t.id, t.lead_id, l.name, l.mobile, l.level, t.consultant_id, to_char(t.due_on, 'YYYY-MM-DD')"),

@@ -1,3 +1,4 @@
+import Logging
 import PostgresNIO
 
 /// Builds one parameterised statement from pieces, for queries whose shape depends on the
@@ -51,5 +52,21 @@ public struct QueryBuilder: Sendable {
     /// `SELECT columns` and its `SELECT count(*)`.
     public func build(prefix: String) -> PostgresQuery {
         PostgresQuery(unsafeSQL: prefix + sql, binds: binds)
+    }
+
+    // A list is one `FROM … WHERE …` read twice: counted for the page's `total`, and selected
+    // in a stable order, one page at a time.
+
+    /// How many rows the `FROM … WHERE …` of this builder matches.
+    public func count(on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        try await connection.query(build(prefix: "SELECT count(*)::int"), logger: logger).decode(Int.self).all().first ?? 0
+    }
+
+    /// This `FROM … WHERE …` ordered by `orderBy` (which must make the order stable: end it
+    /// with the id) and cut to `page`; `build(prefix:)` adds the columns.
+    public func ordered(by orderBy: String, _ page: PageRequest) -> QueryBuilder {
+        var query = self
+        query.append(" ORDER BY \(orderBy) LIMIT \(page.pageSize) OFFSET \(page.offset)")
+        return query
     }
 }
