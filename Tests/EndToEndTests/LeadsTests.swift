@@ -98,10 +98,16 @@ final class LeadsTests: XCTestCase {
         XCTAssertEqual(lead?["source"] as? String, "autohome")
         XCTAssertEqual(lead?["state"] as? String, "new")
         // A lead that cannot be entered (a 10-digit mobile) is dead-lettered with the reason.
-        let deadLettered = try await eventually(timeout: .seconds(10)) {
-            try await BrokerQueues.run { try $0.messageCount(queue: "leads.dead") } > 0
+        var dead: ReceivedMessage?
+        _ = try await eventually(timeout: .seconds(10)) {
+            dead = try await BrokerQueues.run { try $0.get(queue: "leads.dead") }
+            return dead != nil
         }
-        XCTAssertTrue(deadLettered)
+        XCTAssertEqual(dead?.properties.messageID, unusable.id, "the unusable lead is the one dead-lettered")
+        guard case .string(let reason)? = dead?.properties.headers["x-crm-dead-reason"] else { return XCTFail("no dead-letter reason") }
+        XCTAssertTrue(reason.contains("mobile"), reason)
+        let entered = try await suite.database.scalar("SELECT count(*)::int8 FROM leads.lead WHERE mobile = '1808613337'")
+        XCTAssertEqual(entered, 0)
 
         // The same customer again through ADF: a duplicate, today's follow-up.
         let newMobile = Self.mobile()
