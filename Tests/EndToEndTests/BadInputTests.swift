@@ -149,8 +149,13 @@ final class BadInputTests: XCTestCase {
         let status4 = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks").status
         XCTAssertEqual(status4, 401)
         // The audit log recorded the refused logins and the unlock.
-        reply = try await suite.request(.GET, "/api/v1/identity/audit-log?userId=\(userID)", token: admin)
+        reply = try await suite.request(.GET, "/api/v1/identity/audit-log?userId=\(userID)&path=/api/v1/auth/login&pageSize=200", token: admin)
         XCTAssertEqual(reply.status, 200, reply.text)
+        let statuses = reply.items.compactMap { $0["status"] as? Int }
+        XCTAssertEqual(statuses.filter { $0 == 401 }.count, 5, "the five refused logins: \(reply.text)")
+        XCTAssertEqual(statuses.filter { $0 == 423 }.count, 1, "the refusal while locked")
+        XCTAssertEqual(statuses.filter { $0 == 200 }.count, 1, "the login after the unlock")
+        XCTAssertEqual(reply.json["total"] as? Int, 7)
         let audit = try await suite.database.scalar("SELECT count(*)::int8 FROM identity.audit_log WHERE username = '\(username)' AND status IN (401, 423)")
         XCTAssertEqual(audit, 6)
     }

@@ -51,7 +51,7 @@ public struct QueryBuilder: Sendable {
     /// The statement with `prefix` in front: one `FROM … WHERE …` serves both a list's
     /// `SELECT columns` and its `SELECT count(*)`.
     public func build(prefix: String) -> PostgresQuery {
-        PostgresQuery(unsafeSQL: prefix + sql, binds: binds)
+        PostgresQuery(unsafeSQL: prefix + " " + sql, binds: binds)
     }
 
     // A list is one `FROM … WHERE …` read twice: counted for the page's `total`, and selected
