@@ -38,7 +38,7 @@ struct VisitTaskView: Codable, Sendable, ResponseEncodable {
 /// The filters of the visit-task list and its export, read from the query string.
 struct VisitTaskFilter: Sendable {
     enum State: String, CaseIterable { case pending, assigned, visited, closed }
-    enum OrderType: String, CaseIterable { case repair, newCar = "new_car" }
+    enum OrderType: String, CaseIterable { case repair, newCar = "new_car", prospect }
 
     var state: State?
     var assigneeID: UUID?

@@ -9,6 +9,8 @@ struct NewVisitTask {
     enum OrderType: String {
         case repair
         case newCar = "new_car"
+        /// A prospect's follow-up (销售潜客任务, CS3).
+        case prospect
     }
 
     var storeID: UUID
@@ -59,6 +61,27 @@ struct NewVisitTask {
         model = delivery.model
         staffName = delivery.consultant
         orderAt = delivery.deliveredAt
+    }
+}
+
+extension NewVisitTask {
+    /// CS3: customer service calls the prospect a consultant just followed up; the follow-up's
+    /// number is the task's order number.
+    init(prospectFollowUp followUp: ProspectFollowUpRecorded, eventID: String) {
+        storeID = followUp.storeId
+        orderType = .prospect
+        orderNo = followUp.followUpNo
+        sourceEventID = eventID
+        customer = followUp.customer
+        plate = nil
+        vin = nil
+        sender = nil
+        businessType = nil
+        brand = followUp.brand
+        series = followUp.series
+        model = followUp.model
+        staffName = followUp.consultant
+        orderAt = followUp.recordedAt
     }
 }
 

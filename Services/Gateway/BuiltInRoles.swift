@@ -16,11 +16,18 @@ enum BuiltInRoles {
         BuiltInRole(
             code: "gm", name: "总经理 General manager", scope: .store,
             permissions: [.readAuditLog, .readVehicles, .readRepairOrders, .readVisitTemplates, .readVisitTasks,
-                          .readComplaints, .readVisitStatistics, .readLeads]),
+                          .readComplaints, .readVisitStatistics, .readLeads, .readProspects]),
         BuiltInRole(
             code: "sales.manager", name: "销售经理 Sales manager", scope: .store,
-            permissions: [.readVehicles, .readVisitStatistics, .readLeads, .writeLeads, .assignLeads, .configureLeads]),
-        BuiltInRole(code: "consultant", name: "销售顾问 Sales consultant", scope: .own, permissions: [.readVehicles, .readLeads, .writeLeads]),
+            permissions: [.readVehicles, .readVisitStatistics, .readLeads, .writeLeads, .assignLeads, .configureLeads,
+                          .readProspects, .writeProspects, .assignProspects, .approveProspects, .assignProspectsDirectly,
+                          .configureProspects]),
+        BuiltInRole(
+            code: "sales.leader", name: "销售组长 Sales team leader", scope: .team,
+            permissions: [.readVehicles, .readLeads, .writeLeads, .readProspects, .writeProspects, .assignProspects, .approveProspects]),
+        BuiltInRole(
+            code: "consultant", name: "销售顾问 Sales consultant", scope: .own,
+            permissions: [.readVehicles, .readLeads, .writeLeads, .readProspects, .writeProspects]),
         BuiltInRole(
             code: "cs.supervisor", name: "客服主管 Customer-service supervisor", scope: .store,
             permissions: [.readVehicles, .readRepairOrders, .readVisitTemplates, .manageVisitTemplates, .readVisitTasks,

@@ -44,6 +44,9 @@ struct Seeder: Service {
         DemoUser(username: "sales.manager.2", displayName: "吴刚", role: "sales.manager", stores: ["HX000002"], team: "销售一组"),
         DemoUser(username: "consultant.1", displayName: "王磊", role: "consultant", stores: ["HX000001"], team: "销售一组", mobile: "13871150001"),
         DemoUser(username: "consultant.2", displayName: "郑晓", role: "consultant", stores: ["HX000002"], team: "销售一组", mobile: "13871150006"),
+        DemoUser(username: "consultant.3", displayName: "马超", role: "consultant", stores: ["HX000001"], team: "销售二组", mobile: "13871150007"),
+        DemoUser(username: "sales.leader.1", displayName: "钱进", role: "sales.leader", stores: ["HX000001"], team: "销售一组"),
+        DemoUser(username: "sales.leader.2", displayName: "冯涛", role: "sales.leader", stores: ["HX000001"], team: "销售二组"),
         DemoUser(username: "cs.supervisor.1", displayName: "李娜", role: "cs.supervisor", stores: ["HX000001"], team: "客服组"),
         DemoUser(username: "cs.supervisor.2", displayName: "黄丽", role: "cs.supervisor", stores: ["HX000002"], team: "客服组"),
         DemoUser(username: "cs.agent.1", displayName: "张敏", role: "cs.agent", stores: ["HX000001"], team: "客服组", mobile: "13871150002"),
@@ -113,7 +116,7 @@ struct Seeder: Service {
         var teams: [String: UUID] = [:]
         for store in Self.demoStores {
             let storeID = StoreID.forStoreCode(store.code)
-            for name in ["销售一组", "客服组"] {
+            for name in ["销售一组", "销售二组", "客服组"] {
                 _ = try await admin.createTeam(id: UUID(), store: storeID, name: name)
             }
             for team in try await admin.teams(group: groupID, store: storeID) { teams["\(store.code)/\(team.name)"] = team.id }

@@ -17,7 +17,7 @@ struct LeadView: Codable, Sendable, ResponseEncodable {
     var series: String?
     var model: String?
     var level: LeadLevel
-    /// `new` (unassigned), `assigned`, `defeated`.
+    /// `new` (unassigned), `assigned`, `defeated`, `arrived` (came to the showroom: a prospect now).
     var state: String
     var consultantId: UUID?
     var consultantName: String?

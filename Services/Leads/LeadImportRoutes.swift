@@ -76,6 +76,7 @@ struct LeadImportRoutes: Sendable {
                 let today = environment.configuration.clock.today(in: timeZone)
                 let store = LeadImportStore(connection: connection, logger: environment.logger)
                 let (created, existing) = try await store.insert(accepted.map(\.draft), store: principal.storeID, by: principal.userID)
+                try await LeadAnnouncer(connection: connection, logger: environment.logger, outbox: environment.outbox).announce(Array(created.values))
                 var duplicates: [LeadImportStore.Duplicate] = []
                 for (index, draft) in accepted {
                     if let id = created[draft.mobile] {
@@ -196,6 +197,7 @@ struct ADFIntakeRoutes: Sendable {
                 }
                 results.append(LeadIntake(outcome: entered.outcome, lead: lead, duplicateId: entered.duplicateID))
             }
+            try await LeadAnnouncer(connection: connection, logger: environment.logger, outbox: environment.outbox).announce(results.map(\.lead.id))
             return IntakeResult(results: results)
         }
     }

@@ -79,6 +79,11 @@ struct LeadRoutes: Sendable {
         }
     }
 
+    /// Announces the leads as they are now, in the transaction that changed them (L9).
+    private func announce(_ leads: [UUID], on connection: PostgresConnection) async throws {
+        try await LeadAnnouncer(connection: connection, logger: environment.logger, outbox: environment.outbox).announce(leads)
+    }
+
     private func timeZone(_ store: UUID, connection: PostgresConnection) async throws -> TimeZone {
         try await environment.directory.timeZone(of: store, on: connection, logger: environment.logger)
     }
@@ -100,6 +105,7 @@ struct LeadRoutes: Sendable {
             if result.outcome == "created", !principal.has(.assignLeads) {
                 try await store.assign([result.leadID], to: principal.userID, at: environment.configuration.clock.now(), today: today)
             }
+            try await announce([result.leadID], on: connection)
             // The caller sees the lead they entered, or the one it duplicates, whoever it belongs to.
             guard let lead = try await store.lead(result.leadID, principal: principal.widened(to: .store)) else {
                 throw ProblemDetails.notFound("lead \(result.leadID)")
@@ -167,11 +173,13 @@ struct LeadRoutes: Sendable {
                     throw ProblemDetails.validation([.init(field: "leadIds[\(index)]", message: "is not a lead of yours")])
                 }
                 if lead.state == "defeated" { throw ProblemDetails.conflict("lead \(lead.name) is defeated; re-activate it first") }
+                if lead.state == "arrived" { throw ProblemDetails.conflict("lead \(lead.name) came to the showroom; it is a prospect now") }
             }
             try await environment.directory.requireActiveUser(
                 body.consultantId, inStore: principal.storeID, field: "consultantId", on: connection, logger: environment.logger)
             let ids = Array(Set(body.leadIds))
             try await store.assign(ids, to: body.consultantId, at: environment.configuration.clock.now(), today: try await today(principal.storeID, connection: connection))
+            try await announce(ids, on: connection)
             return AssignResult(assigned: ids.map { Assignment(leadId: $0, consultantId: body.consultantId) }, unassigned: [])
         }
     }
@@ -202,6 +210,7 @@ struct LeadRoutes: Sendable {
                 try await store.assign(group.map(\.lead), to: consultant, at: now, today: today)
             }
             let assigned = Set(plan.map(\.lead))
+            try await announce(Array(assigned), on: connection)
             return AssignResult(
                 assigned: plan.map { Assignment(leadId: $0.lead, consultantId: $0.consultant) },
                 unassigned: leads.filter { !assigned.contains($0) })
@@ -231,6 +240,7 @@ struct LeadRoutes: Sendable {
             }
             _ = try await store.recordFollowUp(
                 lead: lead, by: principal.userID, channel: body.channel.rawValue, content: content, level: body.level, nextOn: body.nextOn, today: today)
+            try await announce([id], on: connection)
             return try await store.lead(id, principal: principal)!
         }
         return EditedResponse(status: .created, response: lead)
@@ -262,10 +272,12 @@ struct LeadRoutes: Sendable {
         var check = FieldValidator()
         let reason = check.text("reason", body.reason, maxLength: 200)
         try check.throwIfInvalid()
-        return try await transaction { store, _ in
+        return try await transaction { store, connection in
             guard let lead = try await store.lead(id, principal: principal, forUpdate: true) else { throw ProblemDetails.notFound("lead \(id)") }
             guard lead.state != "defeated" else { throw ProblemDetails.conflict("the lead is defeated already") }
+            guard lead.state != "arrived" else { throw ProblemDetails.conflict("the lead came to the showroom; it is a prospect now") }
             try await store.defeat(id, reason: reason, at: environment.configuration.clock.now())
+            try await announce([id], on: connection)
             return try await store.lead(id, principal: principal)!
         }
     }
@@ -277,6 +289,7 @@ struct LeadRoutes: Sendable {
             guard let lead = try await store.lead(id, principal: principal, forUpdate: true) else { throw ProblemDetails.notFound("lead \(id)") }
             guard lead.state == "defeated" else { throw ProblemDetails.conflict("only a defeated lead is re-activated") }
             try await store.activate(id, store: lead.storeId, today: try await today(lead.storeId, connection: connection))
+            try await announce([id], on: connection)
             // Unassigned now: read it back store-wide, whatever the caller's own scope.
             guard let activated = try await store.lead(id, principal: principal.widened(to: .store)) else {
                 throw ProblemDetails.notFound("lead \(id)")

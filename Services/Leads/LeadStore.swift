@@ -168,7 +168,7 @@ struct LeadStore {
 
 /// The filters of the lead list and its export.
 struct LeadFilter: Sendable {
-    enum State: String, CaseIterable { case new, assigned, defeated }
+    enum State: String, CaseIterable { case new, assigned, defeated, arrived }
 
     var state: State?
     var level: LeadLevel?

@@ -12,8 +12,20 @@ enum PlatformLeadEvents {
             let lead = event.data
             let storeID = StoreID.forStoreCode(lead.storeCode)
             let timeZone = try await directory.timeZone(of: storeID, on: context.connection, logger: context.logger)
-            _ = try await LeadStore(connection: context.connection, logger: context.logger, directory: directory)
+            let entered = try await LeadStore(connection: context.connection, logger: context.logger, directory: directory)
                 .enter(lead.draft, store: storeID, by: nil, today: clock.today(in: timeZone))
+            try await LeadAnnouncer(connection: context.connection, logger: context.logger, outbox: context.outbox).announce([entered.leadID])
+        }
+        // L9: the lead came to the showroom and Prospects has it now; its follow-up here ends.
+        handlers.on(LeadArrived.self) { event, context in
+            let arrived = try await context.connection.query("""
+                UPDATE leads.lead SET state = 'arrived', updated_at = now() WHERE id = \(event.data.leadId) AND state <> 'arrived' RETURNING id
+                """, logger: context.logger).decode(UUID.self).all()
+            guard !arrived.isEmpty else { return }
+            try await context.connection.query("""
+                UPDATE leads.lead_task SET state = 'cancelled', done_at = now() WHERE lead_id = \(event.data.leadId) AND state = 'open'
+                """, logger: context.logger)
+            try await LeadAnnouncer(connection: context.connection, logger: context.logger, outbox: context.outbox).announce(arrived)
         }
         return handlers
     }

@@ -13,6 +13,9 @@ public enum EventCatalog {
         IdentityUserChanged.self,
         ComplaintOpened.self,
         PlatformLeadReceived.self,
+        LeadChanged.self,
+        LeadArrived.self,
+        ProspectFollowUpRecorded.self,
     ]
 
     /// The payload type for a CloudEvents `type` (= routing key), or nil for a type nobody here

@@ -50,6 +50,21 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     /// Set the store's lead rules and who takes automatic assignments.
     public static let configureLeads = Permission(rawValue: "leads.configure")
 
+    // Prospects (P1–P11)
+    public static let readProspects = Permission(rawValue: "prospects.read")
+    /// Register showroom traffic, follow prospects up, ask for a defeat, claim from the pools,
+    /// book test drives, write purchase proposals.
+    public static let writeProspects = Permission(rawValue: "prospects.write")
+    /// Assign, release to and assign from the public pool, extend deadlines, re-activate,
+    /// delete and restore (team leaders, sales managers).
+    public static let assignProspects = Permission(rawValue: "prospects.assign")
+    /// Approve defeats and claims of a former team's prospects (team leaders, sales managers).
+    public static let approveProspects = Permission(rawValue: "prospects.approve")
+    /// Assign out of the public pool without the former team leader's approval (特殊权限 直接分配).
+    public static let assignProspectsDirectly = Permission(rawValue: "prospects.pool.assign-directly")
+    /// Set the store's follow-up rules, sales rules and test-drive routes.
+    public static let configureProspects = Permission(rawValue: "prospects.configure")
+
     /// Every permission there is.
     public static let all: [Permission] = [
         .administerIdentity, .readAuditLog,
@@ -57,5 +72,6 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
         .readVisitTemplates, .manageVisitTemplates, .readVisitTasks, .assignVisitTasks, .performVisits,
         .readComplaints, .openComplaints, .handleComplaints, .closeComplaints, .readVisitStatistics,
         .readLeads, .writeLeads, .assignLeads, .configureLeads,
+        .readProspects, .writeProspects, .assignProspects, .approveProspects, .assignProspectsDirectly, .configureProspects,
     ]
 }

@@ -1,8 +1,10 @@
+import Contracts
 import Foundation
 
 /// "Now" for business rules — due and overdue tasks, today's caps, deadlines. The system clock
 /// in production; a fixed instant when `CRM_FIXED_TIME` is set, so that tests of time rules
-/// can say what day it is.
+/// can say what day it is; the instant in a file when `CRM_CLOCK_FILE` names one, so that a
+/// test can also move time on.
 public struct ServiceClock: Sendable {
     private let read: @Sendable () -> Date
 
@@ -16,6 +18,18 @@ public struct ServiceClock: Sendable {
 
     public static func fixed(_ instant: Date) -> ServiceClock {
         ServiceClock { instant }
+    }
+
+    /// The instant written in the file at `path` (RFC 3339), read at every call: tests of rules
+    /// that span days (the defeat pool's 48 hours) move time by rewriting the file. An
+    /// unreadable file reads as `fallback`.
+    public static func file(_ path: String, fallback: Date) -> ServiceClock {
+        ServiceClock {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                  let instant = RFC3339.date(from: text.trimmingCharacters(in: .whitespacesAndNewlines))
+            else { return fallback }
+            return instant
+        }
     }
 
     /// Today's date on a store's clock, as `yyyy-MM-dd` (a PostgreSQL `date`).

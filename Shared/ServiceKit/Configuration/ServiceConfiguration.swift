@@ -27,6 +27,7 @@ public enum ConfigurationError: Error, CustomStringConvertible {
 /// | `CRM_AMQP_DELIVERY_LIMIT` | `5` |
 /// | `CRM_DB_POOL_SIZE` | `20`: the relay's 6 passes, the consumer's 4 workers, and requests |
 /// | `CRM_FIXED_TIME` | unset; an RFC 3339 time makes the service's clock stand still there (tests of time rules) |
+/// | `CRM_CLOCK_FILE` | unset; with `CRM_FIXED_TIME`, a file whose RFC 3339 time the clock reads instead, at every call (tests move time) |
 /// | `CRM_JWT_SECRET` | a development secret; set a long random one (≥ 32 characters) in production |
 public struct ServiceConfiguration: Sendable {
     public var service: ServiceIdentity
@@ -85,6 +86,7 @@ public struct ServiceConfiguration: Sendable {
                 throw ConfigurationError.invalid(name: "CRM_FIXED_TIME", reason: "expected an RFC 3339 time, got \(text)")
             }
             clock = .fixed(time)
+            if let path = value("CRM_CLOCK_FILE") { clock = .file(path, fallback: time) }
         } else {
             clock = .system
         }

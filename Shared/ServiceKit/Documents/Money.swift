@@ -1,10 +1,10 @@
 import Foundation
 
-/// Amounts of money in yuan (元), as repair orders carry them: `Decimal` in Swift and JSON,
+/// Amounts of money in yuan (元), as repair orders, sales orders and quotes carry them: `Decimal` in Swift and JSON,
 /// `numeric(12,2)` in Postgres — never a binary floating-point number, which cannot hold 0.10.
-enum Money {
+public enum Money {
     /// Whether `amount` has no more than two decimals (fen, 分), so storing it loses nothing.
-    static func hasAtMostTwoDecimals(_ amount: Decimal) -> Bool {
+    public static func hasAtMostTwoDecimals(_ amount: Decimal) -> Bool {
         var value = amount
         var rounded = Decimal()
         NSDecimalRound(&rounded, &value, 2, .plain)
@@ -12,12 +12,12 @@ enum Money {
     }
 
     /// The exact text of `amount`, to bind and cast to `numeric`.
-    static func text(_ amount: Decimal) -> String {
+    public static func text(_ amount: Decimal) -> String {
         NSDecimalNumber(decimal: amount).stringValue
     }
 
     /// A `numeric` column read as text (`1280.50`), back into a `Decimal`.
-    static func amount(_ text: String?) -> Decimal? {
+    public static func amount(_ text: String?) -> Decimal? {
         text.flatMap { Decimal(string: $0) }
     }
 }
