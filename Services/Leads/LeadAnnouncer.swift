@@ -31,7 +31,7 @@ struct LeadAnnouncer {
                     leadId: r.0, storeId: r.1, name: r.2, mobile: r.3, gender: r.4, source: r.5, province: r.6, city: r.7, brand: r.8,
                     series: r.9, model: r.10, level: r.11, state: r.12, consultantId: r.13, note: r.14, changedAt: r.15)
                 events.append(CloudEvent(
-                    source: "crm.leads", subject: r.0.uuidString.lowercased(), data: lead, storeid: r.1.uuidString.lowercased()))
+                    source: "/crm/leads", subject: r.0.uuidString.lowercased(), data: lead, storeid: r.1.uuidString.lowercased()))
             }
             try await outbox.append(events, on: connection, logger: logger)
         }

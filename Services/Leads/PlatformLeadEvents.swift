@@ -17,9 +17,10 @@ enum PlatformLeadEvents {
             try await LeadAnnouncer(connection: context.connection, logger: context.logger, outbox: context.outbox).announce([entered.leadID])
         }
         // L9: the lead came to the showroom and Prospects has it now; its follow-up here ends.
+        // A lead defeated meanwhile stays defeated.
         handlers.on(LeadArrived.self) { event, context in
             let arrived = try await context.connection.query("""
-                UPDATE leads.lead SET state = 'arrived', updated_at = now() WHERE id = \(event.data.leadId) AND state <> 'arrived' RETURNING id
+                UPDATE leads.lead SET state = 'arrived', updated_at = now() WHERE id = \(event.data.leadId) AND state IN ('new', 'assigned') RETURNING id
                 """, logger: context.logger).decode(UUID.self).all()
             guard !arrived.isEmpty else { return }
             try await context.connection.query("""

@@ -150,7 +150,7 @@ struct FollowUpRoutes: Sendable {
                 planned: body.next.content.rawValue, plannedMethod: body.next.method.rawValue)
             let consultantName = try await environment.directory.displayNames(of: [principal.userID], on: connection, logger: environment.logger)[principal.userID]
             try await environment.outbox.append(CloudEvent(
-                source: "crm.prospects", subject: followUpID.uuidString.lowercased(),
+                source: "/crm/prospects", subject: followUpID.uuidString.lowercased(),
                 data: ProspectFollowUpRecorded(
                     followUpId: followUpID, followUpNo: number, prospectId: id, storeId: prospect.storeId,
                     customer: Person(name: prospect.name, mobile: prospect.mobile), level: level.rawValue, method: body.method.rawValue,
@@ -204,7 +204,7 @@ struct FollowUpRoutes: Sendable {
         }
     }
 
-    /// Records the caller may see: by the prospect's consultant and the record's author.
+    /// Records the caller may see, by their author: a consultant's own, a leader's team's, a manager's store's.
     private func read(filter: (inout QueryBuilder) -> Void, principal: Principal, page: PageRequest, connection: PostgresConnection) async throws -> (items: [FollowUpView], total: Int) {
         var sql = QueryBuilder("""
              FROM prospects.prospect_follow_up f JOIN prospects.prospect p ON p.id = f.prospect_id

@@ -154,7 +154,7 @@ struct ProspectRoutes: Sendable {
             let today = try await today(principal.storeID, connection: connection)
             let ids = prospects.map(\.id)
             try await connection.query("""
-                UPDATE prospects.prospect SET keep_until = GREATEST(keep_until, \(today)::date) + \(body.days), updated_at = now()
+                UPDATE prospects.prospect SET keep_until = GREATEST(keep_until, \(today)::date) + \(body.days)::int, updated_at = now()
                 WHERE id = ANY(\(ids))
                 """, logger: environment.logger)
             return Changed(items: try await ids.asyncMap { try await store.prospect($0, principal: principal)! })

@@ -36,7 +36,7 @@ struct PublicPool {
             SELECT p.id FROM prospects.prospect p JOIN prospects.prospect_task t ON t.prospect_id = p.id AND t.state = 'open'
             WHERE p.store_id = \(store) AND p.state = 'active' AND p.consultant_id IS NOT NULL AND NOT p.in_public_pool
               AND p.deleted_at IS NULL AND (p.keep_until IS NULL OR p.keep_until < \(today)::date)
-              AND t.due_on < \(today)::date - \(settings.poolOverdueDays)
+              AND t.due_on < \(today)::date - \(settings.poolOverdueDays)::int
             ORDER BY p.id FOR UPDATE OF p SKIP LOCKED
             """, logger: logger).decode(UUID.self).all()
         try await release(ids, at: now)

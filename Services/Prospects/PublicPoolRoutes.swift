@@ -35,7 +35,8 @@ struct PublicPoolRoutes: Sendable {
     /// What a claim or an assignment out of the pool came to.
     struct Taking: Codable, Sendable, ResponseEncodable {
         var prospectId: UUID
-        /// `assigned` (the consultant has it now) or `pending_approval` (the former team leader decides).
+        /// `assigned` (the consultant has it now), `pending_approval` (the former team leader
+        /// decides), or `rejected` (the leader said no; the prospect stays in the pool).
         var outcome: String
         var claimId: UUID?
     }
@@ -79,7 +80,9 @@ struct PublicPoolRoutes: Sendable {
 
     /// The pool prospect, locked; 404 unless it is a prospect of the caller's store.
     private func lockPoolProspect(_ id: UUID, principal: Principal, store: ProspectStore) async throws -> ProspectView {
-        guard let prospect = try await store.prospect(id, principal: principal.widened(to: .store), forUpdate: true) else {
+        guard let prospect = try await store.prospect(id, principal: principal.widened(to: .store), forUpdate: true),
+              prospect.storeId == principal.storeID
+        else {
             throw ProblemDetails.notFound("prospect \(id)")
         }
         return prospect
@@ -170,7 +173,9 @@ struct PublicPoolRoutes: Sendable {
             let clock = try await clock(store: principal.storeID, connection: connection)
             var items: [Taking] = []
             for (index, id) in body.prospectIds.enumerated() where !items.contains(where: { $0.prospectId == id }) {
-                guard let prospect = try await store.prospect(id, principal: principal.widened(to: .store), forUpdate: true), prospect.inPublicPool else {
+                guard let prospect = try await store.prospect(id, principal: principal.widened(to: .store), forUpdate: true),
+                      prospect.inPublicPool, prospect.storeId == principal.storeID
+                else {
                     throw ProblemDetails.validation([.init(field: "prospectIds[\(index)]", message: "is not in the store's public pool")])
                 }
                 guard try await !pool.hasPendingClaim(id) else { throw ProblemDetails.conflict("a claim of \(prospect.name) waits for approval") }

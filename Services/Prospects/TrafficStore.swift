@@ -52,7 +52,7 @@ struct TrafficStore {
             try await prospects.openTask(prospectID, store: store, consultant: consultant, dueOn: ServiceClock.day(today, plus: interval))
             if let lead {
                 try await outbox.append(CloudEvent(
-                    source: "crm.prospects", subject: lead.leadID.uuidString.lowercased(),
+                    source: "/crm/prospects", subject: lead.leadID.uuidString.lowercased(),
                     data: LeadArrived(leadId: lead.leadID, storeId: store, prospectId: prospectID, arrivedAt: draft.arrivedAt),
                     storeid: store.uuidString.lowercased()
                 ), on: connection, logger: logger)

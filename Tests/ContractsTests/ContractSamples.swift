@@ -62,6 +62,9 @@ enum ContractSamples {
             identityUserChanged(),
             complaintOpened(),
             platformLeadReceived(),
+            leadChanged(),
+            leadArrived(),
+            prospectFollowUpRecorded(),
         ]
         return Dictionary(uniqueKeysWithValues: samples.map { ($0.eventType, $0) })
     }
@@ -274,6 +277,83 @@ enum ContractSamples {
         let minimalEvent = CloudEvent(
             id: "4b6d8f0a-1c3e-4a5b-8d7f-9e0a2c4b6d8f", source: "/platform/yiche",
             time: time("2024-03-16T14:05:02+08:00"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func leadChanged() throws -> ContractSample {
+        let leadId = UUID(uuidString: "c8e1f2a3-4b5c-4d6e-8f70-91a2b3c4d5e6")!
+        let full = LeadChanged(
+            leadId: leadId, storeId: derivedStoreId, name: "王磊", mobile: "13871150099", gender: "male",
+            source: "autohome", province: "湖北", city: "武汉", brand: "奥迪", series: "奥迪A6L",
+            model: "2024款 45 TFSI 臻选动感型", level: "A", state: "assigned",
+            consultantId: UUID(uuidString: "daf95973-a575-4202-b818-d7ab27c2d500")!,
+            note: "询问置换补贴，周末方便到店看车", changedAt: time("2024-03-16T01:35:12Z"))
+        // Entered by hand with only a name and a mobile, and in the showroom before anyone called.
+        let minimal = LeadChanged(
+            leadId: leadId, storeId: derivedStoreId, name: "刘芳", mobile: "13986204417", gender: nil,
+            source: "phone", province: nil, city: nil, brand: nil, series: nil, model: nil, level: "B",
+            state: "arrived", consultantId: nil, note: nil, changedAt: time("2024-03-23T02:41:07Z"))
+        let fullEvent = CloudEvent(
+            id: "2a7c4e91-5b3d-4f8a-9c6e-1d2f3a4b5c6d", source: "/crm/leads",
+            time: time("2024-03-16T01:35:12Z"), subject: leadId.uuidString.lowercased(),
+            data: full, storeid: derivedStoreId.uuidString.lowercased(),
+            correlationid: "8d3a5f1e-2c4b-4e6a-9f7d-1b3c5e7a9d2f",
+            causationid: "8d3a5f1e-2c4b-4e6a-9f7d-1b3c5e7a9d2f",
+            traceparent: "00-7d1f6e2a9c3b4d5e8f0a1b2c3d4e5f60-a1b2c3d4e5f60718-01")
+        let minimalEvent = CloudEvent(
+            id: "b4c5d6e7-f809-4a1b-8c2d-3e4f5a6b7c8d", source: "/crm/leads",
+            time: time("2024-03-23T02:41:07Z"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func leadArrived() throws -> ContractSample {
+        // Every field is required, so only the minimal envelope leaves attributes out.
+        let leadId = UUID(uuidString: "c8e1f2a3-4b5c-4d6e-8f70-91a2b3c4d5e6")!
+        let full = LeadArrived(
+            leadId: leadId, storeId: derivedStoreId,
+            prospectId: UUID(uuidString: "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f")!,
+            arrivedAt: time("2024-03-23T10:30:00+08:00"))
+        let minimal = LeadArrived(
+            leadId: UUID(uuidString: "e1d2c3b4-a596-4877-8695-a4b3c2d1e0f9")!, storeId: secondStoreId,
+            prospectId: UUID(uuidString: "7a6b5c4d-3e2f-4a1b-9c0d-8e7f6a5b4c3d")!,
+            arrivedAt: time("2024-03-24T06:15:00Z"))
+        let fullEvent = CloudEvent(
+            id: "5e8f0a1b-2c3d-4e5f-8a9b-0c1d2e3f4a5b", source: "/crm/prospects",
+            time: time("2024-03-23T02:41:07Z"), subject: leadId.uuidString.lowercased(),
+            data: full, storeid: derivedStoreId.uuidString.lowercased(),
+            correlationid: "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6e",
+            causationid: "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6e",
+            traceparent: "00-7d1f6e2a9c3b4d5e8f0a1b2c3d4e5f60-b7ad6b7169203331-01")
+        let minimalEvent = CloudEvent(
+            id: "c2d3e4f5-a6b7-4c8d-9e0f-1a2b3c4d5e6f", source: "/crm/prospects",
+            time: time("2024-03-24T06:16:30Z"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func prospectFollowUpRecorded() throws -> ContractSample {
+        let followUpId = UUID(uuidString: "3d4e5f60-7182-4394-a5b6-c7d8e9f00112")!
+        let full = ProspectFollowUpRecorded(
+            followUpId: followUpId, followUpNo: "GJ2403250003",
+            prospectId: UUID(uuidString: "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f")!, storeId: derivedStoreId,
+            customer: Person(name: "王磊", mobile: "13871150099"), level: "H", method: "phone",
+            brand: "奥迪", series: "奥迪A6L", model: "2024款 45 TFSI 臻选动感型",
+            consultant: "钱进", recordedAt: time("2024-03-25T14:12:40.500+08:00"))
+        // A walk-in who named no car yet.
+        let minimal = ProspectFollowUpRecorded(
+            followUpId: followUpId, followUpNo: "GJ2403250004",
+            prospectId: UUID(uuidString: "7a6b5c4d-3e2f-4a1b-9c0d-8e7f6a5b4c3d")!, storeId: derivedStoreId,
+            customer: buyer, level: "C", method: "showroom", brand: nil, series: nil, model: nil,
+            consultant: "马超", recordedAt: time("2024-03-25T08:00:00Z"))
+        let fullEvent = CloudEvent(
+            id: "6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", source: "/crm/prospects",
+            time: time("2024-03-25T06:12:40Z"), subject: followUpId.uuidString.lowercased(),
+            data: full, storeid: derivedStoreId.uuidString.lowercased(),
+            correlationid: "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0ff",
+            causationid: "1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0ff",
+            traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-a1b2c3d4e5f60718-01")
+        let minimalEvent = CloudEvent(
+            id: "d3e4f5a6-b7c8-4d9e-8f0a-1b2c3d4e5f6a", source: "/crm/prospects",
+            time: time("2024-03-25T08:00:01Z"), data: minimal)
         return try .make(full: fullEvent, minimal: minimalEvent)
     }
 }

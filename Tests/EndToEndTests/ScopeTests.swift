@@ -102,7 +102,12 @@ final class ScopeTests: XCTestCase {
         XCTAssertEqual(lead.status, 201, lead.text)
         let leadID = try XCTUnwrap((lead.json["lead"] as? [String: Any])?["id"] as? String)
         let consultant1 = try await suite.userID("consultant.1")
+        let (prospectID, poolProspectID, poolClaimID) = try await storeOneProspects(suite, manager: manager1, consultant: consultant1)
         let ids: [String: String] = [
+            "/api/v1/prospects/prospects/": prospectID,
+            "/api/v1/prospects/public-pool/": poolProspectID,
+            "/api/v1/prospects/pool-claims/": poolClaimID,
+            "/api/v1/prospects/defeat-pool/": prospectID,
             "/api/v1/leads/leads/": leadID,
             "/api/v1/leads/consultants/": consultant1,
             "/api/v1/customer-service/visit-templates/": templateID,
@@ -113,10 +118,12 @@ final class ScopeTests: XCTestCase {
         ]
         let otherStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
+            "/api/v1/prospects/": "sales.manager.2",
         ]
         // Their counterparts in store 1, who do see the records: the 404s are the store's doing.
         let sameStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.1", "/api/v1/after-sales/": "sa.1", "/api/v1/leads/": "sales.manager.1",
+            "/api/v1/prospects/": "sales.manager.1",
         ]
         let cs2 = try await suite.userID("cs.agent.2")
         // A valid body per write, so that nothing but the record's store can refuse it.
@@ -134,6 +141,18 @@ final class ScopeTests: XCTestCase {
             "POST /api/v1/leads/leads/{id}/activate": [String: Any](),
             "PUT /api/v1/leads/consultants/{id}": ["available": true],
             "POST /api/v1/after-sales/repair-orders/{id}/complete": ["amount": 688.5],
+            "POST /api/v1/prospects/prospects/{id}/defeat": ["reason": "价格"],
+            "POST /api/v1/prospects/prospects/{id}/defeat/approve": [String: Any](),
+            "POST /api/v1/prospects/prospects/{id}/defeat/reject": [String: Any](),
+            "POST /api/v1/prospects/prospects/{id}/activate": [String: Any](),
+            "POST /api/v1/prospects/prospects/{id}/follow-ups": [
+                "level": "A", "method": "phone", "contents": ["invite"], "result": "continue", "contact": "first", "note": "回访", "valid": true,
+                "next": ["method": "phone", "content": "routine", "comesTomorrow": false],
+            ],
+            "POST /api/v1/prospects/public-pool/{id}/claim": [String: Any](),
+            "POST /api/v1/prospects/pool-claims/{id}/approve": [String: Any](),
+            "POST /api/v1/prospects/pool-claims/{id}/reject": [String: Any](),
+            "POST /api/v1/prospects/defeat-pool/{id}/claim": [String: Any](),
         ]
 
         let operations = try OpenAPIOperations.all().filter { $0.path.contains("{id}") }
@@ -185,5 +204,30 @@ final class ScopeTests: XCTestCase {
         }
         let status3 = try await suite.request(.GET, "/api/v1/customer-service/visit-statistics?templateId=\(templateID)", token: supervisor2).status
         XCTAssertEqual(status3, 404)
+    }
+
+    /// Store 1's prospects for the scope test: one a consultant follows up, one in the public
+    /// pool with a claim waiting for its former team leader.
+    private func storeOneProspects(_ suite: Suite, manager: String, consultant: String) async throws -> (prospect: String, pooled: String, claim: String) {
+        func register(_ name: String) async throws -> String {
+            let reply = try await suite.request(.POST, "/api/v1/prospects/traffic", token: manager, json: [
+                "name": name, "mobile": "136" + String(format: "%08d", Int.random(in: 0...99_999_999)), "arrival": "showroom",
+                "arrivedAt": "2026-11-22T01:30:00Z", "category": "showroom", "source": "walk_in", "nature": "first_visit", "consultantId": consultant,
+            ])
+            XCTAssertEqual(reply.status, 201, reply.text)
+            return try XCTUnwrap((reply.json["prospect"] as? [String: Any])?["id"] as? String)
+        }
+        let prospect = try await register("江枫")
+        let pooled = try await register("江河")
+        var reply = try await suite.request(.PUT, "/api/v1/prospects/settings", token: manager, json: [
+            "defeatApproval": false, "defeatPool": false, "defeatPoolReasons": [], "publicPool": true,
+            "poolOverdueDays": 3, "claimDailyCap": 100, "reclaimBlockDays": 0,
+        ])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        reply = try await suite.request(.POST, "/api/v1/prospects/public-pool/release", token: manager, json: ["prospectIds": [pooled]])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        reply = try await suite.request(.POST, "/api/v1/prospects/public-pool/\(pooled)/claim", token: try await suite.login("consultant.3"), json: [:])
+        XCTAssertEqual(reply.status, 202, reply.text)
+        return (prospect, pooled, try XCTUnwrap(reply.json["claimId"] as? String))
     }
 }

@@ -15,28 +15,32 @@ final class Suite: @unchecked Sendable {
 
     /// Starts AfterSales, CustomerService and the gateway, and waits until the services'
     /// directories know the demo users.
-    /// `leadsEnvironment`: extra settings for the Leads process (a fixed clock).
-    static func start(leadsEnvironment: [String: String] = [:]) async throws -> Suite {
+    /// `leadsEnvironment`, `prospectsEnvironment`: extra settings for those processes (a fixed clock).
+    static func start(leadsEnvironment: [String: String] = [:], prospectsEnvironment: [String: String] = [:]) async throws -> Suite {
         let database = try await AdminDatabase()
         let afterSales = try ServiceProcess(.afterSales)
         let customerService = try ServiceProcess(.customerService)
         let leads = try ServiceProcess(.leads)
+        let prospects = try ServiceProcess(.prospects)
         let gateway = try ServiceProcess(.gateway)
         try afterSales.start()
         try customerService.start()
         try leads.start(overrides: leadsEnvironment)
+        try prospects.start(overrides: prospectsEnvironment)
         try await afterSales.waitUntilReady()
         try await customerService.waitUntilReady()
         try await leads.waitUntilReady()
+        try await prospects.waitUntilReady()
         try gateway.start(overrides: [
             "CRM_SEED_DEMO": "1",
             "CRM_AFTERSALES_URL": "http://127.0.0.1:\(afterSales.port)",
             "CRM_CUSTOMER_SERVICE_URL": "http://127.0.0.1:\(customerService.port)",
             "CRM_LEADS_URL": "http://127.0.0.1:\(leads.port)",
+            "CRM_PROSPECTS_URL": "http://127.0.0.1:\(prospects.port)",
             "CRM_BCRYPT_COST": "4",
         ])
         try await gateway.waitUntilReady()
-        let suite = Suite(processes: [afterSales, customerService, leads, gateway], gateway: gateway, database: database)
+        let suite = Suite(processes: [afterSales, customerService, leads, prospects, gateway], gateway: gateway, database: database)
         let known = try await eventually(timeout: .seconds(30)) {
             let users = try await database.scalar("""
                 SELECT count(*)::int8 FROM customer_service.directory_user WHERE username IN ('cs.agent.1', 'cs.agent.2', 'cs.supervisor.1', 'cs.supervisor.2')
@@ -45,7 +49,11 @@ final class Suite: @unchecked Sendable {
             let salesUsers = try await database.scalar("""
                 SELECT count(*)::int8 FROM leads.directory_user WHERE username IN ('consultant.1', 'consultant.2', 'sales.manager.1', 'sales.manager.2')
                 """)
-            return users == 4 && templates >= 4 && salesUsers == 4
+            let prospectUsers = try await database.scalar("""
+                SELECT count(*)::int8 FROM prospects.directory_user
+                WHERE username IN ('consultant.1', 'consultant.3', 'sales.leader.1', 'sales.leader.2', 'sales.manager.1', 'consultant.2')
+                """)
+            return users == 4 && templates >= 4 && salesUsers == 4 && prospectUsers == 6
         }
         guard known else { throw TestFailure("the services never learned the demo users; gateway log:\n\(gateway.log.suffix(2000))") }
         return suite

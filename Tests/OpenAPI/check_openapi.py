@@ -34,8 +34,14 @@ except ImportError as error:  # pragma: no cover
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "Services" / "Gateway" / "openapi.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
-TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Leads", "Documentation"}
+TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Leads", "Prospects", "Documentation"}
 PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GET", "/openapi.yaml")}
+# The few operations with more than one success: (METHOD, path) → their 2xx codes. A claim from the
+# public pool is the caller's at once (200) or waits for the former team leader's approval (202).
+SUCCESSES = {("POST", "/api/v1/prospects/public-pool/{id}/claim"): {"200", "202"}}
+# POSTs that create something without a body to create it from: (METHOD, path). Taking a prospect from
+# the defeat pool needs nothing but the pool entry's id (201, a prospect of the caller's store).
+BODYLESS_CREATES = {("POST", "/api/v1/prospects/defeat-pool/{id}/claim")}
 # Request bodies that are not JSON: files the operation reads itself (lead imports, ADF intake).
 FILE_BODY_TYPES = {"text/csv", "application/xml", "text/xml", "application/octet-stream"}
 
@@ -125,6 +131,36 @@ TYPES = {
     "LeadImportReport": ("Services/Leads/LeadImport.swift", "LeadImportReport"),
     "LeadImportRowResult": ("Services/Leads/LeadImport.swift", "RowResult"),
     "LeadIntakeResults": ("Services/Leads/LeadImportRoutes.swift", "IntakeResult"),
+    # prospects
+    "Prospect": ("Services/Prospects/Prospect.swift", "ProspectView"),
+    "NewTraffic": ("Services/Prospects/Prospect.swift", "NewTraffic"),
+    "TrafficIntake": ("Services/Prospects/Prospect.swift", "TrafficIntake"),
+    "Traffic": ("Services/Prospects/Prospect.swift", "TrafficView"),
+    "ProspectAssignRequest": ("Services/Prospects/ProspectRoutes.swift", "AssignRequest"),
+    "ProspectExtendRequest": ("Services/Prospects/ProspectRoutes.swift", "ExtendRequest"),
+    "ProspectSelection": ("Services/Prospects/ProspectRoutes.swift", "ProspectSelection"),
+    "ProspectDefeatRequest": ("Services/Prospects/ProspectRoutes.swift", "DefeatRequest"),
+    "ProspectDecisionRequest": ("Services/Prospects/ProspectRoutes.swift", "DecisionRequest"),
+    "ChangedProspects": ("Services/Prospects/ProspectRoutes.swift", "Changed"),
+    "ProspectNextPlan": ("Services/Prospects/FollowUpRoutes.swift", "NextPlan"),
+    "ProspectFollowUpRequest": ("Services/Prospects/FollowUpRoutes.swift", "FollowUpRequest"),
+    "ProspectFollowUp": ("Services/Prospects/FollowUpRoutes.swift", "FollowUpView"),
+    "ProspectTask": ("Services/Prospects/ProspectTaskRoutes.swift", "TaskView"),
+    "ProspectInterval": ("Services/Prospects/ProspectSettings.swift", "Interval"),
+    "ProspectIntervalInput": ("Services/Prospects/ProspectSettings.swift", "Interval"),
+    "ProspectRules": ("Services/Prospects/ProspectSettingsRoutes.swift", "Rules"),
+    "ProspectRulesInput": ("Services/Prospects/ProspectSettingsRoutes.swift", "Rules"),
+    "ProspectSettings": ("Services/Prospects/ProspectSettings.swift", "ProspectSettings"),
+    "ProspectSettingsInput": ("Services/Prospects/ProspectSettings.swift", "ProspectSettings"),
+    "PoolReleaseRequest": ("Services/Prospects/PublicPoolRoutes.swift", "ReleaseRequest"),
+    "PoolAssignRequest": ("Services/Prospects/PublicPoolRoutes.swift", "PoolAssignRequest"),
+    "PoolTaking": ("Services/Prospects/PublicPoolRoutes.swift", "Taking"),
+    "PoolTakingList": ("Services/Prospects/PublicPoolRoutes.swift", "TakingList"),
+    "PoolReleased": ("Services/Prospects/PublicPoolRoutes.swift", "Released"),
+    "PoolClaim": ("Services/Prospects/PublicPoolRoutes.swift", "ClaimView"),
+    "DefeatPoolEntry": ("Services/Prospects/DefeatPoolRoutes.swift", "Entry"),
+    "DefeatPoolClaimed": ("Services/Prospects/DefeatPoolRoutes.swift", "Claimed"),
+    "SalesOrder": ("Services/Prospects/SalesOrders.swift", "OrderView"),
 }
 
 # Schema name (or "Schema.property") → (Swift file, enum name): the enum values must be the raw values.
@@ -146,6 +182,20 @@ ENUMS = {
     "LeadState": ("Services/Leads/LeadStore.swift", "State"),
     "LeadFollowUpChannel": ("Services/Leads/LeadRoutes.swift", "Channel"),
     "LeadTaskWhen": ("Services/Leads/LeadTaskRoutes.swift", "When"),
+    "ProspectLevel": ("Services/Prospects/Prospect.swift", "ProspectLevel"),
+    "ProspectCategory": ("Services/Prospects/Prospect.swift", "ProspectCategory"),
+    "ProspectSource": ("Services/Prospects/Prospect.swift", "ProspectSource"),
+    "ProspectState": ("Services/Prospects/ProspectStore.swift", "State"),
+    "TrafficArrival": ("Services/Prospects/Prospect.swift", "TrafficArrival"),
+    "TrafficNature": ("Services/Prospects/Prospect.swift", "TrafficNature"),
+    "TrafficOutcome": ("Services/Prospects/TrafficRoutes.swift", "Outcome"),
+    "ProspectFollowUpMethod": ("Services/Prospects/FollowUpRoutes.swift", "Method"),
+    "ProspectFollowUpContent": ("Services/Prospects/FollowUpRoutes.swift", "Content"),
+    "ProspectFollowUpResult": ("Services/Prospects/FollowUpRoutes.swift", "Result"),
+    "ProspectContact": ("Services/Prospects/FollowUpRoutes.swift", "Contact"),
+    "ProspectNextContent": ("Services/Prospects/FollowUpRoutes.swift", "NextContent"),
+    "ProspectTaskWhen": ("Services/Prospects/ProspectTaskRoutes.swift", "When"),
+    "PoolClaimState": ("Services/Prospects/PublicPoolRoutes.swift", "State"),
 }
 
 problems: list[str] = []
@@ -335,8 +385,12 @@ def check_operations(document: dict) -> None:
             if not operation.get("summary"):
                 fail(f"{name}: no summary")
             responses = operation.get("responses", {})
-            successes = [code for code in responses if str(code).startswith("2")]
-            if len(successes) != 1:
+            successes = [str(code) for code in responses if str(code).startswith("2")]
+            expected_successes = SUCCESSES.get((method.upper(), path))
+            if expected_successes is not None:
+                if set(successes) != expected_successes:
+                    fail(f"{name}: success responses {sorted(successes)}, expected {sorted(expected_successes)}")
+            elif len(successes) != 1:
                 fail(f"{name}: {len(successes)} success responses, expected one")
             for code, response in responses.items():
                 response = resolve(document, response)
@@ -397,7 +451,8 @@ def check_operations(document: dict) -> None:
             missing = sorted(expected - set(map(str, responses)))
             if missing:
                 fail(f"{name}: no {', '.join(missing)} response")
-            if method == "post" and successes == ["201"] and "requestBody" not in operation:
+            if method == "post" and successes == ["201"] and "requestBody" not in operation \
+                    and (method.upper(), path) not in BODYLESS_CREATES:
                 fail(f"{name}: 201 without a body")
 
 
