@@ -116,7 +116,8 @@ struct PublicPoolSweeper: Service {
             } catch {
                 environment.logger.warning("public-pool sweep failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            // Graceful shutdown (SIGTERM) ends the wait at once instead of after the interval.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 
