@@ -12,12 +12,6 @@ struct AfterSalesExports: Sendable {
         group.get("after-sales/repair-orders/export", use: repairOrders)
     }
 
-    private func timeZone(_ store: UUID) async throws -> TimeZone {
-        try await environment.database.withTransaction { connection in
-            try await environment.directory.timeZone(of: store, on: connection, logger: environment.logger)
-        }
-    }
-
     @Sendable func vehicles(_ request: Request, context: CRMRequestContext) async throws -> Response {
         let principal = try context.require(.readVehicles)
         let format = try ExportFormat(request: request)
@@ -26,7 +20,7 @@ struct AfterSalesExports: Sendable {
             try await VehicleStore(connection: connection, logger: environment.logger).list(filter, store: principal.storeID, page: ExportLimit.page)
         }
         try ExportLimit.check(total: page.total)
-        let timeZone = try await timeZone(principal.storeID)
+        let timeZone = try await environment.timeZone(of: principal.storeID)
         var rows: [[ExportCell]] = []
         for vehicle in page.items {
             var row = [ExportCell(vehicle.vin), ExportCell(vehicle.plate), ExportCell(vehicle.brand), ExportCell(vehicle.series), ExportCell(vehicle.model)]
@@ -50,7 +44,7 @@ struct AfterSalesExports: Sendable {
             try await RepairOrderQueries(connection: connection, logger: environment.logger).list(filter, store: principal.storeID, page: ExportLimit.page)
         }
         try ExportLimit.check(total: page.total)
-        let timeZone = try await timeZone(principal.storeID)
+        let timeZone = try await environment.timeZone(of: principal.storeID)
         var rows: [[ExportCell]] = []
         for order in page.items {
             var row = [ExportCell(order.roNo), ExportCell(order.vin), ExportCell(order.plate), ExportCell(order.customer.name), ExportCell(order.customer.mobile)]

@@ -50,9 +50,7 @@ struct VisitTaskRoutes: Sendable {
         let filter = try VisitTaskFilter(request)
         let (items, total) = try await queries { tasks, _ in try await tasks.list(filter, principal: principal, page: ExportLimit.page) }
         try ExportLimit.check(total: total)
-        let timeZone = try await environment.database.withTransaction { connection in
-            try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
-        }
+        let timeZone = try await environment.timeZone(of: principal.storeID)
         return try await Response.export(CustomerServiceExports.visitTasks(items, timeZone: timeZone), as: format, fileName: "visit-tasks")
     }
 

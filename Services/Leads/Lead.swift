@@ -31,7 +31,7 @@ struct LeadView: Codable, Sendable, ResponseEncodable {
 }
 
 /// Intent level (意向级别): H buys within 7 days, A within 15, B within 30, C later.
-enum LeadLevel: String, Codable, Sendable, CaseIterable {
+enum LeadLevel: String, Codable, Sendable, CaseIterable, IntentLevel {
     case H, A, B, C
 
     /// Days until the next follow-up when the store has set no rule of its own.

@@ -72,8 +72,7 @@ struct LeadImportRoutes: Sendable {
         do {
             return try await environment.database.withTransaction { connection in
                 var results = results0
-                let timeZone = try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
-                let today = environment.configuration.clock.today(in: timeZone)
+                let today = try await environment.storeDay(principal.storeID, on: connection).today
                 let store = LeadImportStore(connection: connection, logger: environment.logger)
                 let (created, existing) = try await store.insert(accepted.map(\.draft), store: principal.storeID, by: principal.userID)
                 try await LeadAnnouncer(connection: connection, logger: environment.logger, outbox: environment.outbox).announce(Array(created.values))
@@ -186,8 +185,7 @@ struct ADFIntakeRoutes: Sendable {
         }
         guard errors.isEmpty else { throw ProblemDetails.validation(errors) }
         return try await environment.database.withTransaction { connection in
-            let timeZone = try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
-            let today = environment.configuration.clock.today(in: timeZone)
+            let today = try await environment.storeDay(principal.storeID, on: connection).today
             let store = LeadStore(connection: connection, logger: environment.logger, directory: environment.directory)
             var results: [LeadIntake] = []
             for draft in drafts {

@@ -84,12 +84,8 @@ struct LeadRoutes: Sendable {
         try await LeadAnnouncer(connection: connection, logger: environment.logger, outbox: environment.outbox).announce(leads)
     }
 
-    private func timeZone(_ store: UUID, connection: PostgresConnection) async throws -> TimeZone {
-        try await environment.directory.timeZone(of: store, on: connection, logger: environment.logger)
-    }
-
     private func today(_ store: UUID, connection: PostgresConnection) async throws -> String {
-        environment.configuration.clock.today(in: try await timeZone(store, connection: connection))
+        try await environment.storeDay(store, on: connection).today
     }
 
 
@@ -130,9 +126,7 @@ struct LeadRoutes: Sendable {
         let filter = try LeadFilter(request)
         let (leads, total) = try await transaction { store, _ in try await store.list(filter, principal: principal, page: ExportLimit.page) }
         try ExportLimit.check(total: total)
-        let storeTimeZone: TimeZone = try await environment.database.withTransaction { connection in
-            try await timeZone(principal.storeID, connection: connection)
-        }
+        let storeTimeZone = try await environment.timeZone(of: principal.storeID)
         let table = Self.exportTable(leads, timeZone: storeTimeZone)
         return try await Response.export(table, as: format, fileName: "leads")
     }
@@ -193,11 +187,9 @@ struct LeadRoutes: Sendable {
             try check.throwIfInvalid()
         }
         return try await transaction { store, connection in
-            let now = environment.configuration.clock.now()
-            let timeZone = try await timeZone(principal.storeID, connection: connection)
-            let today = ServiceClock.day(of: now, in: timeZone)
+            let day = try await environment.storeDay(principal.storeID, on: connection)
             let assigner = AutoAssignment(connection: connection, logger: environment.logger, directory: environment.directory)
-            let candidates = try await assigner.candidates(store: principal.storeID, startOfToday: Self.startOfDay(now, in: timeZone))
+            let candidates = try await assigner.candidates(store: principal.storeID, startOfToday: day.startOfToday)
             // The unassigned leads asked for, oldest first, locked so that two runs cannot both take one.
             var query = QueryBuilder("SELECT id FROM leads.lead WHERE store_id = ")
             query.append("", bind: principal.storeID)
@@ -207,7 +199,7 @@ struct LeadRoutes: Sendable {
             let leads = try await connection.query(query.build(), logger: environment.logger).decode(UUID.self).all()
             let plan = AutoAssignment.plan(leads: leads, candidates: candidates)
             for (consultant, group) in Dictionary(grouping: plan, by: \.consultant) {
-                try await store.assign(group.map(\.lead), to: consultant, at: now, today: today)
+                try await store.assign(group.map(\.lead), to: consultant, at: day.now, today: day.today)
             }
             let assigned = Set(plan.map(\.lead))
             try await announce(Array(assigned), on: connection)
@@ -215,12 +207,6 @@ struct LeadRoutes: Sendable {
                 assigned: plan.map { Assignment(leadId: $0.lead, consultantId: $0.consultant) },
                 unassigned: leads.filter { !assigned.contains($0) })
         }
-    }
-
-    static func startOfDay(_ instant: Date, in timeZone: TimeZone) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar.startOfDay(for: instant)
     }
 
     @Sendable func followUp(_ request: Request, context: CRMRequestContext) async throws -> EditedResponse<LeadView> {

@@ -11,14 +11,11 @@ struct LeadSettingsRoutes: Sendable {
     let environment: ServiceEnvironment
 
     func addRoutes(to group: RouterGroup<CRMRequestContext>) {
-        group.get("leads/rules", use: rules)
-        group.put("leads/rules", use: setRules)
+        let rules = FollowUpRulesRoutes<LeadLevel>(environment: environment, table: LeadRules.table, read: .readLeads, configure: .configureLeads)
+        group.get("leads/rules", use: rules.rules)
+        group.put("leads/rules", use: rules.setRules)
         group.get("leads/consultants", use: consultants)
         group.put("leads/consultants/:id", use: setConsultant)
-    }
-
-    struct Rules: Codable, Sendable, ResponseEncodable {
-        var intervals: [LeadRules.Interval]
     }
 
     struct ConsultantSetting: Codable, Sendable, ResponseEncodable {
@@ -36,29 +33,6 @@ struct LeadSettingsRoutes: Sendable {
     struct ConsultantChange: Decodable {
         var available: Bool
         var dailyCap: Int?
-    }
-
-    @Sendable func rules(_ request: Request, context: CRMRequestContext) async throws -> Rules {
-        let principal = try context.require(.readLeads)
-        return try await environment.database.withTransaction { connection in
-            Rules(intervals: try await LeadRules(connection: connection, logger: environment.logger).intervals(store: principal.storeID))
-        }
-    }
-
-    @Sendable func setRules(_ request: Request, context: CRMRequestContext) async throws -> Rules {
-        let principal = try context.require(.configureLeads)
-        let body = try await request.decodeJSON(as: Rules.self, context: context)
-        var check = FieldValidator()
-        for (index, interval) in body.intervals.enumerated() {
-            check.range("intervals[\(index)].intervalDays", interval.intervalDays, 0...365)
-        }
-        check.require(Set(body.intervals.map(\.level)).count == body.intervals.count, "intervals", "name each level once")
-        try check.throwIfInvalid()
-        return try await environment.database.withTransaction { connection in
-            let rules = LeadRules(connection: connection, logger: environment.logger)
-            try await rules.set(body.intervals, store: principal.storeID)
-            return Rules(intervals: try await rules.intervals(store: principal.storeID))
-        }
     }
 
     @Sendable func consultants(_ request: Request, context: CRMRequestContext) async throws -> ConsultantList {

@@ -13,8 +13,6 @@ struct LeadTaskRoutes: Sendable {
         group.get("leads/tasks", use: list)
     }
 
-    enum When: String, CaseIterable { case due, overdue, future }
-
     struct TaskView: Codable, Sendable {
         var id: UUID
         var leadId: UUID
@@ -25,27 +23,21 @@ struct LeadTaskRoutes: Sendable {
         /// `yyyy-MM-dd` on the store's clock.
         var dueOn: String
         /// `due`, `overdue` or `future`, as of the service's today.
-        var when: String
+        var when: TaskDue
     }
 
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<TaskView> {
         let principal = try context.require(.readLeads)
         let page = try PageRequest(request: request)
         var query = QueryReader(request)
-        let when = query.oneOf("when", When.self)
+        let when = query.oneOf("when", TaskDue.self)
         let consultantID = query.uuid("consultantId")
         try query.throwIfInvalid()
         return try await environment.database.withTransaction { connection in
-            let timeZone = try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
-            let today = environment.configuration.clock.today(in: timeZone)
+            let today = try await environment.storeDay(principal.storeID, on: connection).today
             var sql = QueryBuilder(" FROM leads.lead_task t JOIN leads.lead l ON l.id = t.lead_id WHERE t.state = 'open'")
             sql.restrict(to: principal, storeColumn: "t.store_id", ownerColumn: "t.consultant_id", directory: environment.directory.schema)
-            switch when {
-            case .due?: sql.append(" AND t.due_on = \(sql.placeholder(for: today))::date")
-            case .overdue?: sql.append(" AND t.due_on < \(sql.placeholder(for: today))::date")
-            case .future?: sql.append(" AND t.due_on > \(sql.placeholder(for: today))::date")
-            case nil: break
-            }
+            when?.restrict(&sql, column: "t.due_on", today: today)
             if let consultantID { sql.append(" AND t.consultant_id = ", bind: consultantID) }
             let total = try await sql.count(on: connection, logger: environment.logger)
             let select = sql.ordered(by: "t.due_on, t.id", page)
@@ -54,10 +46,9 @@ struct LeadTaskRoutes: Sendable {
                 select.build(prefix: "SELECT t.id, t.lead_id, l.name, l.mobile, l.level, t.consultant_id, to_char(t.due_on, 'YYYY-MM-DD')"),
                 logger: environment.logger
             ).decode((UUID, UUID, String, String, String, UUID?, String).self) {
-                let when = dueOn == today ? "due" : dueOn < today ? "overdue" : "future"
                 items.append(TaskView(
                     id: id, leadId: lead, leadName: name, mobile: mobile, level: LeadLevel(rawValue: level) ?? .B,
-                    consultantId: consultant, dueOn: dueOn, when: when))
+                    consultantId: consultant, dueOn: dueOn, when: TaskDue(dueOn: dueOn, today: today)))
             }
             return Page(items: items, request: page, total: total)
         }

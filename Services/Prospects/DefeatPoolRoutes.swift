@@ -75,7 +75,8 @@ struct DefeatPoolRoutes: Sendable {
         let id = try context.parameters.uuid("id")
         let claimed = try await environment.database.withTransaction { connection in
             let store = ProspectStore(connection: connection, logger: environment.logger, directory: environment.directory)
-            let now = environment.configuration.clock.now()
+            let day = try await environment.storeDay(principal.storeID, on: connection)
+            let (now, today) = (day.now, day.today)
             var sql = ProspectStore.from()
             sql.append(" AND p.id = ", bind: id)
             visible(&sql, principal: principal, now: now)
@@ -83,8 +84,6 @@ struct DefeatPoolRoutes: Sendable {
             guard let pooled = try await store.rows(sql.build(prefix: ProspectStore.columns)).first else {
                 throw ProblemDetails.notFound("defeat-pool prospect \(id)")
             }
-            let timeZone = try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
-            let today = ServiceClock.day(of: now, in: timeZone)
             if pooled.storeId == principal.storeID {
                 try await store.activate(id, store: pooled.storeId, consultant: principal.userID, at: now, today: today)
                 return Claimed(outcome: "reactivated", prospect: try await store.prospect(id)!)

@@ -120,9 +120,8 @@ struct FollowUpRoutes: Sendable {
             guard ["active", "ordered"].contains(prospect.state), let consultant = prospect.consultantId else {
                 throw ProblemDetails.conflict("only an assigned prospect that is active or ordered is followed up")
             }
-            let timeZone = try await environment.directory.timeZone(of: prospect.storeId, on: connection, logger: environment.logger)
-            let now = environment.configuration.clock.now()
-            let today = ServiceClock.day(of: now, in: timeZone)
+            let day = try await environment.storeDay(prospect.storeId, on: connection)
+            let (now, today) = (day.now, day.today)
             if let on = body.next.on, on < today {
                 throw ProblemDetails.validation([.init(field: "next.on", message: "must not be before today (\(today))")])
             }
@@ -247,7 +246,7 @@ struct FollowUpRoutes: Sendable {
         let filter = try Filter(request)
         let (items, total, timeZone) = try await environment.database.withTransaction { connection in
             let (items, total) = try await read(filter: filter.apply(to:), principal: principal, page: ExportLimit.page, connection: connection)
-            return (items, total, try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger))
+            return (items, total, try await environment.storeDay(principal.storeID, on: connection).timeZone)
         }
         try ExportLimit.check(total: total)
         let rows: [[ExportCell]] = items.map { f in

@@ -50,7 +50,7 @@ struct ProspectView: Codable, Sendable, ResponseEncodable {
 
 /// Intent level (意向级别): H buys within 7 days, A within 15, B within 30, C later; O has an
 /// order in the ERP.
-enum ProspectLevel: String, Codable, Sendable, CaseIterable {
+enum ProspectLevel: String, Codable, Sendable, CaseIterable, IntentLevel {
     case H, A, B, C, O
 
     /// Days until the next follow-up when the store has set no rule of its own.

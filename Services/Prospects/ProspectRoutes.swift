@@ -62,7 +62,7 @@ struct ProspectRoutes: Sendable {
     }
 
     func today(_ store: UUID, connection: PostgresConnection) async throws -> String {
-        environment.configuration.clock.today(in: try await environment.directory.timeZone(of: store, on: connection, logger: environment.logger))
+        try await environment.storeDay(store, on: connection).today
     }
 
     /// Locks the selected prospects the caller may see, or names the first one they may not.
@@ -97,9 +97,7 @@ struct ProspectRoutes: Sendable {
         let filter = try ProspectFilter(request)
         let (items, total) = try await transaction { store, _ in try await store.list(filter, principal: principal, page: ExportLimit.page) }
         try ExportLimit.check(total: total)
-        let timeZone = try await environment.database.withTransaction { connection in
-            try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
-        }
+        let timeZone = try await environment.timeZone(of: principal.storeID)
         return try await Response.export(Self.exportTable(items, timeZone: timeZone, sheetName: "潜在客户"), as: format, fileName: "prospects")
     }
 

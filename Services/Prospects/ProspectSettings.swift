@@ -71,36 +71,12 @@ struct ProspectSettings: Codable, Sendable, Equatable {
 
 /// The store's follow-up rules (潜客跟进规则): days until the next follow-up per intent level,
 /// with the defaults of `ProspectLevel.defaultInterval` where the store has set none.
-struct ProspectRules {
-    let connection: PostgresConnection
-    let logger: Logger
+typealias ProspectRules = FollowUpRules<ProspectLevel>
 
-    struct Interval: Codable, Sendable {
-        var level: ProspectLevel
-        var intervalDays: Int
-    }
+extension FollowUpRules where Level == ProspectLevel {
+    static let table = "prospects.prospect_rule"
 
-    func intervals(store: UUID) async throws -> [Interval] {
-        var set: [ProspectLevel: Int] = [:]
-        for try await (level, days) in try await connection.query("""
-            SELECT level, interval_days FROM prospects.prospect_rule WHERE store_id = \(store)
-            """, logger: logger).decode((String, Int).self)
-        {
-            if let level = ProspectLevel(rawValue: level) { set[level] = days }
-        }
-        return ProspectLevel.allCases.map { Interval(level: $0, intervalDays: set[$0] ?? $0.defaultInterval) }
-    }
-
-    func interval(for level: ProspectLevel, store: UUID) async throws -> Int {
-        try await intervals(store: store).first { $0.level == level }?.intervalDays ?? level.defaultInterval
-    }
-
-    func set(_ intervals: [Interval], store: UUID) async throws {
-        for interval in intervals {
-            try await connection.query("""
-                INSERT INTO prospects.prospect_rule (store_id, level, interval_days) VALUES (\(store), \(interval.level.rawValue), \(interval.intervalDays))
-                ON CONFLICT (store_id, level) DO UPDATE SET interval_days = EXCLUDED.interval_days
-                """, logger: logger)
-        }
+    init(connection: PostgresConnection, logger: Logger) {
+        self.init(table: Self.table, connection: connection, logger: logger)
     }
 }

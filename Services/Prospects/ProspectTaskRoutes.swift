@@ -13,8 +13,6 @@ struct ProspectTaskRoutes: Sendable {
         group.get("prospects/tasks", use: list)
     }
 
-    enum When: String, CaseIterable { case due, overdue, future }
-
     struct TaskView: Codable, Sendable {
         var id: UUID
         var prospectId: UUID
@@ -28,28 +26,22 @@ struct ProspectTaskRoutes: Sendable {
         var planned: String?
         var plannedMethod: String?
         /// `due`, `overdue` or `future`, as of the service's today.
-        var when: String
+        var when: TaskDue
     }
 
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<TaskView> {
         let principal = try context.require(.readProspects)
         let page = try PageRequest(request: request)
         var query = QueryReader(request)
-        let when = query.oneOf("when", When.self)
+        let when = query.oneOf("when", TaskDue.self)
         let consultantID = query.uuid("consultantId")
         let level = query.oneOf("level", ProspectLevel.self)
         try query.throwIfInvalid()
         return try await environment.database.withTransaction { connection in
-            let timeZone = try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
-            let today = environment.configuration.clock.today(in: timeZone)
+            let today = try await environment.storeDay(principal.storeID, on: connection).today
             var sql = QueryBuilder(" FROM prospects.prospect_task t JOIN prospects.prospect p ON p.id = t.prospect_id WHERE t.state = 'open' AND p.deleted_at IS NULL")
             sql.restrict(to: principal, storeColumn: "t.store_id", ownerColumn: "t.consultant_id", directory: environment.directory.schema)
-            switch when {
-            case .due?: sql.append(" AND t.due_on = \(sql.placeholder(for: today))::date")
-            case .overdue?: sql.append(" AND t.due_on < \(sql.placeholder(for: today))::date")
-            case .future?: sql.append(" AND t.due_on > \(sql.placeholder(for: today))::date")
-            case nil: break
-            }
+            when?.restrict(&sql, column: "t.due_on", today: today)
             if let consultantID { sql.append(" AND t.consultant_id = ", bind: consultantID) }
             if let level { sql.append(" AND p.level = ", bind: level.rawValue) }
             let total = try await sql.count(on: connection, logger: environment.logger)
@@ -61,10 +53,9 @@ struct ProspectTaskRoutes: Sendable {
                     """),
                 logger: environment.logger
             ).decode((UUID, UUID, String, String, String, UUID?, String, String?, String?).self) {
-                let when = dueOn == today ? "due" : dueOn < today ? "overdue" : "future"
                 items.append(TaskView(
                     id: id, prospectId: prospect, prospectName: name, mobile: mobile, level: ProspectLevel(rawValue: level) ?? .B,
-                    consultantId: consultant, dueOn: dueOn, planned: planned, plannedMethod: plannedMethod, when: when))
+                    consultantId: consultant, dueOn: dueOn, planned: planned, plannedMethod: plannedMethod, when: TaskDue(dueOn: dueOn, today: today)))
             }
             return Page(items: items, request: page, total: total)
         }

@@ -128,10 +128,9 @@ struct PublicPoolSweeper: Service {
         }
         for store in stores {
             let released = try await environment.database.withTransaction { connection in
-                let timeZone = try await environment.directory.timeZone(of: store, on: connection, logger: environment.logger)
-                let now = environment.configuration.clock.now()
+                let day = try await environment.storeDay(store, on: connection)
                 return try await PublicPool(connection: connection, logger: environment.logger, directory: environment.directory)
-                    .releaseOverdue(store: store, now: now, today: ServiceClock.day(of: now, in: timeZone))
+                    .releaseOverdue(store: store, now: day.now, today: day.today)
             }
             if released > 0 { environment.logger.info("released overdue prospects to the public pool", metadata: ["store": "\(store)", "count": "\(released)"]) }
         }

@@ -70,14 +70,6 @@ struct PublicPoolRoutes: Sendable {
          PublicPool(connection: connection, logger: environment.logger, directory: environment.directory))
     }
 
-    private func clock(store: UUID, connection: PostgresConnection) async throws -> (now: Date, today: String, startOfToday: Date) {
-        let timeZone = try await environment.directory.timeZone(of: store, on: connection, logger: environment.logger)
-        let now = environment.configuration.clock.now()
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return (now, ServiceClock.day(of: now, in: timeZone), calendar.startOfDay(for: now))
-    }
-
     /// The pool prospect, locked; 404 unless it is a prospect of the caller's store.
     private func lockPoolProspect(_ id: UUID, principal: Principal, store: ProspectStore) async throws -> ProspectView {
         guard let prospect = try await store.prospect(id, principal: principal.widened(to: .store), forUpdate: true),
@@ -128,7 +120,7 @@ struct PublicPoolRoutes: Sendable {
         let principal = try context.require(.assignProspects)
         return try await environment.database.withTransaction { connection in
             let (_, pool) = self.context(connection)
-            let clock = try await clock(store: principal.storeID, connection: connection)
+            let clock = try await environment.storeDay(principal.storeID, on: connection)
             return Released(released: try await pool.releaseOverdue(store: principal.storeID, now: clock.now, today: clock.today))
         }
     }
@@ -143,7 +135,7 @@ struct PublicPoolRoutes: Sendable {
             guard prospect.inPublicPool else { throw ProblemDetails.conflict("the prospect is not in the public pool (someone has it)") }
             guard try await !pool.hasPendingClaim(id) else { throw ProblemDetails.conflict("another claim of this prospect waits for approval") }
             let settings = try await ProspectSettings.read(store: prospect.storeId, on: connection, logger: environment.logger)
-            let clock = try await clock(store: prospect.storeId, connection: connection)
+            let clock = try await environment.storeDay(prospect.storeId, on: connection)
             if let refusal = try await pool.claimRefusal(prospect, by: principal.userID, settings: settings, now: clock.now, startOfToday: clock.startOfToday) {
                 throw ProblemDetails.conflict(refusal)
             }
@@ -170,7 +162,7 @@ struct PublicPoolRoutes: Sendable {
             let (store, pool) = self.context(connection)
             try await environment.directory.requireActiveUser(
                 body.consultantId, inStore: principal.storeID, field: "consultantId", on: connection, logger: environment.logger)
-            let clock = try await clock(store: principal.storeID, connection: connection)
+            let clock = try await environment.storeDay(principal.storeID, on: connection)
             var items: [Taking] = []
             for (index, id) in body.prospectIds.enumerated() where !items.contains(where: { $0.prospectId == id }) {
                 guard let prospect = try await store.prospect(id, principal: principal.widened(to: .store), forUpdate: true),
@@ -249,7 +241,7 @@ struct PublicPoolRoutes: Sendable {
                 throw ProblemDetails.notFound("pool claim \(id)")
             }
             guard state == "pending" else { throw ProblemDetails.conflict("the claim was \(state) already") }
-            let clock = try await clock(store: store, connection: connection)
+            let clock = try await environment.storeDay(store, on: connection)
             try await connection.query("""
                 UPDATE prospects.pool_claim SET state = \(approve ? "approved" : "rejected"), decided_by = \(principal.userID), decided_at = \(clock.now)
                 WHERE id = \(id)

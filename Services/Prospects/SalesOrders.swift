@@ -175,9 +175,7 @@ struct SalesOrderRoutes: Sendable {
         let format = try ExportFormat(request: request)
         let (items, total) = try await read(try Filter(request), retainedOnly: retainedOnly, principal: principal, page: ExportLimit.page)
         try ExportLimit.check(total: total)
-        let timeZone = try await environment.database.withTransaction { connection in
-            try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
-        }
+        let timeZone = try await environment.timeZone(of: principal.storeID)
         let rows: [[ExportCell]] = items.map { o in
             [ExportCell(o.orderNo), ExportCell(o.customerName), ExportCell(o.customerMobile), ExportCell(o.brand), ExportCell(o.series),
              ExportCell(o.model), ExportCell(o.color), ExportCell(o.vin), ExportCell(o.plate), ExportCell(o.amount), ExportCell(o.deposit),

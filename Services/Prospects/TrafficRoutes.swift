@@ -27,11 +27,10 @@ struct TrafficRoutes: Sendable {
             } else if !principal.has(.assignProspects) {
                 consultant = principal.userID
             }
-            let timeZone = try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
-            let now = environment.configuration.clock.now()
+            let day = try await environment.storeDay(principal.storeID, on: connection)
             let registered = try await TrafficStore(
                 connection: connection, logger: environment.logger, directory: environment.directory, outbox: environment.outbox
-            ).register(draft, store: principal.storeID, consultant: consultant, by: principal.userID, now: now, today: ServiceClock.day(of: now, in: timeZone))
+            ).register(draft, store: principal.storeID, consultant: consultant, by: principal.userID, now: day.now, today: day.today)
             // The caller sees the prospect their traffic went to, whoever follows it up.
             let store = ProspectStore(connection: connection, logger: environment.logger, directory: environment.directory)
             guard let prospect = try await store.prospect(registered.prospectID, principal: principal.widened(to: .store)) else {
@@ -110,9 +109,7 @@ struct TrafficRoutes: Sendable {
         let format = try ExportFormat(request: request)
         let (items, total) = try await read(try Filter(request), principal: principal, page: ExportLimit.page)
         try ExportLimit.check(total: total)
-        let timeZone = try await environment.database.withTransaction { connection in
-            try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
-        }
+        let timeZone = try await environment.timeZone(of: principal.storeID)
         let rows: [[ExportCell]] = items.map { t in
             [ExportCell(t.name), ExportCell(t.mobile), ExportCell(t.arrival), ExportCell(t.partySize), ExportCell(t.arrivedAt, in: timeZone),
              ExportCell(t.leftAt, in: timeZone),
