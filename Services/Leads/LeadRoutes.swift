@@ -163,7 +163,9 @@ struct LeadRoutes: Sendable {
         try check.throwIfInvalid()
         return try await transaction { store, connection in
             for (index, id) in body.leadIds.enumerated() {
-                guard let lead = try await store.lead(id, principal: principal, forUpdate: true) else {
+                // Only the current store's leads: a group-wide view does not make another store's leads
+                // theirs to give to this store's consultants.
+                guard let lead = try await store.lead(id, principal: principal, forUpdate: true), lead.storeId == principal.storeID else {
                     throw ProblemDetails.validation([.init(field: "leadIds[\(index)]", message: "is not a lead of yours")])
                 }
                 if lead.state == "defeated" { throw ProblemDetails.conflict("lead \(lead.name) is defeated; re-activate it first") }

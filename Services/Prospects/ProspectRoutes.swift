@@ -65,14 +65,16 @@ struct ProspectRoutes: Sendable {
         try await environment.storeDay(store, on: connection).today
     }
 
-    /// Locks the selected prospects the caller may see, or names the first one they may not.
+    /// Locks the selected prospects of the caller's current store that they may see, or names
+    /// the first one they may not (a group-wide view does not make another store's prospects
+    /// theirs to change).
     static func lockSelection(_ ids: [UUID], field: String, store: ProspectStore, principal: Principal) async throws -> [ProspectView] {
         var check = FieldValidator()
         check.require(!ids.isEmpty && ids.count <= 1000, field, "must name 1 to 1000 prospects")
         try check.throwIfInvalid()
         var prospects: [ProspectView] = []
         for (index, id) in Array(Set(ids)).sorted(by: { $0.uuidString < $1.uuidString }).enumerated() {
-            guard let prospect = try await store.prospect(id, principal: principal, forUpdate: true) else {
+            guard let prospect = try await store.prospect(id, principal: principal, forUpdate: true), prospect.storeId == principal.storeID else {
                 let position = ids.firstIndex(of: id) ?? index
                 throw ProblemDetails.validation([.init(field: "\(field)[\(position)]", message: "is not a prospect of yours")])
             }
@@ -207,10 +209,18 @@ struct ProspectRoutes: Sendable {
     @Sendable func approveDefeat(_ request: Request, context: CRMRequestContext) async throws -> ProspectView {
         let principal = try context.require(.approveProspects)
         let id = try context.parameters.uuid("id")
-        _ = try await request.decodeJSON(as: DecisionRequest.self, context: context)
-        return try await transaction { store, _ in
+        let body = try await request.decodeJSON(as: DecisionRequest.self, context: context)
+        var check = FieldValidator()
+        let note = check.optionalText("note", body.note, maxLength: 500)
+        try check.throwIfInvalid()
+        return try await transaction { store, connection in
             guard let prospect = try await store.prospect(id, principal: principal, forUpdate: true) else { throw ProblemDetails.notFound("prospect \(id)") }
             guard prospect.state == "defeat_pending" else { throw ProblemDetails.conflict("no defeat of this prospect waits for approval") }
+            if let note {
+                try await connection.query("""
+                    UPDATE prospects.prospect SET defeat_note = concat_ws(' / ', defeat_note, \("批准: " + note)) WHERE id = \(id)
+                    """, logger: environment.logger)
+            }
             try await store.defeat(id, store: prospect.storeId, at: environment.configuration.clock.now())
             return try await store.prospect(id, principal: principal)!
         }
@@ -278,7 +288,7 @@ struct ProspectRoutes: Sendable {
         return try await transaction { store, connection in
             let today = try await today(principal.storeID, connection: connection)
             var restored: [ProspectView] = []
-            for (index, id) in body.prospectIds.enumerated() {
+            for (index, id) in body.prospectIds.enumerated() where !body.prospectIds[..<index].contains(id) {
                 var sql = ProspectStore.fromAll()
                 sql.append(" AND p.deleted_at IS NOT NULL AND p.id = ", bind: id)
                 sql.restrict(to: principal, storeColumn: "p.store_id", ownerColumn: "p.deleted_by", directory: environment.directory.schema)

@@ -47,7 +47,11 @@ struct TrafficStore {
             prospectID = UUID()
             let lead = try await undefeatedLead(mobile: draft.mobile, store: store)
             outcome = lead == nil ? "created" : "carried_over"
-            try await insert(prospectID, draft: draft, lead: lead, store: store, consultant: consultant, by: user, now: now)
+            guard try await insert(prospectID, draft: draft, lead: lead, store: store, consultant: consultant, by: user, now: now) else {
+                // Someone registered this mobile a moment ago (their insert committed first):
+                // the rules for a known mobile apply, and the row is there to lock now.
+                return try await register(draft, store: store, consultant: consultant, by: user, now: now, today: today)
+            }
             let interval = try await ProspectRules(connection: connection, logger: logger).interval(for: draft.level, store: store)
             try await prospects.openTask(prospectID, store: store, consultant: consultant, dueOn: ServiceClock.day(today, plus: interval))
             if let lead {
@@ -109,8 +113,9 @@ struct TrafficStore {
     }
 
     /// A new prospect from the form; a carried-over lead fills in what the form left empty.
-    private func insert(_ id: UUID, draft: TrafficDraft, lead: KnownLead?, store: UUID, consultant: UUID?, by user: UUID, now: Date) async throws {
-        try await connection.query("""
+    /// False if the store has the mobile already (a concurrent registration won).
+    private func insert(_ id: UUID, draft: TrafficDraft, lead: KnownLead?, store: UUID, consultant: UUID?, by user: UUID, now: Date) async throws -> Bool {
+        try await !connection.query("""
             INSERT INTO prospects.prospect (id, store_id, name, mobile, landline, gender, province, city, district, category, source,
                                             brand, series, model, plate, level, state, consultant_id, assigned_at, lead_id, note, created_by)
             VALUES (\(id), \(store), \(draft.name), \(draft.mobile), \(draft.landline), \(draft.gender ?? lead?.gender),
@@ -119,6 +124,7 @@ struct TrafficStore {
                     \(draft.brand ?? lead?.brand), \(draft.series ?? lead?.series), \(draft.model ?? lead?.model), \(draft.plate),
                     \(draft.level.rawValue), 'active', \(consultant), \(consultant == nil ? nil : now), \(lead?.leadID),
                     \(draft.note ?? lead?.note), \(user))
-            """, logger: logger)
+            ON CONFLICT (store_id, mobile) DO NOTHING RETURNING id
+            """, logger: logger).decode(UUID.self).all().isEmpty
     }
 }

@@ -144,6 +144,21 @@ final class ProspectsTests: XCTestCase {
         reply = try await suite.request(.GET, "/api/v1/prospects/tasks?when=due&pageSize=200", token: consultant)
         XCTAssertFalse(reply.items.contains { $0["prospectId"] as? String == prospectID })
 
+        // Ten registrations of one new mobile at the same moment: one prospect, ten visits.
+        let rush = Self.mobile()
+        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<10 {
+                group.addTask { try await self.register(self.traffic(rush, name: "许诺"), as: consultant).outcome }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        XCTAssertEqual(outcomes.filter { $0 == "created" }.count, 1, "\(outcomes)")
+        XCTAssertEqual(outcomes.filter { $0 == "existing" }.count, 9, "\(outcomes)")
+        let rushProspects = try await suite.database.scalar("SELECT count(*)::int8 FROM prospects.prospect WHERE mobile = '\(rush)'")
+        let rushTraffic = try await suite.database.scalar("SELECT count(*)::int8 FROM prospects.traffic WHERE mobile = '\(rush)'")
+        XCTAssertEqual(rushProspects, 1)
+        XCTAssertEqual(rushTraffic, 10)
+
         // Another consultant does not see it; bad input names its fields.
         let other = try await suite.login("consultant.3")
         reply = try await suite.request(.GET, "/api/v1/prospects/prospects/\(prospectID)", token: other)
@@ -175,9 +190,10 @@ final class ProspectsTests: XCTestCase {
         XCTAssertEqual(reply.json["state"] as? String, "defeat_pending", reply.text)
         reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(id)/defeat/approve", token: consultant, json: [:])
         XCTAssertEqual(reply.status, 403, "a consultant does not approve")
-        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(id)/defeat/approve", token: leader, json: [:])
+        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(id)/defeat/approve", token: leader, json: ["note": "属实"])
         XCTAssertEqual(reply.status, 200, reply.text)
         XCTAssertEqual(reply.json["state"] as? String, "defeated")
+        XCTAssertEqual(reply.json["defeatNote"] as? String, "预算不够 / 批准: 属实", "the approval's note is kept with the consultant's")
         XCTAssertNotNil(reply.json["defeatPoolSince"] as? String, "a defeat for 价格 goes to the pool")
 
         func pool(_ token: String) async throws -> [[String: Any]] {

@@ -195,6 +195,14 @@ final class ScopeTests: XCTestCase {
         XCTAssertNil(complaintNow.json["handlerId"])
         let taskNow = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks/\(tasks.unassigned)", token: supervisor1)
         XCTAssertEqual(taskNow.json["state"] as? String, "pending")
+        let prospectNow = try await suite.request(.GET, "/api/v1/prospects/prospects/\(prospectID)", token: manager1)
+        XCTAssertEqual(prospectNow.json["state"] as? String, "active")
+        XCTAssertEqual(prospectNow.json["level"] as? String, "B", "no follow-up was recorded")
+        XCTAssertEqual((prospectNow.json["consultantId"] as? String)?.lowercased(), consultant1.lowercased())
+        let pooledNow = try await suite.request(.GET, "/api/v1/prospects/prospects/\(poolProspectID)", token: manager1)
+        XCTAssertEqual(pooledNow.json["inPublicPool"] as? Bool, true, "nobody took the pool prospect")
+        let claims = try await suite.request(.GET, "/api/v1/prospects/pool-claims?state=pending", token: manager1)
+        XCTAssertTrue(claims.items.contains { $0["id"] as? String == poolClaimID }, "the claim still waits: \(claims.text)")
         // Lists and statistics do not leak store-1 records either.
         let supervisor2 = try await suite.login("cs.supervisor.2")
         for path in ["/api/v1/customer-service/visit-tasks?roNo=\(tasks.roNos[1])", "/api/v1/customer-service/complaints?mobile=15972197426"] {
