@@ -207,41 +207,36 @@ struct ProspectRoutes: Sendable {
     }
 
     @Sendable func approveDefeat(_ request: Request, context: CRMRequestContext) async throws -> ProspectView {
-        let principal = try context.require(.approveProspects)
-        let id = try context.parameters.uuid("id")
-        let body = try await request.decodeJSON(as: DecisionRequest.self, context: context)
-        var check = FieldValidator()
-        let note = check.optionalText("note", body.note, maxLength: 500)
-        try check.throwIfInvalid()
-        return try await transaction { store, connection in
-            guard let prospect = try await store.prospect(id, principal: principal, forUpdate: true) else { throw ProblemDetails.notFound("prospect \(id)") }
-            guard prospect.state == "defeat_pending" else { throw ProblemDetails.conflict("no defeat of this prospect waits for approval") }
-            if let note {
-                try await connection.query("""
-                    UPDATE prospects.prospect SET defeat_note = concat_ws(' / ', defeat_note, \("批准: " + note)) WHERE id = \(id)
-                    """, logger: environment.logger)
-            }
-            try await store.defeat(id, store: prospect.storeId, at: environment.configuration.clock.now())
-            return try await store.prospect(id, principal: principal)!
-        }
+        try await decideDefeat(request, context: context, approve: true)
     }
 
     @Sendable func rejectDefeat(_ request: Request, context: CRMRequestContext) async throws -> ProspectView {
+        try await decideDefeat(request, context: context, approve: false)
+    }
+
+    /// A leader's or manager's decision on a defeat waiting for approval, with an optional
+    /// note kept beside the consultant's: approved, it is final; rejected, the consultant goes
+    /// on following the prospect up.
+    private func decideDefeat(_ request: Request, context: CRMRequestContext, approve: Bool) async throws -> ProspectView {
         let principal = try context.require(.approveProspects)
         let id = try context.parameters.uuid("id")
         let body = try await request.decodeJSON(as: DecisionRequest.self, context: context)
         var check = FieldValidator()
-        let note = check.optionalText("note", body.note, maxLength: 500)
+        let note = check.optionalText("note", body.note, maxLength: 500).map { (approve ? "批准: " : "驳回: ") + $0 }
         try check.throwIfInvalid()
         return try await transaction { store, connection in
             guard let prospect = try await store.prospect(id, principal: principal, forUpdate: true) else { throw ProblemDetails.notFound("prospect \(id)") }
             guard prospect.state == "defeat_pending" else { throw ProblemDetails.conflict("no defeat of this prospect waits for approval") }
-            // Back to work: the consultant keeps following the prospect up.
             try await connection.query("""
-                UPDATE prospects.prospect SET state = 'active', defeat_reason = NULL, defeat_requested_by = NULL,
-                    defeat_note = \(note.map { "驳回: \($0)" }), updated_at = now()
-                WHERE id = \(id)
+                UPDATE prospects.prospect SET defeat_note = concat_ws(' / ', defeat_note, \(note)), updated_at = now() WHERE id = \(id)
                 """, logger: environment.logger)
+            if approve {
+                try await store.defeat(id, store: prospect.storeId, at: environment.configuration.clock.now())
+            } else {
+                try await connection.query("""
+                    UPDATE prospects.prospect SET state = 'active', defeat_reason = NULL, defeat_requested_by = NULL WHERE id = \(id)
+                    """, logger: environment.logger)
+            }
             return try await store.prospect(id, principal: principal)!
         }
     }
