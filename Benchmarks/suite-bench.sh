@@ -124,7 +124,7 @@ echo "(e) lead import: $rows CSV rows through the gateway, against psql \\copy o
 import_seconds=$(curl -sS -o "$work/import.json" -w '%{time_total}' -X POST "$gateway/api/v1/leads/imports" \
   -H "Authorization: Bearer $manager" -H 'content-type: text/csv' --data-binary @"$work/leads.csv")
 python3 -c "import json; r = json.load(open('$work/import.json')); print('    import: %d rows: %d created, %d duplicates, %d rejected' % (r['rows'], r['created'], r['duplicates'], r['rejected']))"
-grep -o '"checked":"[^"]*"\|"read":"[^"]*"\|"written":"[^"]*"' "$work/leads.log" | tr '\n' ' ' | sed 's/^/    phases in crm-leads: /'; echo
+grep -o '"checked":"[^"]*"\|"read":"[^"]*"\|"written":"[^"]*"\|"announced":"[^"]*"' "$work/leads.log" | tr '\n' ' ' | sed 's/^/    phases in crm-leads: /'; echo
 PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d dealer_crm -qX \
   -c "CREATE TABLE public.bench_lead_copy (name text, mobile text, source text, province text, city text, brand text, series text, model text, level text, note text)"
 copy_start=$(date +%s.%N)

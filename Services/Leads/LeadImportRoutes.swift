@@ -72,10 +72,13 @@ struct LeadImportRoutes: Sendable {
         do {
             return try await environment.database.withTransaction { connection in
                 var results = results0
+                var announcing = Duration.zero
                 let today = try await environment.storeDay(principal.storeID, on: connection).today
                 let store = LeadImportStore(connection: connection, logger: environment.logger)
                 let (created, existing) = try await store.insert(accepted.map(\.draft), store: principal.storeID, by: principal.userID)
+                let inserted = clock.now
                 try await LeadAnnouncer(connection: connection, logger: environment.logger, outbox: environment.outbox).announce(Array(created.values))
+                announcing = clock.now - inserted  // part of "written"
                 var duplicates: [LeadImportStore.Duplicate] = []
                 for (index, draft) in accepted {
                     if let id = created[draft.mobile] {
@@ -105,7 +108,7 @@ struct LeadImportRoutes: Sendable {
                 environment.logger.info("lead import", metadata: [
                     "rows": "\(report.rows)", "created": "\(report.created)", "duplicates": "\(report.duplicates)",
                     "rejected": "\(report.rejected)", "dryRun": "\(dryRun)", "read": "\(read - started)",
-                    "checked": "\(checked - read)", "written": "\(clock.now - checked)",
+                    "checked": "\(checked - read)", "written": "\(clock.now - checked)", "announced": "\(announcing)",
                 ])
                 if dryRun { throw DryRunFinished(report: report) }
                 return report
