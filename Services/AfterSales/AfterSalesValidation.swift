@@ -12,15 +12,6 @@ extension FieldValidator {
     /// Longest free text.
     static let freeTextLength = 500
 
-    mutating func vin(_ field: String, _ value: String) -> String {
-        do throws(VINError) {
-            return try VIN(value).text
-        } catch {
-            fail(field, error.message)
-            return value
-        }
-    }
-
     /// A VIN search: a whole VIN or its last characters, letters and digits only; upper-cased.
     mutating func vinSearch(_ field: String, _ value: String) -> String {
         let text = VIN.normalise(value)
@@ -28,16 +19,6 @@ extension FieldValidator {
             text.count <= 17 && text.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber) }, field,
             "must be a VIN or its last characters: letters and digits, at most 17")
         return text
-    }
-
-    /// A plate, or nil for none (a car not registered yet).
-    mutating func optionalPlate(_ field: String, _ value: String?) -> String? {
-        do throws(PlateError) {
-            return try Plate.optional(value)?.text
-        } catch {
-            fail(field, error.message)
-            return nil
-        }
     }
 
     /// A `yyyy-MM-dd` day, or nil when left out or empty.
@@ -55,11 +36,5 @@ extension FieldValidator {
         Person(
             name: text("\(field).name", value.name, maxLength: Self.nameLength),
             mobile: mobile("\(field).mobile", value.mobile))
-    }
-
-    /// An amount from 0 to `maximum` yuan with at most two decimals.
-    mutating func money(_ field: String, _ value: Decimal, maximum: Decimal) {
-        range(field, value, 0...maximum)
-        require(Money.hasAtMostTwoDecimals(value), field, "must have at most 2 decimals")
     }
 }

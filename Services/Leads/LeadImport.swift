@@ -1,17 +1,12 @@
 import Foundation
 import ServiceKit
 
-/// One data row of an import file, as read: the cell of each known column.
-struct ImportedRow: Sendable {
-    /// The row's line in the file, counting the header as row 1, as a spreadsheet shows it.
-    var row: Int
-    var cells: [LeadImportColumn: String]
-}
-
 /// The columns of the lead import template (批量导入模板); a file may name them in Chinese, as
 /// the template does, or by their API names.
-enum LeadImportColumn: String, CaseIterable, Sendable {
+enum LeadImportColumn: String, ImportColumn {
     case name, mobile, source, province, city, brand, series, model, level, note
+
+    static let required: [LeadImportColumn] = [.name, .mobile]
 
     /// The template's header for the column.
     var header: String {
@@ -27,14 +22,6 @@ enum LeadImportColumn: String, CaseIterable, Sendable {
         case .level: return "级别"
         case .note: return "备注"
         }
-    }
-
-    init?(header: String) {
-        let text = header.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "*", with: "")
-        guard let column = Self.allCases.first(where: { $0.header == text || $0.rawValue.caseInsensitiveCompare(text) == .orderedSame }) else {
-            return nil
-        }
-        self = column
     }
 }
 
@@ -78,47 +65,11 @@ struct LeadImportReport: Codable, Sendable {
     var results: [RowResult]
 }
 
-/// Reads and checks the rows of an import file.
+/// Checks the rows of an import file.
 enum LeadImportReader {
-    /// The rows of a CSV or .xlsx file; a 422 naming `file` when it cannot be read or has no
-    /// header with the name and mobile columns.
-    static func rows(file data: Data) throws -> [ImportedRow] {
-        let table: [[String]]
-        do {
-            table = try SpreadsheetReader.rows(of: data)
-        } catch let error as SpreadsheetReader.ReadError {
-            throw ProblemDetails.validation([.init(field: "file", message: "is \(error.description)")])
-        }
-        return try rows(table: table)
-    }
-
-    static func rows(table: [[String]]) throws -> [ImportedRow] {
-        guard let header = table.first else { throw ProblemDetails.validation([.init(field: "file", message: "is empty")]) }
-        let columns = header.map(LeadImportColumn.init(header:))
-        var missing: [String] = []
-        for required in [LeadImportColumn.name, .mobile] where !columns.contains(required) { missing.append(required.header) }
-        guard missing.isEmpty else {
-            throw ProblemDetails.validation([.init(field: "file", message: "lacks the column \(missing.joined(separator: ", ")); download the template")])
-        }
-        var rows: [ImportedRow] = []
-        rows.reserveCapacity(table.count)
-        for (index, values) in table.dropFirst().enumerated() {
-            if values.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
-            var cells: [LeadImportColumn: String] = [:]
-            for (column, value) in zip(columns, values) {
-                if let column { cells[column] = value }
-            }
-            rows.append(ImportedRow(row: index + 2, cells: cells))
-        }
-        return rows
-    }
-
     /// The row as a lead, or the errors that reject it.
-    static func draft(_ row: ImportedRow, defaultSource: LeadSource?) -> Result<LeadDraft, ProblemDetails> {
-        func cell(_ column: LeadImportColumn) -> String? {
-            guard let text = row.cells[column]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
-            return text
-        }
+    static func draft(_ row: ImportedRow<LeadImportColumn>, defaultSource: LeadSource?) -> Result<LeadDraft, ProblemDetails> {
+        let cell = row.cell
         var errors: [ProblemDetails.FieldError] = []
         var source = defaultSource
         if let text = cell(.source) {

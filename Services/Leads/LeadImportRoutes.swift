@@ -30,20 +30,10 @@ struct LeadImportRoutes: Sendable {
         let dryRun = query.bool("dryRun") ?? false
         let defaultSource = query.oneOf("source", LeadSource.self)
         try query.throwIfInvalid()
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: Self.maximumFileSize)
-        } catch {
-            throw ProblemDetails(status: .contentTooLarge, detail: "an import file may be at most \(Self.maximumFileSize >> 20) MB")
-        }
-        guard body.readableBytes > 0 else { throw ProblemDetails.validation([.init(field: "file", message: "the request body must be the CSV or .xlsx file")]) }
-        let data = Data(buffer: body)
-        guard SpreadsheetReader.format(of: data) == .xlsx || !data.contains(0) else {
-            throw ProblemDetails.validation([.init(field: "file", message: "must not contain NUL characters; is it really a CSV file?")])
-        }
+        let data = try await ImportFile.body(of: request, maximumSize: Self.maximumFileSize)
         let clock = ContinuousClock()
         let started = clock.now
-        let rows = try LeadImportReader.rows(file: data)
+        let rows = try ImportFile.rows(of: data, as: LeadImportColumn.self)
         let read = clock.now
         guard rows.count <= 200_000 else { throw ProblemDetails.validation([.init(field: "file", message: "has more than 200,000 rows; split it")]) }
 
@@ -119,7 +109,7 @@ struct LeadImportRoutes: Sendable {
     }
 
     /// Checks the rows on every core: the checks are pure and a large import has 100,000 rows.
-    static func check(_ rows: [ImportedRow], defaultSource: LeadSource?) async -> [Result<LeadDraft, ProblemDetails>] {
+    static func check(_ rows: [ImportedRow<LeadImportColumn>], defaultSource: LeadSource?) async -> [Result<LeadDraft, ProblemDetails>] {
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / 1000))
         let size = (rows.count + parts - 1) / max(parts, 1)
         return await withTaskGroup(of: (Int, [Result<LeadDraft, ProblemDetails>]).self) { group in

@@ -16,6 +16,8 @@ struct FollowUpRoutes: Sendable {
         group.post("prospects/prospects/:id/follow-ups", use: record)
         group.get("prospects/follow-ups", use: list)
         group.get("prospects/follow-ups/export", use: export)
+        group.put("prospects/follow-ups/:id/quote-image", use: uploadQuoteImage)
+        group.get("prospects/follow-ups/:id/quote-image", use: quoteImage)
     }
 
     enum Method: String, Codable, CaseIterable {
@@ -101,6 +103,8 @@ struct FollowUpRoutes: Sendable {
         var nextMethod: String?
         var nextContent: String?
         var comesTomorrow: Bool
+        /// Whether a photo of the quote shown to the customer (报价单) is on file.
+        var hasQuoteImage: Bool
         var createdAt: Date
     }
 
@@ -165,6 +169,43 @@ struct FollowUpRoutes: Sendable {
         return EditedResponse(status: .created, response: view)
     }
 
+    /// Files the photo of the quote the consultant showed the customer (报价单, part of the P5
+    /// form); a second upload replaces the first. Only the record's author or someone who may
+    /// see it by scope files it.
+    @Sendable func uploadQuoteImage(_ request: Request, context: CRMRequestContext) async throws -> FollowUpView {
+        let principal = try context.require(.writeProspects)
+        let id = try context.parameters.uuid("id")
+        let file = try await UploadedFile(request: request, accepting: [.jpeg, .png, .webp])
+        return try await environment.database.withTransaction { connection in
+            let byID: (inout QueryBuilder) -> Void = { $0.append(" AND f.id = ", bind: id) }
+            guard try await read(filter: byID, principal: principal, page: PageRequest(page: 1, pageSize: 1), connection: connection).total == 1 else {
+                throw ProblemDetails.notFound("follow-up \(id)")
+            }
+            try await connection.query("""
+                UPDATE prospects.prospect_follow_up SET quote_image = \(file.bytes), quote_image_type = \(file.type.contentType) WHERE id = \(id)
+                """, logger: environment.logger)
+            return try await read(filter: byID, principal: principal, page: PageRequest(page: 1, pageSize: 1), connection: connection).items[0]
+        }
+    }
+
+    @Sendable func quoteImage(_ request: Request, context: CRMRequestContext) async throws -> Response {
+        let principal = try context.require(.readProspects)
+        let id = try context.parameters.uuid("id")
+        let (record, image) = try await environment.database.withTransaction { connection in
+            guard let record = try await read(
+                filter: { $0.append(" AND f.id = ", bind: id) }, principal: principal, page: PageRequest(page: 1, pageSize: 1), connection: connection
+            ).items.first else {
+                throw ProblemDetails.notFound("follow-up \(id)")
+            }
+            let image = try await connection.query("""
+                SELECT quote_image_type, quote_image FROM prospects.prospect_follow_up WHERE id = \(id) AND quote_image IS NOT NULL
+                """, logger: environment.logger).decode((String, ByteBuffer).self).all().first
+            return (record, image)
+        }
+        guard let image else { throw ProblemDetails.notFound("quote image of follow-up \(record.followUpNo)") }
+        return Response.file(image.1, contentType: image.0, fileName: "\(record.followUpNo)-quote")
+    }
+
     struct Filter {
         var prospectID: UUID?
         var consultantID: UUID?
@@ -215,17 +256,17 @@ struct FollowUpRoutes: Sendable {
         let select = sql.ordered(by: "f.created_at DESC, f.id", page).build(prefix: """
             SELECT f.id, f.follow_up_no, f.prospect_id, p.name, p.mobile, f.consultant_id, u.display_name, f.level_before, f.level, f.method,
                    f.contents, f.result, f.contact, f.note, f.valid, to_char(f.next_on, 'YYYY-MM-DD'), f.next_method, f.next_content,
-                   f.comes_tomorrow, f.created_at
+                   f.comes_tomorrow, f.quote_image IS NOT NULL, f.created_at
             """)
         var items: [FollowUpView] = []
         for try await r in try await connection.query(select, logger: environment.logger).decode((
             UUID, String, UUID, String, String, UUID, String?, String, String, String, [String], String, String, String, Bool,
-            String?, String?, String?, Bool, Date).self)
+            String?, String?, String?, Bool, Bool, Date).self)
         {
             items.append(FollowUpView(
                 id: r.0, followUpNo: r.1, prospectId: r.2, prospectName: r.3, mobile: r.4, consultantId: r.5, consultantName: r.6,
                 levelBefore: r.7, level: r.8, method: r.9, contents: r.10, result: r.11, contact: r.12, note: r.13, valid: r.14,
-                nextOn: r.15, nextMethod: r.16, nextContent: r.17, comesTomorrow: r.18, createdAt: r.19))
+                nextOn: r.15, nextMethod: r.16, nextContent: r.17, comesTomorrow: r.18, hasQuoteImage: r.19, createdAt: r.20))
         }
         return (items, total)
     }

@@ -184,7 +184,7 @@ struct TrafficDraft: Sendable {
         brand = check.optionalText("brand", body.brand, maxLength: 100)
         series = check.optionalText("series", body.series, maxLength: 100)
         model = check.optionalText("model", body.model, maxLength: 100)
-        plate = check.optionalText("plate", body.plate, maxLength: 10)
+        plate = check.optionalPlate("plate", body.plate)
         if body.level == .O { check.fail("level", "O is set when the ERP has an order") }
         level = body.level ?? .B
         note = check.optionalText("note", body.note, maxLength: 500)

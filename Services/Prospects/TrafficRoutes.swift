@@ -18,15 +18,11 @@ struct TrafficRoutes: Sendable {
         let principal = try context.require(.writeProspects)
         let draft = try TrafficDraft(try await request.decodeJSON(as: NewTraffic.self, context: context))
         let intake = try await environment.database.withTransaction { connection in
-            // The receiving consultant follows the prospect up; a consultant registering their
-            // own visitor is that consultant. A manager's registration without one waits for assignment.
-            var consultant = draft.consultantID
-            if let named = consultant {
+            if let named = draft.consultantID {
                 try await environment.directory.requireActiveUser(
                     named, inStore: principal.storeID, field: "consultantId", on: connection, logger: environment.logger)
-            } else if !principal.has(.assignProspects) {
-                consultant = principal.userID
             }
+            let consultant = Self.receivingConsultant(named: draft.consultantID, by: principal)
             let day = try await environment.storeDay(principal.storeID, on: connection)
             let registered = try await TrafficStore(
                 connection: connection, logger: environment.logger, directory: environment.directory, outbox: environment.outbox
@@ -39,6 +35,13 @@ struct TrafficRoutes: Sendable {
             return TrafficIntake(outcome: registered.outcome, trafficId: registered.trafficID, prospect: prospect)
         }
         return EditedResponse(status: .created, response: intake)
+    }
+
+    /// Who follows a registered visitor up: the receiving consultant the form names; else a
+    /// consultant registering their own visitor; a manager's registration without one waits
+    /// for assignment (nil).
+    static func receivingConsultant(named consultant: UUID?, by principal: Principal) -> UUID? {
+        consultant ?? (principal.has(.assignProspects) ? nil : principal.userID)
     }
 
     struct Filter {

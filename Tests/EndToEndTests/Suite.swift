@@ -93,7 +93,7 @@ final class Suite: @unchecked Sendable {
     }
 
     func request(
-        _ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, rawBody: String? = nil,
+        _ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, rawBody: String? = nil, bytes: Data? = nil,
         contentType: String = "application/json", timeout: Int64 = 30, headers: [String: String] = [:]
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(gateway.port)\(path)")
@@ -106,6 +106,9 @@ final class Suite: @unchecked Sendable {
         } else if let rawBody {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(string: rawBody))
+        } else if let bytes {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(data: bytes))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
         let body = try await response.body.collect(upTo: 64 << 20)

@@ -76,6 +76,22 @@ public struct Directory: Sendable {
         return nil
     }
 
+    /// The store's active users, to resolve the names staff write in an import file.
+    public func activeUsers(inStore storeID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [User] {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT id, username, display_name, mobile, team_id, store_ids, role, active
+            FROM \(schema.qualify("directory_user"))
+            WHERE active AND $1 = ANY(store_ids) ORDER BY username
+            """, binds: Self.binds(storeID)), logger: logger)
+        var users: [User] = []
+        for try await (id, username, displayName, mobile, teamID, storeIDs, role, active) in rows.decode(
+            (UUID, String, String, String?, UUID?, [UUID], String, Bool).self)
+        {
+            users.append(User(id: id, username: username, displayName: displayName, mobile: mobile, teamID: teamID, storeIDs: storeIDs, role: role, active: active))
+        }
+        return users
+    }
+
     /// Display names of the given users, for lists that show who owns a record.
     public func displayNames(of ids: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> [UUID: String] {
         guard !ids.isEmpty else { return [:] }

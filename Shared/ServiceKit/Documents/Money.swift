@@ -21,3 +21,14 @@ public enum Money {
         text.flatMap { Decimal(string: $0) }
     }
 }
+
+extension FieldValidator {
+    /// The most a `numeric(12,2)` column holds.
+    public static let largestAmount: Decimal = Decimal(string: "9999999999.99")!
+
+    /// An amount from 0 to `maximum` yuan with at most two decimals.
+    public mutating func money(_ field: String, _ value: Decimal, maximum: Decimal = largestAmount) {
+        range(field, value, 0...maximum)
+        require(Money.hasAtMostTwoDecimals(value), field, "must have at most 2 decimals")
+    }
+}

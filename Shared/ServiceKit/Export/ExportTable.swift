@@ -64,11 +64,11 @@ public enum ExportCell: Sendable, Equatable {
 }
 
 /// The wall-clock time of a `.dateTime` cell, to the minute: what both writers show, so that the
-/// .xlsx and the CSV of the same rows agree.
-struct LocalDateTime: Equatable {
-    var year, month, day, hour, minute: Int
+/// .xlsx and the CSV of the same rows agree — and what printed documents show.
+public struct LocalDateTime: Equatable, Sendable {
+    public var year, month, day, hour, minute: Int
 
-    init(_ date: Date, in timeZone: TimeZone) {
+    public init(_ date: Date, in timeZone: TimeZone) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
@@ -80,10 +80,16 @@ struct LocalDateTime: Equatable {
     }
 
     /// `yyyy-MM-dd HH:mm`
-    var text: String {
-        func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(year)-\(twoDigits(month))-\(twoDigits(day)) \(twoDigits(hour)):\(twoDigits(minute))"
+    public var text: String {
+        "\(year)-\(Self.twoDigits(month))-\(Self.twoDigits(day)) \(timeText)"
     }
+
+    /// `HH:mm`
+    public var timeText: String {
+        "\(Self.twoDigits(hour)):\(Self.twoDigits(minute))"
+    }
+
+    private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }
 
 extension ExportCell {

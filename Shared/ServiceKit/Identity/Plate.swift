@@ -12,17 +12,17 @@ import Foundation
 /// Staff write plates as they appear on the car, `鄂A·81245` or `鄂a 81245`; every form is
 /// stored the same way, so that a search by plate finds the car however it was typed. Other
 /// countries' and military plates are not accepted.
-struct Plate: Hashable, Sendable, CustomStringConvertible {
+public struct Plate: Hashable, Sendable, CustomStringConvertible {
     /// Normalised: no spaces or middle dot, letters in capitals.
-    let text: String
+    public let text: String
 
-    var description: String { text }
+    public var description: String { text }
 
-    static let provinces: Set<Character> = Set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
-    static let closingCharacters: Set<Character> = Set("挂学警港澳")
+    public static let provinces: Set<Character> = Set("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
+    public static let closingCharacters: Set<Character> = Set("挂学警港澳")
 
     /// Checks a plate that must be there.
-    init(_ input: String) throws(PlateError) {
+    public init(_ input: String) throws(PlateError) {
         let plate = Array(Plate.normalise(input))
         guard let province = plate.first, Plate.provinces.contains(province) else { throw .noProvince }
         guard plate.count >= 2, plate[1].isASCIICapital else { throw .noOfficeLetter }
@@ -35,24 +35,24 @@ struct Plate: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A plate that may be missing: nothing, or only spaces, is a car not registered yet (nil).
-    static func optional(_ input: String?) throws(PlateError) -> Plate? {
+    public static func optional(_ input: String?) throws(PlateError) -> Plate? {
         guard let input, !normalise(input).isEmpty else { return nil }
         return try Plate(input)
     }
 
     /// `" 鄂a·81245 "` → `"鄂A81245"`: spaces and the middle dot removed, letters upper-cased.
-    static func normalise(_ input: String) -> String {
+    public static func normalise(_ input: String) -> String {
         String(input.filter { !$0.isWhitespace && $0 != "·" }).uppercased()
     }
 }
 
 /// What is wrong with a plate; `message` is what the 422 says.
-enum PlateError: Error, Equatable {
+public enum PlateError: Error, Equatable {
     case noProvince
     case noOfficeLetter
     case wrongSerial
 
-    var message: String {
+    public var message: String {
         switch self {
         case .noProvince:
             return "must start with a province abbreviation such as 京, 粤 or 鄂"

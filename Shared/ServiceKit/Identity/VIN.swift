@@ -7,14 +7,14 @@ import Foundation
 /// The check digit (position 9) is enforced only where the country's rules make it mandatory:
 /// China (world manufacturer identifiers starting with `L`) and North America (`1`–`5`).
 /// Elsewhere — a European import such as `WVWZZZ1JZXW000001` — position 9 may be anything.
-struct VIN: Hashable, Sendable, CustomStringConvertible {
+public struct VIN: Hashable, Sendable, CustomStringConvertible {
     /// 17 capital letters and digits.
-    let text: String
+    public let text: String
 
-    var description: String { text }
+    public var description: String { text }
 
     /// Checks `input` after removing surrounding spaces and upper-casing it.
-    init(_ input: String) throws(VINError) {
+    public init(_ input: String) throws(VINError) {
         let vin = VIN.normalise(input)
         guard vin.count == 17 else { throw .wrongLength(vin.count) }
         guard !vin.contains(where: { "IOQ".contains($0) }) else { throw .containsIOQ }
@@ -27,20 +27,20 @@ struct VIN: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `" lfv3a28k7k3012345 "` → `"LFV3A28K7K3012345"`; no other change.
-    static func normalise(_ input: String) -> String {
+    public static func normalise(_ input: String) -> String {
         input.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
     }
 
     /// Whether the country of manufacture, read from the first character, makes the check
     /// digit mandatory: `L` is China, `1`–`5` North America (United States, Canada, Mexico).
-    static func requiresCheckDigit(_ vin: String) -> Bool {
+    public static func requiresCheckDigit(_ vin: String) -> Bool {
         guard let first = vin.first else { return false }
         return first == "L" || ("1"..."5").contains(first)
     }
 
     /// What position 9 must be: each character's value times its position's weight, summed,
     /// modulo 11; a remainder of 10 is written `X`. `vin` must be 17 valid characters.
-    static func checkDigit(of vin: String) -> Character {
+    public static func checkDigit(of vin: String) -> Character {
         var sum = 0
         for (character, weight) in zip(vin, weights) {
             sum += (values[character] ?? 0) * weight
@@ -68,13 +68,13 @@ struct VIN: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// What is wrong with a VIN, the first thing found; `message` is what the 422 says.
-enum VINError: Error, Equatable {
+public enum VINError: Error, Equatable {
     case wrongLength(Int)
     case containsIOQ
     case notLettersAndDigits
     case wrongCheckDigit(expected: Character)
 
-    var message: String {
+    public var message: String {
         switch self {
         case .wrongLength(let count): return "must be 17 characters (it has \(count))"
         case .containsIOQ: return "must not contain I, O or Q"

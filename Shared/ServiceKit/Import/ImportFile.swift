@@ -1,0 +1,125 @@
+import Contracts
+import Foundation
+import Hummingbird
+
+/// A column of an import template (批量导入模板): a file may name it by the template's
+/// (Chinese) header or by its API name, in any order; unknown columns are ignored.
+public protocol ImportColumn: RawRepresentable<String>, CaseIterable, Hashable, Sendable {
+    /// The template's header for the column, e.g. `手机号码`.
+    var header: String { get }
+    /// The columns a file must have.
+    static var required: [Self] { get }
+}
+
+extension ImportColumn {
+    /// The column a header names (a leading or trailing `*`, the template's mark of a required
+    /// column, is ignored), or nil.
+    public static func named(_ header: String) -> Self? {
+        let text = header.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "*", with: "")
+        return allCases.first { $0.header == text || $0.rawValue.caseInsensitiveCompare(text) == .orderedSame }
+    }
+}
+
+/// One data row of an import file, as read: the cell of each known column.
+public struct ImportedRow<Column: ImportColumn>: Sendable {
+    /// The row's line in the file, counting the header as row 1, as a spreadsheet shows it.
+    public var row: Int
+    public var cells: [Column: String]
+
+    public init(row: Int, cells: [Column: String]) {
+        self.row = row
+        self.cells = cells
+    }
+
+    /// The cell's text, trimmed; nil when the cell is empty or the file has no such column.
+    public func cell(_ column: Column) -> String? {
+        guard let text = cells[column]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
+        return text
+    }
+}
+
+/// An uploaded import file (CSV or .xlsx) read as rows of a template's columns; every problem
+/// with the file as a whole is a 422 naming `file`.
+public enum ImportFile {
+    /// Reads the request body: 413 over `maximumSize`, 422 for an empty body or a "CSV" with NUL
+    /// characters (a binary file sent by mistake).
+    public static func body(of request: Request, maximumSize: Int) async throws -> Data {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maximumSize)
+        } catch {
+            throw ProblemDetails(status: .contentTooLarge, detail: "an import file may be at most \(maximumSize >> 20) MB")
+        }
+        guard body.readableBytes > 0 else { throw ProblemDetails.validation([.init(field: "file", message: "the request body must be the CSV or .xlsx file")]) }
+        let data = Data(buffer: body)
+        guard SpreadsheetReader.format(of: data) == .xlsx || !data.contains(0) else {
+            throw ProblemDetails.validation([.init(field: "file", message: "must not contain NUL characters; is it really a CSV file?")])
+        }
+        return data
+    }
+
+    /// The data rows of a CSV or .xlsx file, blank rows skipped.
+    public static func rows<Column: ImportColumn>(of data: Data, as columns: Column.Type) throws -> [ImportedRow<Column>] {
+        let table: [[String]]
+        do {
+            table = try SpreadsheetReader.rows(of: data)
+        } catch let error as SpreadsheetReader.ReadError {
+            throw ProblemDetails.validation([.init(field: "file", message: "is \(error.description)")])
+        }
+        return try rows(of: table, as: columns)
+    }
+
+    /// The data rows of a table whose first row is the header, which must name every required column.
+    public static func rows<Column: ImportColumn>(of table: [[String]], as _: Column.Type) throws -> [ImportedRow<Column>] {
+        guard let header = table.first else { throw ProblemDetails.validation([.init(field: "file", message: "is empty")]) }
+        let columns = header.map(Column.named)
+        let missing = Column.required.filter { !columns.contains($0) }.map(\.header)
+        guard missing.isEmpty else {
+            throw ProblemDetails.validation([.init(field: "file", message: "lacks the column \(missing.joined(separator: ", ")); download the template")])
+        }
+        var rows: [ImportedRow<Column>] = []
+        rows.reserveCapacity(table.count)
+        for (index, values) in table.dropFirst().enumerated() {
+            if values.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
+            var cells: [Column: String] = [:]
+            for (column, value) in zip(columns, values) {
+                if let column { cells[column] = value }
+            }
+            rows.append(ImportedRow(row: index + 2, cells: cells))
+        }
+        return rows
+    }
+}
+
+extension ImportFile {
+    /// A date and time as staff write it in a sheet, on the store's clock: `2026-11-22 10:30`,
+    /// `2026/11/22 10:30:15`, `2026-11-22` (midnight), an RFC 3339 time with its offset, or the
+    /// number a spreadsheet stores for a date cell (days since 1899-12-30, the time as the
+    /// fraction of a day). Nil for anything else.
+    public static func dateTime(_ text: String, in timeZone: TimeZone) -> Date? {
+        if text.contains("T"), let date = RFC3339.date(from: text) { return date }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        if let serial = Double(text), (1...2_958_465).contains(serial) {
+            let days = serial.rounded(.down)
+            let seconds = ((serial - days) * 86_400).rounded()
+            guard let epoch = calendar.date(from: DateComponents(year: 1899, month: 12, day: 30)),
+                  let day = calendar.date(byAdding: .day, value: Int(days), to: epoch)
+            else { return nil }
+            return calendar.date(byAdding: .second, value: Int(seconds), to: day)
+        }
+        let parts = text.split(whereSeparator: { " T".contains($0) })
+        guard (1...2).contains(parts.count) else { return nil }
+        let day = parts[0].split(whereSeparator: { "-/.".contains($0) }).map { Int($0) }
+        let time = parts.count == 2 ? parts[1].split(separator: ":").map { Int($0) } : [0, 0]
+        guard day.count == 3, (2...3).contains(time.count), !day.contains(nil), !time.contains(nil) else { return nil }
+        let components = DateComponents(
+            year: day[0], month: day[1], day: day[2], hour: time[0], minute: time[1], second: time.count == 3 ? time[2] : 0)
+        // Refuse what the calendar would silently roll over (2026-02-30, 25:00).
+        guard let date = calendar.date(from: components),
+              calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+                == DateComponents(year: components.year, month: components.month, day: components.day, hour: components.hour, minute: components.minute)
+        else { return nil }
+        return date
+    }
+}
