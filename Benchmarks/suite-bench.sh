@@ -11,6 +11,8 @@
 #       /api/v1/leads/imports through the gateway — parsed, validated, de-duplicated, written
 #       in one transaction — against `psql \copy` of the same file into a bare table: rows
 #       per second for both and the ratio.
+#
+# CRM_BENCH_ONLY=import runs (e) alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Deploy/local/infra.sh
@@ -67,6 +69,8 @@ for _ in $(seq 1 100); do
 done
 [ -n "$token" ] || { echo "cs.supervisor.1 cannot log in" >&2; exit 1; }
 
+# CRM_BENCH_ONLY=import runs (e) alone, for tuning the import.
+if [ "${CRM_BENCH_ONLY:-}" != import ]; then
 echo
 "$bin/crm-bench" --flagship HX000001 --events "$events" | tee "$work/flagship.txt"
 flagship_rate=$(awk '/^flagship-rate/ {print $2}' "$work/flagship.txt")
@@ -102,6 +106,7 @@ grep -E "^tps|latency average" "$work/pgbench.txt" | sed 's/^/    pgbench: /'
 http_rate=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
 sql_rate=$(awk '/^tps/ {print $3; exit}' "$work/pgbench.txt")
 python3 -c "print('gateway %.0f requests/s, pgbench %.0f transactions/s, ratio gateway/pgbench: %.2f' % ($http_rate, $sql_rate, $http_rate / $sql_rate))"
+fi
 
 # (e) the lead import.
 rows=${CRM_BENCH_IMPORT_ROWS:-100000}

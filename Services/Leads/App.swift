@@ -20,7 +20,8 @@ struct LeadsApp {
                 LeadSettingsRoutes(environment: environment).addRoutes(to: group)
                 LeadImportRoutes(environment: environment).addRoutes(to: group)
                 ADFIntakeRoutes(environment: environment).addRoutes(to: group)
-            }
+            },
+            services: { environment in [AnnouncementBacklog(environment: environment)] }
         ))
     }
 }

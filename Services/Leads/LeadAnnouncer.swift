@@ -36,4 +36,14 @@ struct LeadAnnouncer {
             try await outbox.append(events, on: connection, logger: logger)
         }
     }
+
+    /// Puts the leads in the backlog, in the caller's transaction, for `AnnouncementBacklog` to
+    /// announce once it has committed: for imports, whose thousands of leads would otherwise
+    /// hold the import up by seconds.
+    func announceLater(_ leads: [UUID]) async throws {
+        guard !leads.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO leads.announcement_backlog (id, lead_ids) VALUES (\(UUID()), \(leads))
+            """, logger: logger)
+    }
 }

@@ -67,7 +67,8 @@ struct LeadImportRoutes: Sendable {
                 let store = LeadImportStore(connection: connection, logger: environment.logger)
                 let (created, existing) = try await store.insert(accepted.map(\.draft), store: principal.storeID, by: principal.userID)
                 let inserted = clock.now
-                try await LeadAnnouncer(connection: connection, logger: environment.logger, outbox: environment.outbox).announce(Array(created.values))
+                try await LeadAnnouncer(connection: connection, logger: environment.logger, outbox: environment.outbox)
+                    .announceLater(Array(created.values))
                 announcing = clock.now - inserted  // part of "written"
                 var duplicates: [LeadImportStore.Duplicate] = []
                 for (index, draft) in accepted {

@@ -19,7 +19,7 @@ struct LeadImportStore {
         var existing: [String: UUID] = [:]
         for start in stride(from: 0, to: drafts.count, by: Self.chunk) {
             let part = Array(drafts[start..<min(drafts.count, start + Self.chunk)])
-            var binds = PostgresBindings(capacity: 12)
+            var binds = PostgresBindings(capacity: 14)
             binds.append(part.map { _ in UUID() })
             binds.append(part.map(\.name))
             binds.append(part.map(\.mobile))
@@ -34,13 +34,14 @@ struct LeadImportStore {
             binds.append(part.map { $0.note ?? "" })
             binds.append(store)
             binds.append(user)
+            binds.append(part.map { $0.gender ?? "" })
             let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO leads.lead (id, store_id, name, mobile, source, province, city, brand, series, model, level, state, note, created_by)
-                SELECT id, $12, name, mobile, source, NULLIF(province, ''), NULLIF(city, ''), NULLIF(brand, ''), NULLIF(series, ''),
-                       NULLIF(model, ''), level, 'new', NULLIF(note, ''), $13
+                INSERT INTO leads.lead (id, store_id, name, mobile, gender, source, province, city, brand, series, model, level, state, note, created_by)
+                SELECT id, $12, name, mobile, NULLIF(gender, ''), source, NULLIF(province, ''), NULLIF(city, ''), NULLIF(brand, ''),
+                       NULLIF(series, ''), NULLIF(model, ''), level, 'new', NULLIF(note, ''), $13
                 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                            $9::text[], $10::text[], $11::text[])
-                     AS row(id, name, mobile, source, province, city, brand, series, model, level, note)
+                            $9::text[], $10::text[], $11::text[], $14::text[])
+                     AS row(id, name, mobile, source, province, city, brand, series, model, level, note, gender)
                 ON CONFLICT (store_id, mobile) DO NOTHING
                 RETURNING mobile, id
                 """, binds: binds), logger: logger)

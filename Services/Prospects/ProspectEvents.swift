@@ -25,12 +25,36 @@ enum ProspectEvents {
                     """, logger: context.logger)
             }
         }
-        handlers.on(ERPSalesOrderCreated.self) { event, context in
-            try await SalesOrders(connection: context.connection, logger: context.logger).record(event.data)
+        handlers.on(ERPSalesOrderCreated.eventType, as: CheckedSalesOrder.self) { event, context in
+            try await SalesOrders(connection: context.connection, logger: context.logger).record(event.data.order)
         }
         handlers.on(ERPVehicleDelivered.self) { event, context in
             try await SalesOrders(connection: context.connection, logger: context.logger).recordDelivery(event.data)
         }
         return handlers
+    }
+}
+
+/// A sales order whose amounts fit the order table (yuan with two decimals, at most
+/// 9,999,999,999.99). The check runs while the event is decoded, so an order the table cannot
+/// hold is dead-lettered at once with the reason instead of failing its handler until the
+/// delivery limit.
+struct CheckedSalesOrder: Codable, Sendable {
+    var order: ERPSalesOrderCreated
+
+    init(from decoder: any Decoder) throws {
+        let order = try ERPSalesOrderCreated(from: decoder)
+        var check = FieldValidator()
+        check.money("amount", order.amount)
+        if let deposit = order.deposit { check.money("deposit", deposit) }
+        guard check.errors.isEmpty else {
+            let reasons = check.errors.map { "\($0.field) \($0.message)" }.joined(separator: "; ")
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "the sales order cannot be recorded: \(reasons)"))
+        }
+        self.order = order
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try order.encode(to: encoder)
     }
 }

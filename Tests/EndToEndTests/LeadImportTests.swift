@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import PostgresNIO
 @testable import ServiceKit
 import TestSupport
 import XCTest
@@ -67,6 +68,13 @@ final class LeadImportTests: XCTestCase {
         try check(reply)
         let leads = try await suite.database.scalar("SELECT count(*)::int8 FROM leads.lead WHERE mobile IN ('\(new[0])', '\(new[1])', '\(new[2])')")
         XCTAssertEqual(leads, 2, "only the good rows are written")
+        // The imported leads are announced after the import (the backlog), and Prospects learns them.
+        let announced = try await eventually(timeout: .seconds(10)) {
+            try await suite.database.scalar("SELECT count(*)::int8 FROM prospects.known_lead WHERE mobile IN ('\(new[0])', '\(new[1])')") == 2
+        }
+        XCTAssertTrue(announced, "Prospects knows both imported leads")
+        let backlog = try await suite.database.scalar("SELECT count(*)::int8 FROM leads.announcement_backlog")
+        XCTAssertEqual(backlog, 0, "the backlog is empty once announced")
         reply = try await suite.request(.GET, "/api/v1/leads/duplicates?mobile=\(existing)", token: manager)
         XCTAssertEqual(reply.items.count, 1)
         reply = try await suite.request(.GET, "/api/v1/leads/duplicates?mobile=\(new[0])", token: manager)
@@ -120,18 +128,34 @@ final class LeadImportTests: XCTestCase {
         var csv = "客户姓名,手机号码,数据来源\r\n"
         for index in 0..<60_000 { csv += "客户\(index),\(prefix)\(String(format: "%06d", index)),汽车之家\r\n" }
         let leads = try XCTUnwrap(suite.process(.leads))
+        // Hold the import inside its transaction, deterministically: with the backlog table
+        // locked, the import's last statement waits — after all its leads are inserted.
+        let locker = Task {
+            try await suite.database.client.withConnection { connection in
+                try await connection.query("BEGIN")
+                try await connection.query("LOCK TABLE leads.announcement_backlog IN ACCESS EXCLUSIVE MODE")
+                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
+                try await connection.query("ROLLBACK")
+            }
+        }
+        let locked = try await eventually(timeout: .seconds(10)) {
+            try await suite.database.scalar("""
+                SELECT count(*)::int8 FROM pg_locks WHERE relation = 'leads.announcement_backlog'::regclass AND mode = 'AccessExclusiveLock' AND granted
+                """) == 1
+        }
+        XCTAssertTrue(locked)
         let upload = Task { try? await suite.request(.POST, "/api/v1/leads/imports", token: manager, rawBody: csv, contentType: "text/csv", timeout: 120) }
-        // Kill the service while the import's transaction is open.
-        let started = try await eventually(timeout: .seconds(20)) {
+        let started = try await eventually(timeout: .seconds(30)) {
             try await suite.database.scalar("""
                 SELECT count(*)::int8 FROM pg_stat_activity
-                WHERE usename = 'crm_leads' AND query LIKE 'INSERT INTO leads.lead (id, store_id, name, mobile, source, province%'
-                  AND state IN ('active', 'idle in transaction')
+                WHERE usename = 'crm_leads' AND query LIKE 'INSERT INTO leads.announcement_backlog%' AND wait_event_type = 'Lock'
                 """) > 0
         }
-        XCTAssertTrue(started, "the import began")
+        XCTAssertTrue(started, "the import inserted its leads and waits to finish")
         leads.signal(SIGKILL)
         _ = await upload.value
+        locker.cancel()
+        _ = try? await locker.value
         // PostgreSQL rolls the transaction back once it notices the connection is gone.
         let sql = "SELECT count(*)::int8 FROM leads.lead WHERE mobile LIKE '\(prefix)%'"
         _ = try await eventually(timeout: .seconds(10)) {

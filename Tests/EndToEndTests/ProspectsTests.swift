@@ -347,5 +347,22 @@ final class ProspectsTests: XCTestCase {
         XCTAssertEqual(reply.json["state"] as? String, "delivered")
         reply = try await suite.request(.GET, "/api/v1/prospects/retained-customers/export?format=csv&orderNo=\(orderNo)", token: consultant)
         XCTAssertTrue(reply.text.contains("LSGKB54H7NA123456"), reply.text)
+
+        // An amount the order table cannot hold is dead-lettered at once, with the reason.
+        var huge = order
+        huge.orderNo = orderNo + "-X"
+        huge.amount = Decimal(string: "123456789012.50")!
+        let unusable = CloudEvent(source: "/erp/HX000001", data: huge)
+        try await BrokerQueues.publish([unusable])
+        var dead: ReceivedMessage?
+        _ = try await eventually(timeout: .seconds(10)) {
+            dead = try await BrokerQueues.run { try $0.get(queue: "prospects.dead") }
+            return dead != nil
+        }
+        XCTAssertEqual(dead?.properties.messageID, unusable.id)
+        guard case .string(let reason)? = dead?.properties.headers["x-crm-dead-reason"] else { return XCTFail("no dead-letter reason") }
+        XCTAssertTrue(reason.contains("amount"), reason)
+        let recorded = try await suite.database.scalar("SELECT count(*)::int8 FROM prospects.sales_order WHERE order_no = '\(huge.orderNo)'")
+        XCTAssertEqual(recorded, 0)
     }
 }

@@ -103,11 +103,16 @@ final class ScopeTests: XCTestCase {
         let leadID = try XCTUnwrap((lead.json["lead"] as? [String: Any])?["id"] as? String)
         let consultant1 = try await suite.userID("consultant.1")
         let (prospectID, poolProspectID, poolClaimID) = try await storeOneProspects(suite, manager: manager1, consultant: consultant1)
+        let documents = try await storeOneSalesDocuments(suite, manager: manager1, consultant: consultant1)
         let ids: [String: String] = [
             "/api/v1/prospects/prospects/": prospectID,
             "/api/v1/prospects/public-pool/": poolProspectID,
             "/api/v1/prospects/pool-claims/": poolClaimID,
             "/api/v1/prospects/defeat-pool/": prospectID,
+            "/api/v1/prospects/test-drive-routes/": documents.route,
+            "/api/v1/prospects/test-drives/": documents.testDrive,
+            "/api/v1/prospects/proposals/": documents.proposal,
+            "/api/v1/prospects/follow-ups/": documents.followUp,
             "/api/v1/leads/leads/": leadID,
             "/api/v1/leads/consultants/": consultant1,
             "/api/v1/customer-service/visit-templates/": templateID,
@@ -153,7 +158,16 @@ final class ScopeTests: XCTestCase {
             "POST /api/v1/prospects/pool-claims/{id}/approve": [String: Any](),
             "POST /api/v1/prospects/pool-claims/{id}/reject": [String: Any](),
             "POST /api/v1/prospects/defeat-pool/{id}/claim": [String: Any](),
+            "POST /api/v1/prospects/prospects/{id}/proposals": ["listPrice": 100000],
+            "PATCH /api/v1/prospects/test-drive-routes/{id}": ["minutes": 40],
+            "PATCH /api/v1/prospects/test-drives/{id}": ["driverAddress": "武汉市"],
+            "POST /api/v1/prospects/test-drives/{id}/start": [String: Any](),
+            "POST /api/v1/prospects/test-drives/{id}/finish": ["feedback": "好"],
+            "POST /api/v1/prospects/test-drives/{id}/cancel": ["reason": "改期"],
         ]
+        // Writes whose body is a file: a photo that is what it says.
+        let photo = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 1, count: 64)
+        let fileBodies: Set<String> = ["PUT /api/v1/prospects/test-drives/{id}/photos/{kind}", "PUT /api/v1/prospects/follow-ups/{id}/quote-image"]
 
         let operations = try OpenAPIOperations.all().filter { $0.path.contains("{id}") }
         XCTAssertFalse(operations.isEmpty, "openapi.yaml documents endpoints with record ids")
@@ -167,14 +181,16 @@ final class ScopeTests: XCTestCase {
                 XCTFail("\(operation): the scope test has no store-1 record for this endpoint; add one")
                 continue
             }
-            let path = operation.path.replacingOccurrences(of: "{id}", with: ids[prefix]!)
+            let path = operation.path.replacingOccurrences(of: "{id}", with: ids[prefix]!).replacingOccurrences(of: "{kind}", with: "id_card")
             var body: Any?
-            if operation.isWrite {
+            if operation.isWrite, !fileBodies.contains("\(operation)") {
                 body = bodies["\(operation)"]
                 XCTAssertNotNil(body, "\(operation): the scope test has no body for this endpoint; add one")
             }
             let token = try await suite.login(user)
-            let reply = try await suite.request(HTTPMethod(rawValue: operation.method), path, token: token, json: body)
+            let reply = fileBodies.contains("\(operation)")
+                ? try await suite.request(HTTPMethod(rawValue: operation.method), path, token: token, bytes: photo, contentType: "image/png")
+                : try await suite.request(HTTPMethod(rawValue: operation.method), path, token: token, json: body)
             XCTAssertEqual(reply.status, 404, "\(operation) as \(user): \(reply.text)")
             XCTAssertTrue(reply.isProblem, "\(operation): \(reply.text)")
             if operation.method == "GET", let owner = sameStoreUsers.first(where: { operation.path.hasPrefix($0.key) })?.value {
@@ -203,6 +219,17 @@ final class ScopeTests: XCTestCase {
         XCTAssertEqual(pooledNow.json["inPublicPool"] as? Bool, true, "nobody took the pool prospect")
         let claims = try await suite.request(.GET, "/api/v1/prospects/pool-claims?state=pending", token: manager1)
         XCTAssertTrue(claims.items.contains { $0["id"] as? String == poolClaimID }, "the claim still waits: \(claims.text)")
+        let driveNow = try await suite.request(.GET, "/api/v1/prospects/test-drives/\(documents.testDrive)", token: manager1)
+        XCTAssertEqual(driveNow.json["state"] as? String, "booked", "the test drive was neither started, finished nor cancelled")
+        XCTAssertNil(driveNow.json["driverAddress"] as? String)
+        let routesNow = try await suite.request(.GET, "/api/v1/prospects/test-drive-routes", token: manager1)
+        XCTAssertEqual(routesNow.items.first { $0["id"] as? String == documents.route }?["minutes"] as? Int, 30)
+        let photoNow = try await suite.request(.GET, "/api/v1/prospects/test-drives/\(documents.testDrive)/photos/id_card", token: manager1)
+        XCTAssertEqual(photoNow.body, documents.photo, "the ID card photo is the one store 1 filed")
+        let quoteNow = try await suite.request(.GET, "/api/v1/prospects/follow-ups/\(documents.followUp)/quote-image", token: manager1)
+        XCTAssertEqual(quoteNow.body, documents.photo)
+        let proposalsNow = try await suite.request(.GET, "/api/v1/prospects/proposals?prospectId=\(documents.prospect)", token: manager1)
+        XCTAssertEqual(proposalsNow.json["total"] as? Int, 1, "no proposal was added")
         // Lists and statistics do not leak store-1 records either.
         let supervisor2 = try await suite.login("cs.supervisor.2")
         for path in ["/api/v1/customer-service/visit-tasks?roNo=\(tasks.roNos[1])", "/api/v1/customer-service/complaints?mobile=15972197426"] {
@@ -237,5 +264,40 @@ final class ScopeTests: XCTestCase {
         reply = try await suite.request(.POST, "/api/v1/prospects/public-pool/\(pooled)/claim", token: try await suite.login("consultant.3"), json: [:])
         XCTAssertEqual(reply.status, 202, reply.text)
         return (prospect, pooled, try XCTUnwrap(reply.json["claimId"] as? String))
+    }
+
+    /// Store 1's sales documents: a test-drive route, a test drive booked on it with the ID card
+    /// photographed, a purchase proposal, and a follow-up with its quote's photo — of a prospect
+    /// of their own, so that the prospect checks above are not disturbed.
+    private func storeOneSalesDocuments(_ suite: Suite, manager: String, consultant: String) async throws
+        -> (prospect: String, route: String, testDrive: String, proposal: String, followUp: String, photo: Data)
+    {
+        let photo = Data([0xFF, 0xD8, 0xFF, 0xE0]) + Data(repeating: 2, count: 64)
+        var reply = try await suite.request(.POST, "/api/v1/prospects/traffic", token: manager, json: [
+            "name": "江山", "mobile": "136" + String(format: "%08d", Int.random(in: 0...99_999_999)), "arrival": "showroom",
+            "arrivedAt": "2026-11-22T01:30:00Z", "category": "showroom", "source": "walk_in", "nature": "first_visit", "consultantId": consultant,
+            "brand": "凯迪拉克", "series": "XT5", "model": "2026款 28T 豪华型",
+        ])
+        let prospect = try XCTUnwrap((reply.json["prospect"] as? [String: Any])?["id"] as? String, reply.text)
+        reply = try await suite.request(.POST, "/api/v1/prospects/test-drive-routes", token: manager, json: [
+            "name": "范围测试线 \(UUID().uuidString.prefix(8))", "distanceKm": 5, "minutes": 30,
+        ])
+        let route = try XCTUnwrap(reply.json["id"] as? String, reply.text)
+        reply = try await suite.request(.POST, "/api/v1/prospects/test-drives", token: manager, json: [
+            "prospectId": prospect, "routeId": route, "kind": "ride", "bookedFor": RFC3339.string(from: Date().addingTimeInterval(86_400)),
+        ])
+        let testDrive = try XCTUnwrap(reply.json["id"] as? String, reply.text)
+        reply = try await suite.request(.PUT, "/api/v1/prospects/test-drives/\(testDrive)/photos/id_card", token: manager, bytes: photo, contentType: "image/jpeg")
+        XCTAssertEqual(reply.status, 200, reply.text)
+        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(prospect)/proposals", token: manager, json: ["listPrice": 300000])
+        let proposal = try XCTUnwrap(reply.json["id"] as? String, reply.text)
+        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(prospect)/follow-ups", token: manager, json: [
+            "level": "A", "method": "phone", "contents": ["invite"], "result": "continue", "contact": "first", "note": "报价", "valid": true,
+            "next": ["method": "phone", "content": "routine", "comesTomorrow": false],
+        ])
+        let followUp = try XCTUnwrap(reply.json["id"] as? String, reply.text)
+        reply = try await suite.request(.PUT, "/api/v1/prospects/follow-ups/\(followUp)/quote-image", token: manager, bytes: photo, contentType: "image/jpeg")
+        XCTAssertEqual(reply.status, 200, reply.text)
+        return (prospect, route, testDrive, proposal, followUp, photo)
     }
 }

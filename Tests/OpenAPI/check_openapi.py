@@ -9,8 +9,9 @@
 3. Every operation has an operationId (unique), one of the known tags, a summary, a 2xx response
    with a schema, the X-Request-Id header on every response, the error responses its shape calls
    for, and the right security (login, refresh and the document itself are public). Request bodies
-   are JSON, except the few that are files (CSV imports, ADF XML): those are strings with an
-   example, and answer no 400 (nothing reads them as JSON).
+   are JSON, except the few that are files (CSV or .xlsx imports, ADF XML): those are strings with an
+   example, and answer no 400 (nothing reads them as JSON); and photo uploads, binary strings that
+   answer 415 for another type. Path parameters are uuids, or names from an enum.
 4. The schemas of the request and response types list exactly the properties of their Swift
    types, with `required` matching the non-optional ones, and enums list the Swift raw values.
 
@@ -42,8 +43,11 @@ SUCCESSES = {("POST", "/api/v1/prospects/public-pool/{id}/claim"): {"200", "202"
 # POSTs that create something without a body to create it from: (METHOD, path). Taking a prospect from
 # the defeat pool needs nothing but the pool entry's id (201, a prospect of the caller's store).
 BODYLESS_CREATES = {("POST", "/api/v1/prospects/defeat-pool/{id}/claim")}
-# Request bodies that are not JSON: files the operation reads itself (lead imports, ADF intake).
+# Request bodies that are not JSON: files the operation reads itself (lead and traffic imports, ADF intake).
 FILE_BODY_TYPES = {"text/csv", "application/xml", "text/xml", "application/octet-stream"}
+# … and photos or scans sent as the body (`format: binary`), whose declared type is checked against their
+# first bytes: another type is a 415.
+UPLOAD_BODY_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
 
 # Schema name → (Swift file, type name[, options]). Options: "exclude" — Swift properties the schema
 # leaves out on purpose; "required" — optional Swift properties the schema requires on purpose.
@@ -161,6 +165,20 @@ TYPES = {
     "DefeatPoolEntry": ("Services/Prospects/DefeatPoolRoutes.swift", "Entry"),
     "DefeatPoolClaimed": ("Services/Prospects/DefeatPoolRoutes.swift", "Claimed"),
     "SalesOrder": ("Services/Prospects/SalesOrders.swift", "OrderView"),
+    "TrafficImportReport": ("Services/Prospects/TrafficImport.swift", "TrafficImportReport"),
+    "TrafficImportRowResult": ("Services/Prospects/TrafficImport.swift", "RowResult"),
+    "TestDriveRoute": ("Services/Prospects/TestDrive.swift", "TestDriveRouteView"),
+    "NewTestDriveRoute": ("Services/Prospects/TestDrive.swift", "TestDriveRouteRequest",
+                          {"required": {"name", "distanceKm", "minutes"}}),
+    "TestDriveRouteChange": ("Services/Prospects/TestDrive.swift", "TestDriveRouteRequest"),
+    "TestDrive": ("Services/Prospects/TestDrive.swift", "TestDriveView"),
+    "NewTestDrive": ("Services/Prospects/TestDrive.swift", "NewTestDrive"),
+    "TestDriveChange": ("Services/Prospects/TestDrive.swift", "TestDriveChange"),
+    "TestDriveFinishRequest": ("Services/Prospects/TestDriveRoutes.swift", "Finish"),
+    "TestDriveCancelRequest": ("Services/Prospects/TestDriveRoutes.swift", "Cancel"),
+    "Proposal": ("Services/Prospects/Proposal.swift", "ProposalView"),
+    "ProposalQuote": ("Services/Prospects/Proposal.swift", "ProposalQuote"),
+    "NewProposal": ("Services/Prospects/Proposal.swift", "NewProposal"),
 }
 
 # Schema name (or "Schema.property") → (Swift file, enum name): the enum values must be the raw values.
@@ -196,6 +214,9 @@ ENUMS = {
     "ProspectNextContent": ("Services/Prospects/FollowUpRoutes.swift", "NextContent"),
     "ProspectTaskWhen": ("Shared/ServiceKit/FollowUp/TaskDue.swift", "TaskDue"),
     "PoolClaimState": ("Services/Prospects/PublicPoolRoutes.swift", "State"),
+    "TestDriveKind": ("Services/Prospects/TestDrive.swift", "TestDriveKind"),
+    "TestDrivePhotoKind": ("Services/Prospects/TestDrive.swift", "TestDrivePhotoKind"),
+    "TestDriveState": ("Services/Prospects/TestDriveRoutes.swift", "State"),
 }
 
 problems: list[str] = []
@@ -297,6 +318,13 @@ def swift_properties(file: str, name: str) -> dict[str, bool] | None:
         if coding and prop not in keys:
             continue
         properties[encoded] = optional
+    # A computed property is not encoded, unless CodingKeys names it (a custom `encode(to:)` writes it:
+    # a proposal's derived figures).
+    if coding:
+        for match in re.finditer(r"^[ \t]*(?:public\s+|internal\s+)?var\s+(\w+)\s*:\s*([^={\n]+?)\s*\{", top_level_lines(body), re.M):
+            prop, swift_type = match.groups()
+            if prop in keys and keys[prop] not in properties:
+                properties[keys[prop]] = swift_type.strip().endswith("?")
     return properties
 
 
@@ -419,21 +447,29 @@ def check_operations(document: dict) -> None:
                     fail(f"{name}: the request body must be required")
                 if media_types == {"application/json"}:
                     expected |= {"400", "413", "422"}
-                elif media_types and media_types <= FILE_BODY_TYPES:
+                elif media_types and (media_types <= FILE_BODY_TYPES or media_types <= UPLOAD_BODY_TYPES):
                     # A file the operation reads itself: too large is a 413, unusable a 422; never a
-                    # 400 for malformed JSON, since nothing reads it as JSON.
+                    # 400 for malformed JSON, since nothing reads it as JSON. A photo of a type the
+                    # operation does not take is a 415.
                     expected |= {"413", "422"}
+                    if media_types <= UPLOAD_BODY_TYPES:
+                        expected.add("415")
                     if "400" in map(str, operation.get("responses", {})):
                         fail(f"{name}: lists 400, but its body ({', '.join(sorted(media_types))}) is not read as JSON")
                     for media_type in sorted(media_types):
                         media = body["content"][media_type]
-                        if resolve(document, media.get("schema", {})).get("type") != "string":
+                        schema = resolve(document, media.get("schema", {}))
+                        if schema.get("type") != "string":
                             fail(f"{name} request {media_type}: the schema must be a string")
-                        if "example" not in media and "examples" not in media:
+                        if media_type in UPLOAD_BODY_TYPES:
+                            if schema.get("format") != "binary":
+                                fail(f"{name} request {media_type}: a photo or scan is `format: binary`")
+                        elif "example" not in media and "examples" not in media:
                             fail(f"{name} request {media_type}: no example")
                 else:
-                    fail(f"{name}: the request body must be application/json alone, or a file of "
-                         f"{', '.join(sorted(FILE_BODY_TYPES))}; it is {', '.join(sorted(media_types)) or 'nothing'}")
+                    fail(f"{name}: the request body must be application/json alone, a file of "
+                         f"{', '.join(sorted(FILE_BODY_TYPES))}, or a photo of {', '.join(sorted(UPLOAD_BODY_TYPES))}; "
+                         f"it is {', '.join(sorted(media_types)) or 'nothing'}")
             parameters = [resolve(document, p) for p in item.get("parameters", []) + operation.get("parameters", [])]
             if any(p["in"] == "query" for p in parameters):
                 expected.add("422")
@@ -442,8 +478,11 @@ def check_operations(document: dict) -> None:
                 declared = [p for p in parameters if p["in"] == "path" and p["name"] == parameter_name]
                 if not declared:
                     fail(f"{name}: path parameter {parameter_name} not declared")
-                elif resolve(document, declared[0].get("schema", {})).get("format") != "uuid":
-                    fail(f"{name}: path parameter {parameter_name} should be a uuid")
+                else:
+                    # An id, or a name from a fixed list (a test drive's photo kind); an unknown one is a 404 too.
+                    schema = resolve(document, declared[0].get("schema", {}))
+                    if schema.get("format") != "uuid" and enum_of(document, schema) is None:
+                        fail(f"{name}: path parameter {parameter_name} should be a uuid or an enum")
             if "Permission:" in (operation.get("description") or ""):
                 expected.add("403")
             if path.startswith("/api/v1/") and path.split("/")[3] not in ("auth", "identity"):
