@@ -23,7 +23,7 @@ extension FieldValidator {
 
     /// A `yyyy-MM-dd` day, or nil when left out or empty.
     mutating func optionalDate(_ field: String, _ value: String?) -> String? {
-        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        guard let value = value?.trimmed, !value.isEmpty else { return nil }
         guard let date = CalendarDate.parse(value) else {
             fail(field, "must be a date written yyyy-MM-dd, e.g. 2024-03-18")
             return nil

@@ -213,7 +213,7 @@ struct AnswerCheck {
                 rows.append(Row(questionID: question.id, rating: rating, negative: negative))
                 if negative { dissatisfied.append("\(question.text) \(rating)分") }
             case .text:
-                let text = answer.text?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                let text = answer.text?.trimmed ?? ""
                 check.require(text.count <= 500, "\(field).text", "must be at most 500 characters")
                 if !text.isEmpty { rows.append(Row(questionID: question.id, text: text, negative: false)) }
             }

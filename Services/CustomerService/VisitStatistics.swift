@@ -67,7 +67,7 @@ struct VisitStatisticsRoutes: Sendable {
         let from = query.date("from")
         let to = query.date("to")
         var check = query.validator
-        if templateID == nil, query.values["templateId"]?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
+        if templateID == nil, query.values["templateId"]?.trimmed.isEmpty ?? true {
             check.fail("templateId", "is required")
         }
         try check.throwIfInvalid()

@@ -34,9 +34,9 @@ struct ADFDocument {
 
         /// The person's name: the full name, or last + first as Chinese writes it.
         var fullName: String {
-            let full = name.trimmingCharacters(in: .whitespacesAndNewlines)
+            let full = name.trimmed
             if !full.isEmpty { return full }
-            return (lastName + firstName).trimmingCharacters(in: .whitespacesAndNewlines)
+            return (lastName + firstName).trimmed
         }
     }
 
@@ -80,7 +80,7 @@ struct ADFDocument {
         func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
             let element = path.removeLast()
             let attributes = self.attributes.removeLast()
-            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let value = text.trimmed
             text = ""
             guard var prospect = current else { return }
             let parent = path.last ?? ""

@@ -28,7 +28,7 @@ enum LeadImportColumn: String, ImportColumn {
 extension LeadSource {
     /// Reads a source as staff write it in a sheet: 汽车之家, 易车, 懂车帝, 官网, 电话, 其他, or the code.
     init?(sheetText: String) {
-        let text = sheetText.trimmingCharacters(in: .whitespaces)
+        let text = sheetText.trimmed
         switch text {
         case "汽车之家": self = .autohome
         case "易车", "易车网": self = .yiche

@@ -20,7 +20,7 @@ struct LeadImportStore {
         for start in stride(from: 0, to: drafts.count, by: Self.chunk) {
             let part = Array(drafts[start..<min(drafts.count, start + Self.chunk)])
             var binds = PostgresBindings(capacity: 14)
-            binds.append(part.map { _ in UUID() })
+            binds.append(part.map { _ in UUID.random() })
             binds.append(part.map(\.name))
             binds.append(part.map(\.mobile))
             binds.append(part.map(\.source.rawValue))
@@ -70,7 +70,7 @@ struct LeadImportStore {
         for start in stride(from: 0, to: duplicates.count, by: Self.chunk) {
             let part = Array(duplicates[start..<min(duplicates.count, start + Self.chunk)])
             var binds = PostgresBindings(capacity: 9)
-            binds.append(part.map { _ in UUID() })
+            binds.append(part.map { _ in UUID.random() })
             binds.append(part.map(\.leadID))
             binds.append(part.map(\.draft.name))
             binds.append(part.map(\.draft.mobile))

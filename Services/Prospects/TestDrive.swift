@@ -179,7 +179,7 @@ struct TestDriveDetails: Sendable {
         series = check.optionalText("series", body.series, maxLength: 100)
         model = check.optionalText("model", body.model, maxLength: 100)
         vehiclePlate = check.optionalPlate("vehiclePlate", body.vehiclePlate)
-        if let vin = body.vin, !vin.trimmingCharacters(in: .whitespaces).isEmpty { self.vin = check.vin("vin", vin) }
+        if let vin = body.vin, !vin.trimmed.isEmpty { self.vin = check.vin("vin", vin) }
         driverName = check.optionalText("driverName", body.driverName, maxLength: 50)
         driverMobile = check.optionalMobile("driverMobile", body.driverMobile)
         idNumber = check.optionalIdentityNumber("idNumber", body.idNumber)

@@ -26,7 +26,7 @@ public struct CloudEvent<Payload: Codable & Sendable>: Codable, Sendable {
     public var traceparent: String?
 
     public init(
-        id: String = UUID().uuidString.lowercased(),
+        id: String = UUID.random().uuidString.lowercased(),
         source: String,
         type: String,
         time: Date = Date(),
@@ -55,7 +55,7 @@ public struct CloudEvent<Payload: Codable & Sendable>: Codable, Sendable {
 extension CloudEvent where Payload: EventPayload {
     /// An event whose `type` is the payload's own event type.
     public init(
-        id: String = UUID().uuidString.lowercased(),
+        id: String = UUID.random().uuidString.lowercased(),
         source: String,
         time: Date = Date(),
         subject: String? = nil,

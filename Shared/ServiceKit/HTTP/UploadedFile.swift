@@ -40,7 +40,7 @@ public struct UploadedFile: Sendable {
     public init(request: Request, accepting: [FileType], maximumSize: Int = Self.maximumSize) async throws {
         let declared = request.headers[.contentType]?
             .split(separator: ";").first
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            .map { String($0).trimmed.lowercased() }
         guard let declared, let type = accepting.first(where: { $0.rawValue == declared }) else {
             throw ProblemDetails(
                 status: .unsupportedMediaType,

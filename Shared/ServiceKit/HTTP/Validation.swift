@@ -28,7 +28,7 @@ public struct FieldValidator: Sendable {
     /// trimmed text (possibly invalid: only `throwIfInvalid` says whether it may be used).
     @discardableResult
     public mutating func text(_ field: String, _ value: String, maxLength: Int) -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = value.trimmed
         if trimmed.isEmpty {
             fail(field, "must not be empty")
         } else if trimmed.count > maxLength {
@@ -41,7 +41,7 @@ public struct FieldValidator: Sendable {
     @discardableResult
     public mutating func optionalText(_ field: String, _ value: String?, maxLength: Int) -> String? {
         guard let value else { return nil }
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = value.trimmed
         if trimmed.isEmpty { return nil }
         if trimmed.count > maxLength { fail(field, "must be at most \(maxLength) characters") }
         return trimmed
@@ -60,7 +60,7 @@ public struct FieldValidator: Sendable {
 
     @discardableResult
     public mutating func optionalMobile(_ field: String, _ value: String?) -> String? {
-        guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        guard let value, !value.trimmed.isEmpty else { return nil }
         return mobile(field, value)
     }
 
@@ -104,7 +104,7 @@ public struct QueryReader {
     }
 
     public mutating func string(_ name: String, maxLength: Int = 100) -> String? {
-        guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        guard let value = values[name]?.trimmed, !value.isEmpty else { return nil }
         if value.contains("\0") { validator.fail(name, "must not contain the NUL character"); return nil }
         if value.count > maxLength { validator.fail(name, "must be at most \(maxLength) characters"); return nil }
         return value

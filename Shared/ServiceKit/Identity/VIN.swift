@@ -28,7 +28,7 @@ public struct VIN: Hashable, Sendable, CustomStringConvertible {
 
     /// `" lfv3a28k7k3012345 "` → `"LFV3A28K7K3012345"`; no other change.
     public static func normalise(_ input: String) -> String {
-        input.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+        input.trimmed.uppercased()
     }
 
     /// Whether the country of manufacture, read from the first character, makes the check

@@ -15,26 +15,30 @@ extension ImportColumn {
     /// The column a header names (a leading or trailing `*`, the template's mark of a required
     /// column, is ignored), or nil.
     public static func named(_ header: String) -> Self? {
-        let text = header.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "*", with: "")
+        let text = header.trimmed.replacingOccurrences(of: "*", with: "")
         return allCases.first { $0.header == text || $0.rawValue.caseInsensitiveCompare(text) == .orderedSame }
     }
 }
 
-/// One data row of an import file, as read: the cell of each known column.
+/// One data row of an import file, as read: its cells in the file's order, and where each known
+/// column is among them (one map for the whole file, not one per row: 100,000 rows).
 public struct ImportedRow<Column: ImportColumn>: Sendable {
     /// The row's line in the file, counting the header as row 1, as a spreadsheet shows it.
     public var row: Int
-    public var cells: [Column: String]
+    let values: [String]
+    let positions: [Column: Int]
 
-    public init(row: Int, cells: [Column: String]) {
+    public init(row: Int, values: [String], positions: [Column: Int]) {
         self.row = row
-        self.cells = cells
+        self.values = values
+        self.positions = positions
     }
 
     /// The cell's text, trimmed; nil when the cell is empty or the file has no such column.
     public func cell(_ column: Column) -> String? {
-        guard let text = cells[column]?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
-        return text
+        guard let position = positions[column], position < values.count else { return nil }
+        let text = values[position].trimmed
+        return text.isEmpty ? nil : text
     }
 }
 
@@ -77,15 +81,16 @@ public enum ImportFile {
         guard missing.isEmpty else {
             throw ProblemDetails.validation([.init(field: "file", message: "lacks the column \(missing.joined(separator: ", ")); download the template")])
         }
+        // A column named twice is read from its first place, as a reader of the sheet would.
+        var positions: [Column: Int] = [:]
+        for (position, column) in columns.enumerated() {
+            if let column, positions[column] == nil { positions[column] = position }
+        }
         var rows: [ImportedRow<Column>] = []
         rows.reserveCapacity(table.count)
         for (index, values) in table.dropFirst().enumerated() {
-            if values.allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) { continue }
-            var cells: [Column: String] = [:]
-            for (column, value) in zip(columns, values) {
-                if let column { cells[column] = value }
-            }
-            rows.append(ImportedRow(row: index + 2, cells: cells))
+            if values.allSatisfy({ $0.trimmed.isEmpty }) { continue }
+            rows.append(ImportedRow(row: index + 2, values: values, positions: positions))
         }
         return rows
     }
