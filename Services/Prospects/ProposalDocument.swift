@@ -28,22 +28,22 @@ struct ProposalDocument {
         ])
         document.heading("费用明细 (元)")
         var rows: [[String]] = [
-            ["厂家指导价", Money.text(quote.listPrice)],
-            ["优惠", Money.text(quote.discount)],
-            ["裸车价", Money.text(quote.vehiclePrice)],
-            ["购置税", Money.text(quote.purchaseTax)],
-            ["保险", Money.text(quote.insurance)],
-            ["上牌费", Money.text(quote.registration)],
-            ["精品 / 装潢", Money.text(quote.accessories)],
-            ["落地价合计", Money.text(quote.total)],
+            ["厂家指导价", Money.printed(quote.listPrice)],
+            ["优惠", Money.printed(quote.discount)],
+            ["裸车价", Money.printed(quote.vehiclePrice)],
+            ["购置税", Money.printed(quote.purchaseTax)],
+            ["保险", Money.printed(quote.insurance)],
+            ["上牌费", Money.printed(quote.registration)],
+            ["精品 / 装潢", Money.printed(quote.accessories)],
+            ["落地价合计", Money.printed(quote.total)],
         ]
         if let downPayment = quote.downPayment, let loanAmount = quote.loanAmount, let months = quote.loanMonths {
             rows += [
-                ["首付", Money.text(downPayment)],
-                ["贷款金额", Money.text(loanAmount)],
+                ["首付", Money.printed(downPayment)],
+                ["贷款金额", Money.printed(loanAmount)],
                 ["贷款期数", "\(months) 期"],
                 ["年利率", "\(Money.text(quote.annualRatePercent ?? 0))%"],
-                ["月供 (等额本息)", quote.monthlyPayment.map(Money.text) ?? ""],
+                ["月供 (等额本息)", quote.monthlyPayment.map(Money.printed) ?? ""],
             ]
         }
         document.table(headers: ["项目", "金额"], rows: rows, widths: [0.6, 0.4])

@@ -207,7 +207,7 @@ final class ProspectDocumentsTests: XCTestCase {
 
         reply = try await suite.request(.GET, "/api/v1/prospects/proposals/\(proposalID)/document", token: consultant)
         XCTAssertEqual(reply.headers.first(name: "content-type"), "application/pdf")
-        for text in ["购车建议书", proposalNo, "313278.76", "6344.39"] {
+        for text in ["购车建议书", proposalNo, "313,278.76", "6,344.39", "300,000.00"] {
             XCTAssertTrue(reply.text.contains(Self.pdfHex(text)), "the proposal shows \(text)")
         }
         reply = try await suite.request(.GET, "/api/v1/prospects/proposals?prospectId=\(prospectID)", token: consultant)

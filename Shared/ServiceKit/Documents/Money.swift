@@ -16,6 +16,26 @@ public enum Money {
         NSDecimalNumber(decimal: amount).stringValue
     }
 
+    /// The amount as a printed document shows it: two decimals and thousands separated,
+    /// `313,278.76`, `300,000.00`.
+    public static func printed(_ amount: Decimal) -> String {
+        var value = amount
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 2, .plain)
+        var text = NSDecimalNumber(decimal: rounded).stringValue
+        let negative = text.hasPrefix("-")
+        if negative { text.removeFirst() }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let whole = Array(parts[0])
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
+        var grouped = ""
+        for (index, digit) in whole.enumerated() {
+            if index > 0, (whole.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        return (negative ? "-" : "") + grouped + "." + fraction.padding(toLength: 2, withPad: "0", startingAt: 0)
+    }
+
     /// A `numeric` column read as text (`1280.50`), back into a `Decimal`.
     public static func amount(_ text: String?) -> Decimal? {
         text.flatMap { Decimal(string: $0) }
