@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 import PostgresNIO
@@ -17,10 +18,11 @@ struct LeadImportStore {
     func insert(_ drafts: [LeadDraft], store: UUID, by user: UUID) async throws -> (created: [String: UUID], existing: [String: UUID]) {
         var created: [String: UUID] = [:]
         var existing: [String: UUID] = [:]
+        var ids = TimeOrderedUUIDs()
         for start in stride(from: 0, to: drafts.count, by: Self.chunk) {
             let part = Array(drafts[start..<min(drafts.count, start + Self.chunk)])
             var binds = PostgresBindings(capacity: 14)
-            binds.append(part.map { _ in UUID.random() })
+            binds.append(part.map { _ in ids.next() })
             binds.append(part.map(\.name))
             binds.append(part.map(\.mobile))
             binds.append(part.map(\.source.rawValue))
