@@ -16,6 +16,8 @@ extension String {
     /// White space, and the zero-width space (U+200B) that text pasted from web pages carries,
     /// which Foundation trims as well.
     private static func isTrimmed(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.isWhitespace || scalar.value == 0x200B
+        // ASCII, nearly every character of an import, without a Unicode property lookup.
+        if scalar.isASCII { return scalar.value == 0x20 || (0x09...0x0D).contains(scalar.value) }
+        return scalar.properties.isWhitespace || scalar.value == 0x200B
     }
 }
