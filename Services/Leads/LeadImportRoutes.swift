@@ -19,11 +19,6 @@ struct LeadImportRoutes: Sendable {
         group.get("leads/imports/template", use: template)
     }
 
-    /// An error that rolls a dry run's transaction back, carrying the report out.
-    private struct DryRunFinished: Error {
-        var report: LeadImportReport
-    }
-
     @Sendable func importFile(_ request: Request, context: CRMRequestContext) async throws -> LeadImportReport {
         let principal = try context.require(.writeLeads)
         var query = QueryReader(request)
@@ -56,56 +51,50 @@ struct LeadImportRoutes: Sendable {
                 }
             }
         }
-        let results0 = results
+        let checkedResults = results
         let checked = clock.now
 
-        do {
-            return try await environment.database.withTransaction { connection in
-                var results = results0
-                var announcing = Duration.zero
-                let today = try await environment.storeDay(principal.storeID, on: connection).today
-                let store = LeadImportStore(connection: connection, logger: environment.logger)
-                let (created, existing) = try await store.insert(accepted.map(\.draft), store: principal.storeID, by: principal.userID)
-                let inserted = clock.now
-                try await LeadAnnouncer(connection: connection, logger: environment.logger, outbox: environment.outbox)
-                    .announceLater(Array(created.values))
-                announcing = clock.now - inserted  // part of "written"
-                var duplicates: [LeadImportStore.Duplicate] = []
-                for (index, draft) in accepted {
-                    if let id = created[draft.mobile] {
-                        results[index].leadId = dryRun ? nil : id
-                    } else if let id = existing[draft.mobile] {
-                        results[index].outcome = "duplicate"
-                        results[index].reason = "exists"
-                        results[index].leadId = id
-                        duplicates.append(.init(leadID: id, draft: draft, reason: "exists"))
-                    }
-                }
-                for (index, draft) in repeated {
-                    guard let id = created[draft.mobile] ?? existing[draft.mobile] else { continue }
+        return try await environment.database.withTransaction(dryRun: dryRun) { connection in
+            var results = checkedResults
+            let today = try await environment.storeDay(principal.storeID, on: connection).today
+            let store = LeadImportStore(connection: connection, logger: environment.logger)
+            let (created, existing) = try await store.insert(accepted.map(\.draft), store: principal.storeID, by: principal.userID)
+            let inserted = clock.now
+            try await LeadAnnouncer(connection: connection, logger: environment.logger, outbox: environment.outbox)
+                .announceLater(Array(created.values))
+            let announcing = clock.now - inserted  // part of "written"
+            var duplicates: [LeadImportStore.Duplicate] = []
+            for (index, draft) in accepted {
+                if let id = created[draft.mobile] {
+                    results[index].leadId = dryRun ? nil : id
+                } else if let id = existing[draft.mobile] {
                     results[index].outcome = "duplicate"
-                    results[index].reason = "repeated_in_import"
-                    results[index].leadId = dryRun && created[draft.mobile] != nil ? nil : id
-                    duplicates.append(.init(leadID: id, draft: draft, reason: "repeated_in_import"))
+                    results[index].reason = "exists"
+                    results[index].leadId = id
+                    duplicates.append(.init(leadID: id, draft: draft, reason: "exists"))
                 }
-                try await store.recordDuplicates(duplicates, store: principal.storeID, by: principal.userID, today: today)
-                let report = LeadImportReport(
-                    dryRun: dryRun, rows: results.count,
-                    created: results.filter { $0.outcome == "created" }.count,
-                    duplicates: results.filter { $0.outcome == "duplicate" }.count,
-                    rejected: results.filter { $0.outcome == "rejected" }.count,
-                    results: results)
-                // Where an import's time goes, for whoever tunes it.
-                environment.logger.info("lead import", metadata: [
-                    "rows": "\(report.rows)", "created": "\(report.created)", "duplicates": "\(report.duplicates)",
-                    "rejected": "\(report.rejected)", "dryRun": "\(dryRun)", "read": "\(read - started)",
-                    "checked": "\(checked - read)", "written": "\(clock.now - checked)", "announced": "\(announcing)",
-                ])
-                if dryRun { throw DryRunFinished(report: report) }
-                return report
             }
-        } catch let finished as DryRunFinished {
-            return finished.report
+            for (index, draft) in repeated {
+                guard let id = created[draft.mobile] ?? existing[draft.mobile] else { continue }
+                results[index].outcome = "duplicate"
+                results[index].reason = "repeated_in_import"
+                results[index].leadId = dryRun && created[draft.mobile] != nil ? nil : id
+                duplicates.append(.init(leadID: id, draft: draft, reason: "repeated_in_import"))
+            }
+            try await store.recordDuplicates(duplicates, store: principal.storeID, by: principal.userID, today: today)
+            let report = LeadImportReport(
+                dryRun: dryRun, rows: results.count,
+                created: results.filter { $0.outcome == "created" }.count,
+                duplicates: results.filter { $0.outcome == "duplicate" }.count,
+                rejected: results.filter { $0.outcome == "rejected" }.count,
+                results: results)
+            // Where an import's time goes, for whoever tunes it.
+            environment.logger.info("lead import", metadata: [
+                "rows": "\(report.rows)", "created": "\(report.created)", "duplicates": "\(report.duplicates)",
+                "rejected": "\(report.rejected)", "dryRun": "\(dryRun)", "read": "\(read - started)",
+                "checked": "\(checked - read)", "written": "\(clock.now - checked)", "announced": "\(announcing)",
+            ])
+            return report
         }
     }
 

@@ -21,11 +21,6 @@ struct TrafficImportRoutes: Sendable {
         group.get("prospects/traffic/imports/template", use: template)
     }
 
-    /// An error that rolls a dry run's transaction back, carrying the report out.
-    private struct DryRunFinished: Error {
-        var report: TrafficImportReport
-    }
-
     @Sendable func importFile(_ request: Request, context: CRMRequestContext) async throws -> TrafficImportReport {
         let principal = try context.require(.writeProspects)
         var query = QueryReader(request)
@@ -36,32 +31,26 @@ struct TrafficImportRoutes: Sendable {
         guard rows.count <= Self.maximumRows else {
             throw ProblemDetails.validation([.init(field: "file", message: "has more than \(Self.maximumRows) rows; split it")])
         }
-        do {
-            return try await environment.database.withTransaction { connection in
-                let day = try await environment.storeDay(principal.storeID, on: connection)
-                let consultants = try await consultantsByName(in: principal.storeID, on: connection)
-                let traffic = TrafficStore(
-                    connection: connection, logger: environment.logger, directory: environment.directory, outbox: environment.outbox)
-                var results: [TrafficImportReport.RowResult] = []
-                for row in rows {
-                    switch TrafficImportReader.traffic(row, consultants: consultants, timeZone: day.timeZone) {
-                    case .failure(let problem):
-                        results.append(.init(row: row.row, outcome: "rejected", errors: problem.errors))
-                    case .success(let draft):
-                        let registered = try await traffic.register(
-                            draft, store: principal.storeID, consultant: TrafficRoutes.receivingConsultant(named: draft.consultantID, by: principal),
-                            by: principal.userID, now: day.now, today: day.today)
-                        results.append(.init(row: row.row, outcome: registered.outcome, prospectId: dryRun ? nil : registered.prospectID))
-                    }
+        return try await environment.database.withTransaction(dryRun: dryRun) { connection in
+            let day = try await environment.storeDay(principal.storeID, on: connection)
+            let consultants = try await consultantsByName(in: principal.storeID, on: connection)
+            let traffic = TrafficStore(
+                connection: connection, logger: environment.logger, directory: environment.directory, outbox: environment.outbox)
+            var results: [TrafficImportReport.RowResult] = []
+            for row in rows {
+                switch TrafficImportReader.traffic(row, consultants: consultants, timeZone: day.timeZone) {
+                case .failure(let problem):
+                    results.append(.init(row: row.row, outcome: "rejected", errors: problem.errors))
+                case .success(let draft):
+                    let registered = try await traffic.register(
+                        draft, store: principal.storeID, consultant: TrafficRoutes.receivingConsultant(named: draft.consultantID, by: principal),
+                        by: principal.userID, now: day.now, today: day.today)
+                    results.append(.init(row: row.row, outcome: registered.outcome, prospectId: dryRun ? nil : registered.prospectID))
                 }
-                let rejected = results.filter { $0.outcome == "rejected" }.count
-                let report = TrafficImportReport(
-                    dryRun: dryRun, rows: results.count, registered: results.count - rejected, rejected: rejected, results: results)
-                if dryRun { throw DryRunFinished(report: report) }
-                return report
             }
-        } catch let finished as DryRunFinished {
-            return finished.report
+            let rejected = results.filter { $0.outcome == "rejected" }.count
+            return TrafficImportReport(
+                dryRun: dryRun, rows: results.count, registered: results.count - rejected, rejected: rejected, results: results)
         }
     }
 

@@ -42,6 +42,21 @@ public struct Database: Sendable {
         }
     }
 
+    /// Like `withTransaction`, but for a dry run (`dryRun`) the transaction is rolled back after
+    /// `body` has returned: the caller gets what the work would have done — an import's report —
+    /// and nothing is kept, not even an outbox event.
+    public func withTransaction<Result: Sendable>(dryRun: Bool, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        guard dryRun else { return try await withTransaction(body) }
+        do {
+            _ = try await withTransaction { connection -> Result in
+                throw DryRunFinished(result: try await body(connection))
+            }
+            preconditionFailure("a dry run always rolls back")
+        } catch let finished as DryRunFinished<Result> {
+            return finished.result
+        }
+    }
+
     /// `SELECT 1` within a second: is the database there?
     public func isReachable() async -> Bool {
         do {
@@ -114,4 +129,9 @@ public func withTimeout<Result: Sendable>(_ timeout: Duration, _ operation: @esc
 
 public struct TimeoutError: Error, CustomStringConvertible {
     public var description: String { "timed out" }
+}
+
+/// Carries a dry run's result out of its transaction, which throwing it rolls back.
+private struct DryRunFinished<Result: Sendable>: Error {
+    var result: Result
 }
