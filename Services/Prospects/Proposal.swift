@@ -58,20 +58,13 @@ struct ProposalQuote: Codable, Sendable, Equatable {
         let payment = monthlyRate == 0
             ? principal / Double(loanMonths)
             : principal * monthlyRate / (1 - pow(1 + monthlyRate, -Double(loanMonths)))
-        return Self.fen(payment)
+        return Decimal(payment).rounded(toPlaces: 2)
     }
 
     /// The purchase tax (车辆购置税) when the proposal names none: 10% of the price without its
     /// 13% VAT — `vehiclePrice / 1.13 × 10%`, to the fen.
     static func purchaseTax(onVehiclePrice price: Decimal) -> Decimal {
-        fen(NSDecimalNumber(decimal: price).doubleValue / 1.13 * 0.10)
-    }
-
-    private static func fen(_ yuan: Double) -> Decimal {
-        var value = Decimal(string: String(format: "%.2f", yuan)) ?? 0
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &value, 2, .plain)
-        return rounded
+        (price / Decimal(string: "1.13")! * Decimal(string: "0.10")!).rounded(toPlaces: 2)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -33,19 +33,12 @@ struct TestDriveRouteRequest: Decodable {
         }
         if let name { checked.name = check.text("name", name, maxLength: 50) }
         if let distanceKm {
-            check.require(distanceKm > 0 && distanceKm <= 500 && TestDriveRouteRequest.hasOneDecimal(distanceKm), "distanceKm", "must be more than 0 and at most 500, with one decimal at most")
+            check.require(distanceKm > 0 && distanceKm <= 500 && distanceKm.rounded(toPlaces: 1) == distanceKm, "distanceKm", "must be more than 0 and at most 500, with one decimal at most")
         }
         if let minutes { check.range("minutes", minutes, 5...480) }
         checked.description = check.optionalText("description", description, maxLength: 500)
         try check.throwIfInvalid()
         return checked
-    }
-
-    static func hasOneDecimal(_ value: Decimal) -> Bool {
-        var value = value
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &value, 1, .plain)
-        return rounded == value
     }
 }
 

@@ -156,7 +156,7 @@ struct TestDriveRoutes: Sendable {
         var check = FieldValidator()
         let feedback = check.text("feedback", body.feedback, maxLength: 1000)
         if let distance = body.distanceKm {
-            check.require(distance >= 0 && distance <= 1000 && TestDriveRouteRequest.hasOneDecimal(distance), "distanceKm", "must be from 0 to 1000, with one decimal at most")
+            check.require(distance >= 0 && distance <= 1000 && distance.rounded(toPlaces: 1) == distance, "distanceKm", "must be from 0 to 1000, with one decimal at most")
         }
         if let rating = body.rating { check.range("rating", rating, 1...5) }
         try check.throwIfInvalid()

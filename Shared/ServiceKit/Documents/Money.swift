@@ -5,10 +5,7 @@ import Foundation
 public enum Money {
     /// Whether `amount` has no more than two decimals (fen, 分), so storing it loses nothing.
     public static func hasAtMostTwoDecimals(_ amount: Decimal) -> Bool {
-        var value = amount
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &value, 2, .plain)
-        return rounded == amount
+        amount.rounded(toPlaces: 2) == amount
     }
 
     /// The exact text of `amount`, to bind and cast to `numeric`.
@@ -19,10 +16,7 @@ public enum Money {
     /// The amount as a printed document shows it: two decimals and thousands separated,
     /// `313,278.76`, `300,000.00`.
     public static func printed(_ amount: Decimal) -> String {
-        var value = amount
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &value, 2, .plain)
-        var text = NSDecimalNumber(decimal: rounded).stringValue
+        var text = NSDecimalNumber(decimal: amount.rounded(toPlaces: 2)).stringValue
         let negative = text.hasPrefix("-")
         if negative { text.removeFirst() }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
@@ -50,5 +44,15 @@ extension FieldValidator {
     public mutating func money(_ field: String, _ value: Decimal, maximum: Decimal = largestAmount) {
         range(field, value, 0...maximum)
         require(Money.hasAtMostTwoDecimals(value), field, "must have at most 2 decimals")
+    }
+}
+
+extension Decimal {
+    /// Rounded half away from zero to `places` decimals: `24778.755` → `24778.76` for 2.
+    public func rounded(toPlaces places: Int) -> Decimal {
+        var value = self
+        var result = Decimal()
+        NSDecimalRound(&result, &value, places, .plain)
+        return result
     }
 }

@@ -208,18 +208,9 @@ public enum SpreadsheetReader {
         /// A whole number without a decimal point or exponent (`1.3429893242E10` → `13429893242`).
         static func plainNumber(_ text: String) -> String {
             guard text.contains("E") || text.contains("e") || text.hasSuffix(".0"),
-                  let number = Decimal(string: text), number == number.rounded(0)
+                  let number = Decimal(string: text), number == number.rounded(toPlaces: 0)
             else { return text }
-            return "\(number.rounded(0))"
+            return "\(number.rounded(toPlaces: 0))"
         }
-    }
-}
-
-extension Decimal {
-    fileprivate func rounded(_ scale: Int) -> Decimal {
-        var value = self
-        var result = Decimal()
-        NSDecimalRound(&result, &value, scale, .plain)
-        return result
     }
 }
