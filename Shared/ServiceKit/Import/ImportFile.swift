@@ -100,8 +100,16 @@ extension ImportFile {
     /// A date and time as staff write it in a sheet, on the store's clock: `2026-11-22 10:30`,
     /// `2026/11/22 10:30:15`, `2026-11-22` (midnight), an RFC 3339 time with its offset, or the
     /// number a spreadsheet stores for a date cell (days since 1899-12-30, the time as the
-    /// fraction of a day). Nil for anything else.
+    /// fraction of a day). Nil for anything else, and for years outside 1900–2100: no visit or
+    /// lead is dated there, and PostgreSQL could not store some of them.
     public static func dateTime(_ text: String, in timeZone: TimeZone) -> Date? {
+        guard let date = anyDateTime(text, in: timeZone) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return (1900...2100).contains(calendar.component(.year, from: date)) ? date : nil
+    }
+
+    private static func anyDateTime(_ text: String, in timeZone: TimeZone) -> Date? {
         if text.contains("T"), let date = RFC3339.date(from: text) { return date }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
