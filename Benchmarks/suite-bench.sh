@@ -31,9 +31,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The run's token keys: the gateway signs with the private set, the services verify with the public one.
+signing_keys=$("$bin/crm-gateway" keys generate)
+public_keys=$(echo "$signing_keys" | "$bin/crm-gateway" keys public)
 start() {  # name port role [VAR=value …]
   local name=$1 port=$2 role=$3; shift 3
-  env CRM_HTTP_PORT="$port" \
+  local keys=(CRM_JWT_PUBLIC_KEYS="$public_keys")
+  [ "$name" = gateway ] && keys=(CRM_JWT_SIGNING_KEYS="$signing_keys")
+  env "${keys[@]}" CRM_ENVIRONMENT=development CRM_HTTP_PORT="$port" \
       CRM_DATABASE_URL="postgres://$role:dealer-crm-dev@127.0.0.1:$PG_PORT/dealer_crm" \
       CRM_AMQP_URL="amqp://guest:guest@127.0.0.1:$AMQP_PORT/" \
       CRM_LOG_FORMAT=json CRM_LOG_LEVEL=warning "$@" \

@@ -58,6 +58,8 @@ crm_pg_start() {
   PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -q -X -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'dealer_crm'" | grep -q 1 ||
     PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -q -X -c "CREATE DATABASE dealer_crm"
+  # A private development server: the roles' password is CRM_DB_PASSWORD, else dealer-crm-dev.
+  CRM_ENVIRONMENT=development \
   PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=postgres PGPASSWORD=$PG_SUPERUSER_PASSWORD PGDATABASE=dealer_crm \
     "$CRM_ROOT/Deploy/postgres/create-roles.sh"
 }
@@ -95,6 +97,9 @@ crm_rabbit_start() {
     {
       echo "listeners.tcp.default = 127.0.0.1:$AMQP_PORT"
       echo "loopback_users = none"
+      # The user a new node is made with: ./crm up's generated one (secrets.env), guest for tests.
+      echo "default_user = ${AMQP_USER:-guest}"
+      echo "default_pass = ${AMQP_PASSWORD:-guest}"
       echo "heartbeat = 10"
       if [ "${AMQP_MGMT_PORT:-0}" != 0 ]; then
         echo "management.tcp.port = $AMQP_MGMT_PORT"

@@ -9,6 +9,8 @@ import ServiceKit
 @main
 struct GatewayApp {
     static func main() async throws {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "keys" { exit(SigningKeyCommand.run(Array(arguments.dropFirst()))) }
         let configuration: GatewayConfiguration
         do {
             configuration = try GatewayConfiguration()
@@ -40,8 +42,9 @@ struct GatewayApp {
                 AuthRoutes(environment: environment, configuration: configuration, passwords: passwords, audit: AuditLog(logger: environment.logger))
                     .addPublicRoutes(to: group)
             },
-            rootRoutes: { router, _ in
+            rootRoutes: { router, environment in
                 try! OpenAPIDocument.addRoute(to: router)
+                PublicKeysDocument.addRoute(to: router, keys: environment.tokens.publishedKeys)
             },
             services: { environment in
                 [Seeder(environment: environment, configuration: configuration, passwords: passwords), HTTPClientService(client: client)]

@@ -5,7 +5,13 @@ import Logging
 import PostgresNIO
 import ServiceKit
 
-/// `POST /api/v1/auth/login`, `/refresh`, `/switch-store` and `GET /api/v1/auth/me` (G3).
+/// `POST /api/v1/auth/login`, `/refresh`, `/logout`, `/switch-store` and `GET /api/v1/auth/me` (G3).
+///
+/// A refresh token is good once: refreshing ends it and issues a new one, logout ends it (or
+/// every session of the user), and deactivating a user or resetting their password ends all of
+/// theirs. An access token cannot be recalled: it stays valid for its lifetime
+/// (`CRM_ACCESS_TOKEN_MINUTES`, 30 by default) after such a change, and refresh reads the user,
+/// their role and their stores anew.
 struct AuthRoutes: Sendable {
     let environment: ServiceEnvironment
     let configuration: GatewayConfiguration
@@ -21,6 +27,19 @@ struct AuthRoutes: Sendable {
 
     struct RefreshRequest: Decodable {
         var refreshToken: String
+    }
+
+    struct LogoutRequest: Decodable {
+        /// The session's refresh token, which is revoked.
+        var refreshToken: String
+        /// Also revoke every other session of the user (log out everywhere).
+        var allSessions: Bool?
+    }
+
+    /// What logout answers.
+    struct LogoutResult: Codable, ResponseEncodable {
+        /// How many refresh tokens were still good and are now revoked.
+        var revokedSessions: Int
     }
 
     struct SwitchStoreRequest: Decodable {
@@ -55,6 +74,7 @@ struct AuthRoutes: Sendable {
     }
 
     func addAuthenticatedRoutes(to group: RouterGroup<CRMRequestContext>) {
+        group.post("auth/logout", use: logout)
         group.post("auth/switch-store", use: switchStore)
         group.get("auth/me", use: me)
     }
@@ -133,16 +153,44 @@ struct AuthRoutes: Sendable {
 
     @Sendable func refresh(_ request: Request, context: CRMRequestContext) async throws -> Session {
         let body = try await request.decodeJSON(as: RefreshRequest.self, context: context)
-        guard let claims = await environment.tokens.verify(body.refreshToken, for: .refresh), let id = UUID(uuidString: claims.sub.value) else {
+        guard let claims = await environment.tokens.verify(body.refreshToken, for: .refresh),
+              let id = UUID(uuidString: claims.sub.value), let tokenID = claims.jti.flatMap({ UUID(uuidString: $0.value) })
+        else {
             throw ProblemDetails.unauthorized("the refresh token is invalid or has expired; log in again")
         }
-        let user = try await environment.database.withTransaction { connection in
-            try await SessionStore(connection: connection, logger: environment.logger).sessionUser(id)
+        let user = try await environment.database.withTransaction { connection -> SessionUser? in
+            let consumed = try await RefreshTokenStore(connection: connection, logger: environment.logger)
+                .consume(id: tokenID, userID: id, now: Date())
+            guard consumed else { return nil }
+            return try await SessionStore(connection: connection, logger: environment.logger).sessionUser(id)
         }
-        guard let user, user.active, let store = user.stores.first(where: { $0.id == claims.store }) else {
+        guard let user else {
+            throw ProblemDetails.unauthorized("the refresh token has been used or revoked; log in again")
+        }
+        guard user.active, let store = user.stores.first(where: { $0.id == claims.store }) else {
             throw ProblemDetails.unauthorized("the account can no longer use this store; log in again")
         }
         return try await makeSession(user, in: store)
+    }
+
+    /// Ends the session of `refreshToken` (and with `allSessions` every session of the caller).
+    /// The access token in hand stays valid until it expires.
+    @Sendable func logout(_ request: Request, context: CRMRequestContext) async throws -> LogoutResult {
+        let principal = try context.requirePrincipal()
+        let body = try await request.decodeJSON(as: LogoutRequest.self, context: context)
+        guard let claims = await environment.tokens.verify(body.refreshToken, for: .refresh),
+              claims.sub.value == principal.userID.uuidString.lowercased(), let tokenID = claims.jti.flatMap({ UUID(uuidString: $0.value) })
+        else {
+            throw ProblemDetails.validation([.init(field: "refreshToken", message: "is not a valid refresh token of yours")])
+        }
+        let revoked = try await environment.database.withTransaction { connection in
+            let tokens = RefreshTokenStore(connection: connection, logger: environment.logger)
+            if body.allSessions == true {
+                return try await tokens.revokeAll(userID: principal.userID, why: "logout", now: Date())
+            }
+            return try await tokens.revoke(id: tokenID, userID: principal.userID, why: "logout", now: Date())
+        }
+        return LogoutResult(revokedSessions: revoked)
     }
 
     @Sendable func switchStore(_ request: Request, context: CRMRequestContext) async throws -> Session {
@@ -175,14 +223,20 @@ struct AuthRoutes: Sendable {
 
     private func makeSession(_ user: SessionUser, in store: StoreSummary) async throws -> Session {
         let now = Date()
-        func claims(_ use: AccessClaims.Use, lifetime: TimeInterval) -> AccessClaims {
+        func claims(_ use: AccessClaims.Use, lifetime: TimeInterval, id: UUID = UUID()) -> AccessClaims {
             AccessClaims(
                 userID: user.id, use: use, username: user.username, store: store.id, group: store.groupId, team: user.teamID,
-                role: user.role, scope: user.scope, permissions: user.permissions, issuedAt: now, lifetime: lifetime)
+                role: user.role, scope: user.scope, permissions: user.permissions, issuedAt: now, lifetime: lifetime, id: id)
+        }
+        let refreshID = UUID()
+        let refreshToken = try await environment.tokens.sign(claims(.refresh, lifetime: configuration.refreshTokenLifetime, id: refreshID))
+        try await environment.database.withTransaction { connection in
+            try await RefreshTokenStore(connection: connection, logger: environment.logger).record(
+                id: refreshID, userID: user.id, issuedAt: now, expiresAt: now.addingTimeInterval(configuration.refreshTokenLifetime))
         }
         return Session(
             accessToken: try await environment.tokens.sign(claims(.access, lifetime: configuration.accessTokenLifetime)),
-            refreshToken: try await environment.tokens.sign(claims(.refresh, lifetime: configuration.refreshTokenLifetime)),
+            refreshToken: refreshToken,
             expiresIn: Int(configuration.accessTokenLifetime), user: summary(user), store: store, stores: user.stores)
     }
 }

@@ -11,7 +11,7 @@ import ServiceKit
 /// | `CRM_LOCKOUT_MINUTES` | `15`: how long five failed logins in a row lock an account |
 /// | `CRM_BCRYPT_COST` | `10` |
 /// | `CRM_SEED_DEMO` | off; `1` seeds the demo group, stores and users (`./crm up` does) |
-/// | `CRM_ADMIN_PASSWORD` | none; when set and no user exists, creates the user `admin` with it |
+/// | `CRM_ADMIN_PASSWORD` | none; when set and no user exists, creates the user `admin` with it (never a password written in this repository, outside development) |
 struct GatewayConfiguration: Sendable {
     /// The service behind each `/api/v1/<apiContext>/…`.
     var upstreams: [String: URL]
@@ -54,5 +54,9 @@ struct GatewayConfiguration: Sendable {
         bcryptCost = UInt8(try integer("CRM_BCRYPT_COST", default: 10, range: 4...16))
         seedDemo = ["1", "true", "yes"].contains(value("CRM_SEED_DEMO")?.lowercased() ?? "")
         adminPassword = value("CRM_ADMIN_PASSWORD")
+        if let adminPassword, value("CRM_ENVIRONMENT")?.lowercased() != "development", KnownSecrets.contains(adminPassword) {
+            throw ConfigurationError.invalid(
+                name: "CRM_ADMIN_PASSWORD", reason: "is a value written in the Dealer CRM repository; set one of this installation's own")
+        }
     }
 }

@@ -102,3 +102,52 @@ struct SessionStore {
         return user
     }
 }
+
+/// The SQL of refresh tokens: each one issued is recorded, and is good only while unrevoked.
+struct RefreshTokenStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Records a refresh token just signed; drops the user's tokens that expired over a day ago.
+    func record(id: UUID, userID: UUID, issuedAt: Date, expiresAt: Date) async throws {
+        try await connection.query("""
+            INSERT INTO identity.refresh_token (id, user_id, issued_at, expires_at) VALUES (\(id), \(userID), \(issuedAt), \(expiresAt))
+            """, logger: logger)
+        try await connection.query("""
+            DELETE FROM identity.refresh_token WHERE user_id = \(userID) AND expires_at < \(issuedAt) - interval '1 day'
+            """, logger: logger)
+    }
+
+    /// Ends the refresh token `id` of `userID` because it is exchanged for a new session;
+    /// whether it was still good (issued by us, unrevoked, unexpired). The row lock makes two
+    /// exchanges of one token at once take turns: only the first gets true.
+    func consume(id: UUID, userID: UUID, now: Date) async throws -> Bool {
+        let rows = try await connection.query("""
+            UPDATE identity.refresh_token SET revoked_at = \(now), revoked_why = 'refreshed'
+            WHERE id = \(id) AND user_id = \(userID) AND revoked_at IS NULL AND expires_at > \(now)
+            RETURNING id
+            """, logger: logger)
+        return try await rows.decode(UUID.self).all().count == 1
+    }
+
+    /// Revokes one refresh token of the user (logout); how many were still good (0 or 1).
+    func revoke(id: UUID, userID: UUID, why: String, now: Date) async throws -> Int {
+        let rows = try await connection.query("""
+            UPDATE identity.refresh_token SET revoked_at = \(now), revoked_why = \(why)
+            WHERE id = \(id) AND user_id = \(userID) AND revoked_at IS NULL
+            RETURNING id
+            """, logger: logger)
+        return try await rows.decode(UUID.self).all().count
+    }
+
+    /// Revokes every refresh token of the user (logout everywhere, deactivation, a new
+    /// password); how many were still good.
+    func revokeAll(userID: UUID, why: String, now: Date) async throws -> Int {
+        let rows = try await connection.query("""
+            UPDATE identity.refresh_token SET revoked_at = \(now), revoked_why = \(why)
+            WHERE user_id = \(userID) AND revoked_at IS NULL
+            RETURNING id
+            """, logger: logger)
+        return try await rows.decode(UUID.self).all().count
+    }
+}

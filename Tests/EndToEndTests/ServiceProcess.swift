@@ -43,6 +43,14 @@ final class ServiceProcess {
         environment["CRM_DATABASE_URL"] = "postgres://\(identity.databaseRole):dealer-crm-dev@\(database.host):\(database.port)/dealer_crm"
         environment["CRM_AMQP_URL"] = try TestEnvironment.amqpURLText
         environment["CRM_LOG_FORMAT"] = "json"
+        environment["CRM_ENVIRONMENT"] = "development"
+        // Only the gateway holds the private key; a service verifies with the public one.
+        environment["CRM_JWKS_URL"] = nil
+        if identity == .gateway {
+            environment["CRM_JWT_SIGNING_KEYS"] = TestTokenKeys.signing.json
+        } else {
+            environment["CRM_JWT_PUBLIC_KEYS"] = TestTokenKeys.publicKeys.json
+        }
         environment.merge(overrides) { _, override in override }
         process.environment = environment
         FileManager.default.createFile(atPath: logFile.path, contents: nil)

@@ -35,6 +35,7 @@ cleanup() { ./crm down >/dev/null 2>&1 || true; rm -rf "$CRM_STATE_DIR"; }
 trap cleanup EXIT
 
 ./crm up
+gateway_url="http://127.0.0.1:$CRM_PORT_BASE"
 for offset in 0 1 2 3 4 5 6; do
   port=$((CRM_PORT_BASE + offset))
   curl -fsS "http://127.0.0.1:$port/health/ready" | grep -q '"ready"' || fail "service on port $port is not ready"
@@ -43,7 +44,15 @@ status=$(./crm status)
 echo "$status"
 [ "$(echo "$status" | grep -c ' ready ')" -eq 7 ] || fail "status does not show seven ready services"
 echo "$status" | grep -q "management   http://127.0.0.1:$CRM_AMQP_MGMT_PORT/" || fail "status does not show the management URL"
-curl -fsS -u guest:guest "http://127.0.0.1:$CRM_AMQP_MGMT_PORT/api/overview" >/dev/null || fail "RabbitMQ management does not answer"
+# `up` made the installation's secrets once: no password of the repository, the broker's own user.
+# shellcheck source=/dev/null
+source "$CRM_STATE_DIR/secrets.env"
+[ "$CRM_AMQP_USER" = crm ] && [ "${#CRM_AMQP_PASSWORD}" -ge 24 ] && [ "${#CRM_DB_PASSWORD}" -ge 24 ] || fail "up did not generate the passwords"
+[ "$(stat -c %a "$CRM_STATE_DIR/secrets.env")" = 600 ] || fail "secrets.env is readable by others"
+curl -fsS -u "$CRM_AMQP_USER:$CRM_AMQP_PASSWORD" "http://127.0.0.1:$CRM_AMQP_MGMT_PORT/api/overview" >/dev/null || fail "RabbitMQ management does not answer with the generated user"
+curl -fsS -u guest:guest "http://127.0.0.1:$CRM_AMQP_MGMT_PORT/api/overview" >/dev/null 2>&1 && fail "RabbitMQ still lets guest in"
+curl -fsS "$gateway_url/.well-known/jwks.json" | grep -q '"kty":"OKP"' || fail "the gateway publishes no public key"
+curl -fsS "$gateway_url/.well-known/jwks.json" | grep -q '"d"' && fail "the gateway publishes a private key"
 
 # The demo users are seeded; the API answers as its document says (README: schemathesis).
 gateway="http://127.0.0.1:$CRM_PORT_BASE"

@@ -36,7 +36,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "Services" / "Gateway" / "openapi.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
 TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Leads", "Prospects", "Documentation"}
-PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GET", "/openapi.yaml")}
+PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GET", "/openapi.yaml"),
+          ("GET", "/.well-known/jwks.json")}
 # The few operations with more than one success: (METHOD, path) → their 2xx codes. A claim from the
 # public pool is the caller's at once (200) or waits for the former team leader's approval (202).
 SUCCESSES = {("POST", "/api/v1/prospects/public-pool/{id}/claim"): {"200", "202"}}
@@ -58,6 +59,11 @@ TYPES = {
     # gateway
     "LoginRequest": ("Services/Gateway/AuthRoutes.swift", "LoginRequest"),
     "RefreshRequest": ("Services/Gateway/AuthRoutes.swift", "RefreshRequest"),
+    "LogoutRequest": ("Services/Gateway/AuthRoutes.swift", "LogoutRequest"),
+    "LogoutResult": ("Services/Gateway/AuthRoutes.swift", "LogoutResult"),
+    "JsonWebKeySet": ("Shared/ServiceKit/Auth/Keys/SigningKeySet.swift", "SigningKeySet"),
+    # The private part `d` is never published.
+    "JsonWebKey": ("Shared/ServiceKit/Auth/Keys/SigningKeySet.swift", "SigningKey", {"exclude": {"d"}}),
     "SwitchStoreRequest": ("Services/Gateway/AuthRoutes.swift", "SwitchStoreRequest"),
     "UserSummary": ("Services/Gateway/AuthRoutes.swift", "UserSummary"),
     "Session": ("Services/Gateway/AuthRoutes.swift", "Session"),

@@ -8,9 +8,7 @@ import XCTest
 /// is delivered, none lost, none doubled.
 final class BrokerOutageTests: XCTestCase {
     func testEventsCommittedWhileTheBrokerIsDownAreAllDeliveredOnceAfterItReturns() async throws {
-        guard let control = ProcessInfo.processInfo.environment["CRM_TEST_RABBIT_CONTROL"] else {
-            throw XCTSkip("CRM_TEST_RABBIT_CONTROL is not set: run the tests with ./crm test")
-        }
+        let broker = ServerControl.broker
         try await TestPipeline.with { pipeline in
             do {
                 try await pipeline.startConsumer()
@@ -28,12 +26,12 @@ final class BrokerOutageTests: XCTestCase {
                 }
                 _ = try await eventually(timeout: .seconds(20)) { try await pipeline.testDatabase.effectCounts().total >= 200 }
 
-                try runControl(control, "stop")
+                try broker.run("stop")
                 let whileDown = try await pipeline.testDatabase.effectCounts().total
                 try await Task.sleep(for: .seconds(2))  // writes keep committing meanwhile
                 let unpublishedWhileDown = try await pipeline.unpublishedCount()
                 XCTAssertGreaterThan(unpublishedWhileDown, 0, "writes committed while the broker was down wait in the outbox")
-                try runControl(control, "start")
+                try broker.run("start")
 
                 _ = try await eventually(timeout: .seconds(30)) { try await pipeline.testDatabase.effectCounts().total > whileDown + 200 }
                 stopWriting.set()
@@ -48,23 +46,9 @@ final class BrokerOutageTests: XCTestCase {
                 let unpublished = try await pipeline.unpublishedCount()
                 XCTAssertEqual(unpublished, 0)
             } catch {
-                try? runControl(control, "start")
+                try? broker.run("start")
                 throw error
             }
         }
-    }
-
-    /// Runs the broker control script and waits for it. Not with Foundation's `Process`: the
-    /// script leaves the broker running in the background, and the broker inherits the
-    /// descriptor `Process` watches for the child's exit, so `waitUntilExit` would never return.
-    private func runControl(_ script: String, _ action: String) throws {
-        var pid: pid_t = 0
-        let arguments = ["/bin/bash", script, action]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        guard posix_spawn(&pid, "/bin/bash", nil, nil, &argv, environ) == 0 else { throw TestFailure("cannot run \(script)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        guard status == 0 else { throw TestFailure("rabbit-control \(action) failed with status \(status)") }
     }
 }

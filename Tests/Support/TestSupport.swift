@@ -19,7 +19,7 @@ public enum TestEnvironment {
         get throws { try variable("CRM_TEST_AMQP_URL") }
     }
 
-    static func variable(_ name: String) throws -> String {
+    public static func variable(_ name: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name] else {
             throw XCTSkip("\(name) is not set: run the tests with ./crm test")
         }
@@ -41,4 +41,43 @@ public func eventually(timeout: Duration, _ condition: () async throws -> Bool) 
 public struct TestFailure: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// The token keys of a test run: made once per test process, the private set for the gateway
+/// processes the tests start and the public set for the services — as `./crm up` makes the
+/// installation's keys, and never a key written in the repository.
+public enum TestTokenKeys {
+    public static let signing = SigningKeySet(keys: [.generate(kid: "test-\(SigningKeySet.newKid())")])
+    public static var publicKeys: SigningKeySet { signing.publicSet }
+    public static var kid: String { signing.keys[0].kid }
+}
+
+/// The scripts that take the test run's servers away and bring them back
+/// (`Deploy/local/rabbit-control.sh`, `postgres-control.sh`), as ops restart them.
+public enum ServerControl {
+    case broker
+    case database
+
+    private var variable: String {
+        switch self {
+        case .broker: return "CRM_TEST_RABBIT_CONTROL"
+        case .database: return "CRM_TEST_POSTGRES_CONTROL"
+        }
+    }
+
+    /// Runs `stop`, `start` or (database) `restart`, and waits for it. Not with Foundation's
+    /// `Process`: the script leaves the server running in the background, and the server
+    /// inherits the descriptor `Process` watches for the child's exit, so `waitUntilExit`
+    /// would never return.
+    public func run(_ action: String) throws {
+        let script = try TestEnvironment.variable(variable)
+        var pid: pid_t = 0
+        let arguments = ["/bin/bash", script, action]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        guard posix_spawn(&pid, "/bin/bash", nil, nil, &argv, environ) == 0 else { throw TestFailure("cannot run \(script)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else { throw TestFailure("\(script) \(action) failed with status \(status)") }
+    }
 }

@@ -14,6 +14,14 @@ public struct AccessClaims: JWTPayload, Equatable {
         case refresh
     }
 
+    /// Who signed it: always `TokenKeys.issuer`.
+    public var iss: IssuerClaim?
+    /// Whom it is for: `TokenKeys.audience(for: use)`, so an access token is never a refresh
+    /// token and the other way round.
+    public var aud: AudienceClaim?
+    /// The token's id; a refresh token's is recorded by the gateway, which revokes it at logout
+    /// and when it is exchanged.
+    public var jti: IDClaim?
     /// The user's id.
     public var sub: SubjectClaim
     public var exp: ExpirationClaim
@@ -31,8 +39,11 @@ public struct AccessClaims: JWTPayload, Equatable {
 
     public init(
         userID: UUID, use: Use, username: String, store: UUID, group: UUID, team: UUID?, role: String,
-        scope: DataScope, permissions: [Permission], issuedAt: Date, lifetime: TimeInterval
+        scope: DataScope, permissions: [Permission], issuedAt: Date, lifetime: TimeInterval, id: UUID = UUID()
     ) {
+        self.iss = IssuerClaim(value: TokenKeys.issuer)
+        self.aud = AudienceClaim(value: [TokenKeys.audience(for: use)])
+        self.jti = IDClaim(value: id.uuidString.lowercased())
         self.sub = SubjectClaim(value: userID.uuidString.lowercased())
         self.iat = IssuedAtClaim(value: issuedAt)
         self.exp = ExpirationClaim(value: issuedAt.addingTimeInterval(lifetime))

@@ -13,24 +13,38 @@ public enum ConfigurationError: Error, CustomStringConvertible {
     }
 }
 
-/// Everything a service reads from its environment. Each setting has a default that works with
-/// the local launcher (`./crm up`), so a service started by hand on a developer machine runs.
+/// Where a process runs: only `development` — set by `./crm up`, `./crm test` and `./crm bench` —
+/// has defaults for secrets and lets a test fix the clock.
+public enum DeploymentEnvironment: String, Sendable {
+    case production
+    case development
+}
+
+/// Everything a service reads from its environment.
+///
+/// Secrets have no default outside `CRM_ENVIRONMENT=development`: a service refuses to start
+/// (exit 78, one line naming the variable) when one is missing or is a value written in this
+/// repository (`KnownSecrets`, issue 10).
 ///
 /// | variable | default |
 /// |---|---|
+/// | `CRM_ENVIRONMENT` | `production`; `development` only on a developer's machine |
 /// | `CRM_HTTP_HOST` | `127.0.0.1` |
 /// | `CRM_HTTP_PORT` | the service's port (gateway 8080, leads 8081 … marketing 8086) |
-/// | `CRM_DATABASE_URL` | `postgres://<role>:dealer-crm-dev@127.0.0.1:5432/dealer_crm` |
-/// | `CRM_AMQP_URL` | `amqp://guest:guest@127.0.0.1:5672/` |
+/// | `CRM_DATABASE_URL` | required; in development `postgres://<role>:dealer-crm-dev@127.0.0.1:5432/dealer_crm` |
+/// | `CRM_AMQP_URL` | required; in development `amqp://guest:guest@127.0.0.1:5672/` |
+/// | `CRM_JWT_SIGNING_KEYS` | gateway only, required: the installation's Ed25519 keys as a JWKS (`crm-gateway keys generate`) |
+/// | `CRM_JWKS_URL` | services: the gateway's `/.well-known/jwks.json` (`http://gateway:8080/.well-known/jwks.json`) |
+/// | `CRM_JWT_PUBLIC_KEYS` | services: public keys as a JWKS, instead of or besides `CRM_JWKS_URL` (one of them is required) |
 /// | `CRM_LOG_FORMAT` | `text` on a terminal, otherwise `json` |
 /// | `CRM_LOG_LEVEL` | `info` |
 /// | `CRM_AMQP_DELIVERY_LIMIT` | `5` |
 /// | `CRM_DB_POOL_SIZE` | `20`: the relay's 6 passes, the consumer's 4 workers, and requests |
-/// | `CRM_FIXED_TIME` | unset; an RFC 3339 time makes the service's clock stand still there (tests of time rules) |
-/// | `CRM_CLOCK_FILE` | unset; with `CRM_FIXED_TIME`, a file whose RFC 3339 time the clock reads instead, at every call (tests move time) |
-/// | `CRM_JWT_SECRET` | a development secret; set a long random one (≥ 32 characters) in production |
+/// | `CRM_FIXED_TIME` | development only; an RFC 3339 time makes the service's clock stand still there (tests of time rules) |
+/// | `CRM_CLOCK_FILE` | development only; with `CRM_FIXED_TIME`, a file whose RFC 3339 time the clock reads instead, at every call (tests move time) |
 public struct ServiceConfiguration: Sendable {
     public var service: ServiceIdentity
+    public var environment: DeploymentEnvironment
     public var httpHost: String
     public var httpPort: Int
     public var databaseURL: PostgresURL
@@ -41,15 +55,15 @@ public struct ServiceConfiguration: Sendable {
     public var databasePoolSize: Int
     /// What "now" is for business rules (due, overdue, today).
     public var clock: ServiceClock
-    /// The key the gateway signs access tokens with and every service verifies them with.
-    public var jwtSecret: String
+    /// The gateway's keys (`CRM_JWT_SIGNING_KEYS`), or a service's configured public keys
+    /// (`CRM_JWT_PUBLIC_KEYS`); nil when a service learns them from `jwksURL` alone.
+    public var tokenKeys: SigningKeySet?
+    /// The gateway's JWKS document, for a service (nil in the gateway).
+    public var jwksURL: URL?
 
-    /// The secret used when `CRM_JWT_SECRET` is not set: fine on a developer's machine only.
-    public static let developmentJWTSecret = "dealer-crm-local-development-secret-do-not-deploy"
-
-    public init(service: ServiceIdentity, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(service: ServiceIdentity, environment variables: [String: String] = ProcessInfo.processInfo.environment) throws {
         func value(_ name: String) -> String? {
-            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            guard let text = variables[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return text
         }
         func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
@@ -60,11 +74,36 @@ public struct ServiceConfiguration: Sendable {
             return number
         }
         self.service = service
+        switch value("CRM_ENVIRONMENT")?.lowercased() {
+        case nil, "production": environment = .production
+        case "development": environment = .development
+        case let other?: throw ConfigurationError.invalid(name: "CRM_ENVIRONMENT", reason: "expected production or development, got \(other)")
+        }
+        let development = environment == .development
+        /// A secret's value: required outside development, and never one this repository knows.
+        func secret(_ name: String, developmentDefault: String?) throws -> String {
+            guard let text = value(name) else {
+                if development, let developmentDefault { return developmentDefault }
+                throw ConfigurationError.invalid(name: name, reason: "is required (no default outside CRM_ENVIRONMENT=development)")
+            }
+            return text
+        }
+        func refuseKnown(_ name: String, _ secretValue: String, what: String) throws {
+            guard !development, KnownSecrets.contains(secretValue) else { return }
+            throw ConfigurationError.invalid(name: name, reason: "\(what) is a value written in the Dealer CRM repository; set one of this installation's own")
+        }
+
         httpHost = value("CRM_HTTP_HOST") ?? "127.0.0.1"
         httpPort = try integer("CRM_HTTP_PORT", default: service.defaultPort, range: 0...65535)
-        databaseURL = try PostgresURL(value("CRM_DATABASE_URL")
-            ?? "postgres://\(service.databaseRole):dealer-crm-dev@127.0.0.1:5432/dealer_crm")
-        amqpURL = try AMQPURL(value("CRM_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672/")
+        databaseURL = try PostgresURL(try secret("CRM_DATABASE_URL", developmentDefault: "postgres://\(service.databaseRole):dealer-crm-dev@127.0.0.1:5432/dealer_crm"))
+        if !development && databaseURL.password.isEmpty {
+            throw ConfigurationError.invalid(name: "CRM_DATABASE_URL", reason: "names no password")
+        }
+        try refuseKnown("CRM_DATABASE_URL", databaseURL.password, what: "the password")
+        amqpURL = try AMQPURL(try secret("CRM_AMQP_URL", developmentDefault: "amqp://guest:guest@127.0.0.1:5672/"))
+        try refuseKnown("CRM_AMQP_URL", amqpURL.password, what: "the password")
+        try refuseKnown("CRM_AMQP_URL", amqpURL.user, what: "the user")
+
         switch value("CRM_LOG_FORMAT")?.lowercased() {
         case nil: logFormat = isatty(STDOUT_FILENO) == 1 ? .text : .json
         case "json": logFormat = .json
@@ -81,18 +120,66 @@ public struct ServiceConfiguration: Sendable {
         }
         deliveryLimit = try integer("CRM_AMQP_DELIVERY_LIMIT", default: 5, range: 1...1000)
         databasePoolSize = try integer("CRM_DB_POOL_SIZE", default: 20, range: 1...200)
+
+        // A fixed clock in production would let whoever sets a variable move every deadline.
         if let text = value("CRM_FIXED_TIME") {
+            guard development else {
+                throw ConfigurationError.invalid(name: "CRM_FIXED_TIME", reason: "is for tests only (CRM_ENVIRONMENT=development)")
+            }
             guard let time = RFC3339.date(from: text) else {
                 throw ConfigurationError.invalid(name: "CRM_FIXED_TIME", reason: "expected an RFC 3339 time, got \(text)")
             }
             clock = .fixed(time)
             if let path = value("CRM_CLOCK_FILE") { clock = .file(path, fallback: time) }
         } else {
+            if value("CRM_CLOCK_FILE") != nil {
+                throw ConfigurationError.invalid(name: "CRM_CLOCK_FILE", reason: "needs CRM_FIXED_TIME, and is for tests only (CRM_ENVIRONMENT=development)")
+            }
             clock = .system
         }
-        jwtSecret = value("CRM_JWT_SECRET") ?? Self.developmentJWTSecret
-        guard jwtSecret.utf8.count >= 32 else {
-            throw ConfigurationError.invalid(name: "CRM_JWT_SECRET", reason: "must be at least 32 characters")
+
+        func keySet(_ name: String) throws -> SigningKeySet? {
+            guard let text = value(name) else { return nil }
+            do {
+                return try SigningKeySet(json: text)
+            } catch {
+                throw ConfigurationError.invalid(name: name, reason: "\(error)")
+            }
+        }
+        if value("CRM_JWT_SECRET") != nil {
+            throw ConfigurationError.invalid(
+                name: "CRM_JWT_SECRET", reason: "is no longer read: tokens are signed with the gateway's CRM_JWT_SIGNING_KEYS and verified with its public keys")
+        }
+        if service == .gateway {
+            if let keys = try keySet("CRM_JWT_SIGNING_KEYS") {
+                guard keys.signingKey != nil else {
+                    throw ConfigurationError.invalid(name: "CRM_JWT_SIGNING_KEYS", reason: "holds no private key to sign with")
+                }
+                tokenKeys = keys
+            } else if development {
+                // A developer's gateway started by hand: a key for this run only.
+                tokenKeys = SigningKeySet(keys: [.generate(kid: "development-\(SigningKeySet.newKid())")])
+            } else {
+                throw ConfigurationError.invalid(
+                    name: "CRM_JWT_SIGNING_KEYS", reason: "is required: the gateway's signing keys (generate them with `crm-gateway keys generate`)")
+            }
+            jwksURL = nil
+        } else {
+            tokenKeys = try keySet("CRM_JWT_PUBLIC_KEYS")
+            if tokenKeys?.signingKey != nil {
+                throw ConfigurationError.invalid(name: "CRM_JWT_PUBLIC_KEYS", reason: "holds a private key (`d`); only the gateway may hold one")
+            }
+            if let urlText = value("CRM_JWKS_URL") {
+                guard let url = URL(string: urlText), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                    throw ConfigurationError.invalid(name: "CRM_JWKS_URL", reason: "expected an http URL, got \(urlText)")
+                }
+                jwksURL = url
+            } else {
+                jwksURL = nil
+            }
+            guard tokenKeys != nil || jwksURL != nil else {
+                throw ConfigurationError.invalid(name: "CRM_JWKS_URL", reason: "is required (or CRM_JWT_PUBLIC_KEYS): where this service learns the gateway's public keys")
+            }
         }
     }
 }

@@ -77,7 +77,14 @@ public enum ServiceRunner {
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let application = try await makeApplication(definition, configuration: configuration, metrics: metrics)
-        try await application.runService()
+        do {
+            try await application.runService()
+        } catch {
+            // A service that cannot go on says why and exits non-zero (its supervisor restarts
+            // it), instead of trapping with a crash report.
+            Logger(label: "crm.\(definition.identity.name)").critical("stopped by an error", metadata: ["error": "\(String(reflecting: error))"])
+            exit(70)  // EX_SOFTWARE
+        }
     }
 
     /// The whole service as a Hummingbird application, for `run` and for tests.
@@ -103,7 +110,10 @@ public enum ServiceRunner {
             definition: definition, configuration: configuration, database: database, migrations: migrations, logger: logger)
         let environment = ServiceEnvironment(
             configuration: configuration, database: database, outbox: Outbox(schema: database.schema), logger: logger,
-            tokens: await TokenKeys(secret: configuration.jwtSecret), directory: directory)
+            tokens: try await TokenKeys(keys: configuration.tokenKeys, jwksURL: configuration.jwksURL, logger: logger), directory: directory)
+        // A service learns the gateway's keys now, not at its first request; a gateway that is
+        // not up yet is asked again when a token names a key this service does not know.
+        Task { await environment.tokens.fetchPublicKeys() }
 
         let router = Router(context: CRMRequestContext.self)
         router.middlewares.add(RequestIDMiddleware())
