@@ -22,6 +22,9 @@ struct GatewayApp {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         clientConfiguration.decompression = .disabled
+        // A stopped service refuses at once on loopback; one on a host that is gone must not
+        // keep the caller waiting either: 2 s to connect, then 503 (issue 11).
+        clientConfiguration.timeout.connect = .seconds(2)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
 
         try await ServiceRunner.run(ServiceDefinition(

@@ -60,9 +60,7 @@ struct ServiceProxy: Sendable {
             incoming = try await client.execute(outgoing, timeout: .seconds(60), logger: logger)
         } catch {
             logger.warning("service unavailable", metadata: ["context": "\(apiContext)", "error": "\(error)"])
-            throw ProblemDetails(
-                status: .serviceUnavailable, type: "https://dealer-crm.dev/problems/service-unavailable", title: "Service unavailable",
-                detail: "the \(apiContext) service is not answering; try again shortly")
+            throw ProblemDetails.unavailable("the \(apiContext) service is not answering; try again shortly")
         }
         var headers = HTTPFields()
         for (name, value) in incoming.headers where !Self.hopByHopHeaders.contains(name.lowercased()) {

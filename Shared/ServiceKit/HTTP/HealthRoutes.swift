@@ -20,11 +20,23 @@ struct HealthReport: ResponseEncodable, Codable {
 }
 
 extension Router where Context == CRMRequestContext {
-    /// `/health/live` (the process answers), `/health/ready` (every check passes; 503 and the
-    /// failing checks otherwise) and `/metrics` (Prometheus text format).
-    func addOperationalRoutes(readiness: ReadinessChecks, metrics: PrometheusCollectorRegistry) {
-        get("health/live") { _, _ in
-            HealthReport(status: "live", checks: [:])
+    /// `/health/live` (the process answers and no liveness check fails: 503 tells the
+    /// orchestrator a restart is the cure), `/health/ready` (every check passes; 503 and the
+    /// failing checks otherwise) and `/metrics` (Prometheus text format; `beforeScrape` brings
+    /// gauges up to date).
+    func addOperationalRoutes(
+        readiness: ReadinessChecks, liveness: [(name: String, check: @Sendable () -> Bool)] = [],
+        metrics: PrometheusCollectorRegistry, beforeScrape: @escaping @Sendable () -> Void = {}
+    ) {
+        get("health/live") { _, _ -> Response in
+            var results: [String: String] = [:]
+            for (name, check) in liveness { results[name] = check() ? "ok" : "failing" }
+            let live = results.values.allSatisfy { $0 == "ok" }
+            let body = try JSONEncoder().encode(HealthReport(status: live ? "live" : "not live", checks: results))
+            return Response(
+                status: live ? .ok : .serviceUnavailable,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         get("health/ready") { _, _ -> Response in
             var results: [String: String] = [:]
@@ -45,7 +57,8 @@ extension Router where Context == CRMRequestContext {
                 body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
         get("metrics") { _, _ -> Response in
-            Response(
+            beforeScrape()
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))

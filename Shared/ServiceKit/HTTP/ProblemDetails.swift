@@ -29,6 +29,8 @@ public struct ProblemDetails: Error, HTTPResponseError, Codable, Sendable {
     public var instance: String?
     public var requestId: String?
     public var errors: [FieldError]?
+    /// Seconds after which a retry may succeed: sent as `Retry-After` (503, 429), not in the body.
+    public var retryAfter: Int?
 
     public var status: HTTPResponse.Status { HTTPResponse.Status(code: statusCode) }
 
@@ -72,6 +74,15 @@ public struct ProblemDetails: Error, HTTPResponseError, Codable, Sendable {
     }
 
     /// 403: the caller's role lacks the permission.
+    /// 503: a dependency (the database) is away for the moment; `Retry-After` says when to retry.
+    public static func unavailable(_ detail: String, retryAfter seconds: Int = 5) -> ProblemDetails {
+        var problem = ProblemDetails(
+            status: .serviceUnavailable, type: "https://dealer-crm.dev/problems/service-unavailable", title: "Service unavailable",
+            detail: detail)
+        problem.retryAfter = seconds
+        return problem
+    }
+
     public static func forbidden(missing permission: Permission) -> ProblemDetails {
         ProblemDetails(
             status: .forbidden, type: "https://dealer-crm.dev/problems/forbidden", title: "Forbidden",
@@ -85,10 +96,9 @@ public struct ProblemDetails: Error, HTTPResponseError, Codable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = try encoder.encode(problem)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/problem+json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

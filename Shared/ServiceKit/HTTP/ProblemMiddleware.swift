@@ -4,7 +4,7 @@ import Logging
 
 /// Turns every error a route throws into an RFC 9457 problem: the route's own `ProblemDetails`
 /// as they are, Hummingbird's `HTTPError`s with their status, a body that does not decode as a
-/// 400 naming the field, and anything else as a 500 that says nothing about the internals (the
+/// 400 naming the field, a database that is away as a 503 with `Retry-After`, and anything else as a 500 that says nothing about the internals (the
 /// log has the details, under the same request id).
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
@@ -23,7 +23,14 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 return try ProblemDetails(status: error.status, detail: detail).response(from: request, context: context)
             }
             return response
+        } catch where DatabaseFailure.isConnectionProblem(error) {
+            // The database is away (a restart, a failover): say so at once, and when to retry.
+            DatabaseErrors.count(error)
+            context.logger.warning("request failed: the database is unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            return try ProblemDetails.unavailable("the database is unavailable for the moment; try again in a few seconds")
+                .response(from: request, context: context)
         } catch {
+            DatabaseErrors.count(error)
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return try ProblemDetails(
                 status: .internalServerError, type: "https://dealer-crm.dev/problems/internal",

@@ -5,14 +5,23 @@ import PostgresNIO
 /// A service's PostgreSQL: a connection pool logged in as the service's own role, and the one
 /// schema that role owns.
 public struct Database: Sendable {
-    public let client: PostgresClient
+    /// The pool, replaced by a fresh one if it stops handing out connections.
+    public let pool: DatabasePool
     public let schema: SQLIdentifier
     public let logger: Logger
 
-    public init(client: PostgresClient, schema: SQLIdentifier, logger: Logger) {
-        self.client = client
+    /// The pool in use now.
+    public var client: PostgresClient { pool.client }
+
+    public init(pool: DatabasePool, schema: SQLIdentifier, logger: Logger) {
+        self.pool = pool
         self.schema = schema
         self.logger = logger
+    }
+
+    /// A database on a pool its caller runs (tests, benchmarks).
+    public init(client: PostgresClient, schema: SQLIdentifier, logger: Logger) {
+        self.init(pool: DatabasePool(fixed: client, logger: logger), schema: schema, logger: logger)
     }
 
     /// Creates the pool; `run()` it in a long-running task (the service group does).
@@ -27,19 +36,45 @@ public struct Database: Sendable {
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
+    /// How long a transaction waits for a pooled connection before it gives up with
+    /// `DatabaseUnavailable`: a request then answers 503 within a few seconds instead of hanging,
+    /// and a consumer hands its batch back or waits for the database (issue 11).
+    public static let connectionWait: Duration = .seconds(3)
+
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
     ///
     /// What `body` throws comes out as it was thrown (a 404 problem stays a 404), not wrapped
     /// in postgres-nio's `PostgresTransactionError`, once the rollback has succeeded.
+    /// - Throws: `DatabaseUnavailable` when no connection is had within `connectionWait`.
     public func withTransaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(connection)
+            return try await withConnection { connection in
+                try await connection.withTransaction(logger: logger) { connection in
+                    try await body(connection)
+                }
             }
         } catch let error as PostgresTransactionError {
             if let thrown = error.closureError, error.rollbackError == nil { throw thrown }
             throw error
         }
+    }
+
+    /// Runs `body` with a pooled connection, waiting at most `connectionWait` for one.
+    ///
+    /// The wait is bounded on purpose: postgres-nio's pool, after the database came back from a
+    /// restart, can leave the requests it queued meanwhile waiting for ever. A request given up
+    /// here is taken out of that queue, and the next one asks the pool for a connection afresh.
+    /// - Throws: `DatabaseUnavailable` when no connection is had in time; whatever `body` throws.
+    public func withConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let lease: ConnectionHandoff.Lease
+        do {
+            lease = try await ConnectionHandoff.lease(from: client, deadline: Self.connectionWait)
+        } catch let error as DatabaseUnavailable {
+            pool.leaseTimedOut()
+            throw error
+        }
+        defer { lease.release() }
+        return try await body(lease.connection)
     }
 
     /// Like `withTransaction`, but for a dry run (`dryRun`) the transaction is rolled back after
@@ -57,8 +92,11 @@ public struct Database: Sendable {
         }
     }
 
-    /// `SELECT 1` within a second: is the database there?
+    /// Does the database answer? On a connection of its own (`DatabasePool.databaseAnswers`),
+    /// so that readiness tells the truth whatever the pool is doing; through the pool, within a
+    /// second, for a pool its caller runs.
     public func isReachable() async -> Bool {
+        if let answers = await pool.databaseAnswers() { return answers }
         do {
             return try await withTimeout(.seconds(1)) {
                 try await client.query("SELECT 1", logger: logger).collect().count == 1

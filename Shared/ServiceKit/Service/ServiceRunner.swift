@@ -104,10 +104,16 @@ public enum ServiceRunner {
             definition.handlers = handlers
         }
 
-        let client = Database.makeClient(url: configuration.databaseURL, maximumConnections: configuration.databasePoolSize, logger: logger)
-        let database = Database(client: client, schema: try SQLIdentifier(definition.identity.schema), logger: logger)
+        let pool = DatabasePool(url: configuration.databaseURL, maximumConnections: configuration.databasePoolSize, logger: logger)
+        let database = Database(pool: pool, schema: try SQLIdentifier(definition.identity.schema), logger: logger)
+        let progress = definition.handlers.map { _ in
+            ConsumerProgress(
+                consumer: definition.identity.name, readyBound: configuration.consumerStallBound,
+                liveBound: configuration.consumerStallLiveBound)
+        }
         let messaging = MessagingService(
-            definition: definition, configuration: configuration, database: database, migrations: migrations, logger: logger)
+            definition: definition, configuration: configuration, database: database, migrations: migrations,
+            progress: progress, logger: logger)
         let environment = ServiceEnvironment(
             configuration: configuration, database: database, outbox: Outbox(schema: database.schema), logger: logger,
             tokens: try await TokenKeys(keys: configuration.tokenKeys, jwksURL: configuration.jwksURL, logger: logger), directory: directory)
@@ -121,13 +127,23 @@ public enum ServiceRunner {
         router.middlewares.add(LogRequestsMiddleware(.debug))
         router.middlewares.add(ProblemMiddleware())
         let amqpURL = configuration.amqpURL
+        var readiness: [(name: String, check: @Sendable () async -> Bool)] = [
+            ("postgres", { await database.isReachable() }),
+            ("migrations", { messaging.migrationsApplied.isSet ? true : await MigrationRunner(database: database).isUpToDate(migrations) }),
+            ("broker", { await BrokerProbe.canConnect(to: amqpURL) }),
+        ]
+        var liveness: [(name: String, check: @Sendable () -> Bool)] = []
+        if let progress {
+            // A consumer holding deliveries without progress: not ready past one bound, not
+            // live past the other, when a restart is the cure.
+            let isMakingProgress: @Sendable () async -> Bool = { progress.isMakingProgress }
+            let isAlive: @Sendable () -> Bool = { progress.isAlive }
+            readiness.append(("consumer", isMakingProgress))
+            liveness.append(("consumer", isAlive))
+        }
         router.addOperationalRoutes(
-            readiness: ReadinessChecks([
-                ("postgres", { await database.isReachable() }),
-                ("migrations", { messaging.migrationsApplied.isSet ? true : await MigrationRunner(database: database).isUpToDate(migrations) }),
-                ("broker", { await BrokerProbe.canConnect(to: amqpURL) }),
-            ]),
-            metrics: metrics)
+            readiness: ReadinessChecks(readiness), liveness: liveness, metrics: metrics,
+            beforeScrape: { progress?.updateGauges() })
         definition.rootRoutes(router, environment)
         definition.publicRoutes(router.group("api/v1"), environment)
         definition.routes(router.group("api/v1").add(middleware: AuthenticationMiddleware(keys: environment.tokens)), environment)
@@ -135,7 +151,7 @@ public enum ServiceRunner {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "crm-\(definition.identity.name)"),
-            services: [client, messaging] + definition.services(environment),
+            services: [pool, messaging] + definition.services(environment),
             onServerRunning: { channel in
                 logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
             },
@@ -150,9 +166,14 @@ final class MessagingService: Service, @unchecked Sendable {
     private let configuration: ServiceConfiguration
     private let database: Database
     private let migrations: [Migration]
+    private let progress: ConsumerProgress?
     private let logger: Logger
 
-    init(definition: ServiceDefinition, configuration: ServiceConfiguration, database: Database, migrations: [Migration], logger: Logger) {
+    init(
+        definition: ServiceDefinition, configuration: ServiceConfiguration, database: Database, migrations: [Migration],
+        progress: ConsumerProgress?, logger: Logger
+    ) {
+        self.progress = progress
         self.definition = definition
         self.configuration = configuration
         self.database = database
@@ -172,7 +193,7 @@ final class MessagingService: Service, @unchecked Sendable {
                     deliveryLimit: configuration.deliveryLimit)
                 let consumer = EventConsumer(
                     queue: queue, handlers: handlers, database: database, amqpURL: configuration.amqpURL,
-                    deadLetters: publisher, logger: logger)
+                    deadLetters: publisher, progress: progress, logger: logger)
                 group.addTask { try await consumer.run() }
             }
             do {

@@ -19,7 +19,12 @@ import ServiceLifecycle
 /// exception: it goes back to the broker while the later ones proceed, so a handler must not
 /// assume an earlier event about the same thing has been handled.
 ///
-/// If the batch transaction fails, each event is tried in a transaction of its own, so that one
+/// If the batch transaction fails because the database is away (a restart, a failover, no
+/// connection within `Database.connectionWait`), the batch waits for the database and is tried
+/// again, for up to `Settings.databaseWait`; past that it is handed back to the broker, never
+/// kept in hand (issue 11). `progress` says how long deliveries have waited, for health.
+///
+/// If the batch transaction fails otherwise, each event is tried in a transaction of its own, so that one
 /// failing handler does not hold up the others; a failing event is handed back to the broker
 /// (after a short pause that grows with each attempt), which dead-letters it into
 /// `<service>.dead` once the queue's delivery limit is reached. A message that is not a readable
@@ -35,10 +40,18 @@ public final class EventConsumer: Service, @unchecked Sendable {
         public var concurrency = 4
         /// The pause before a failed event goes back to the broker, per previous attempt.
         public var retryPause: Duration = .milliseconds(200)
+        /// How long a batch waits for an unavailable database before it goes back to the broker.
+        public var databaseWait: Duration = .seconds(60)
+        /// The longest one batch's transaction may take; past it the batch counts as failed for
+        /// a database reason (a connection that vanished mid-answer can leave a query waiting
+        /// for ever underneath).
+        public var transactionDeadline: Duration = .seconds(20)
         public init() {}
     }
 
     public let queue: ConsumerQueue
+    /// What the consumer holds and whether it gets anywhere (health, metrics).
+    public let progress: ConsumerProgress
     private let handlers: EventHandlers
     private let database: Database
     private let outbox: Outbox
@@ -56,9 +69,10 @@ public final class EventConsumer: Service, @unchecked Sendable {
     ///   - deadLetters: publishes unreadable messages to `crm.dead` (with confirms).
     public init(
         queue: ConsumerQueue, handlers: EventHandlers, database: Database, amqpURL: AMQPURL,
-        deadLetters: EventPublisher, settings: Settings = Settings(), logger: Logger
+        deadLetters: EventPublisher, settings: Settings = Settings(), progress: ConsumerProgress? = nil, logger: Logger
     ) {
         self.queue = queue
+        self.progress = progress ?? ConsumerProgress(consumer: queue.name)
         self.handlers = handlers
         self.database = database
         self.outbox = Outbox(schema: database.schema)
@@ -108,6 +122,7 @@ public final class EventConsumer: Service, @unchecked Sendable {
     /// that owns its subject.
     private func dispatch(to workers: [AsyncBatchQueue<ReadyEvent>]) async {
         while let batch = await stream.deliveries.nextBatch(limit: 1000) {
+            progress.received(batch)
             var unreadable: [(ReceivedDelivery, String)] = []
             var perWorker = Array(repeating: [ReadyEvent](), count: workers.count)
             for delivery in batch {
@@ -151,19 +166,65 @@ public final class EventConsumer: Service, @unchecked Sendable {
 
     private func handle(_ ready: [ReadyEvent]) async {
         do {
-            try await handleInOneTransaction(ready)
-            ready.forEach { stream.settle($0.delivery, .ack) }
+            try await handleWhenTheDatabaseAnswers(ready)
+            ready.forEach { settle($0.delivery, .ack) }
+        } catch where DatabaseFailure.isConnectionProblem(error) || error is DeadlineExceeded {
+            handBack(ready, error: error)
         } catch {
             // Find the event that failed by handling each on its own.
             for item in ready {
                 do {
-                    try await handleInOneTransaction([item])
-                    stream.settle(item.delivery, .ack)
+                    try await handleWhenTheDatabaseAnswers([item])
+                    settle(item.delivery, .ack)
+                } catch where DatabaseFailure.isConnectionProblem(error) || error is DeadlineExceeded {
+                    handBack([item], error: error)
                 } catch {
                     retryLater(item, error: error)
                 }
             }
         }
+    }
+
+    /// Handles the events in one transaction; while the database is away, waits for it and
+    /// tries again, for up to `settings.databaseWait` (not at all once shutdown has begun).
+    private func handleWhenTheDatabaseAnswers(_ items: [ReadyEvent]) async throws {
+        let deadline = ContinuousClock.now + settings.databaseWait
+        var backoff = Backoff(initial: 0.25, maximum: 2)
+        var logged = false
+        while true {
+            do {
+                try await withDeadline(settings.transactionDeadline, "a batch's transaction") {
+                    try await self.handleInOneTransaction(items)
+                }
+                if logged { logger.info("the database answers again; the held events are handled", metadata: ["events": "\(items.count)"]) }
+                return
+            } catch where DatabaseFailure.isConnectionProblem(error) || error is DeadlineExceeded {
+                DatabaseErrors.count(error)
+                guard ContinuousClock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled else { throw error }
+                if !logged {
+                    logger.warning("the database is unavailable; waiting for it before handling the events", metadata: [
+                        "events": "\(items.count)", "error": "\(String(reflecting: error))",
+                    ])
+                    logged = true
+                }
+                try? await Task.sleep(for: .seconds(backoff.next()))
+            }
+        }
+    }
+
+    /// Gives deliveries back to the broker at once, without the pause of a failing handler: the
+    /// database stayed away too long, or the service is stopping.
+    private func handBack(_ items: [ReadyEvent], error: any Error) {
+        logger.warning("the database stayed unavailable; the events go back to the broker", metadata: [
+            "events": "\(items.count)", "error": "\(String(reflecting: error))",
+        ])
+        items.forEach { settle($0.delivery, .retry) }
+    }
+
+    /// Settles with the broker and counts it as progress.
+    private func settle(_ delivery: ReceivedDelivery, _ settlement: Settlement) {
+        stream.settle(delivery, settlement)
+        progress.settled(delivery)
     }
 
     /// Handles events in one transaction, skipping those the inbox has seen.
@@ -217,10 +278,9 @@ public final class EventConsumer: Service, @unchecked Sendable {
         ])
         retryCounter.increment()
         let pause = settings.retryPause * attempts
-        let stream = self.stream
         Task {
             try? await Task.sleep(for: pause)
-            stream.settle(item.delivery, .retry)
+            self.settle(item.delivery, .retry)
         }
     }
 
@@ -245,9 +305,9 @@ public final class EventConsumer: Service, @unchecked Sendable {
                     "messageID": "\(delivery.delivery.message.properties.messageID ?? "-")", "reason": "\(reason)",
                 ])
                 deadLetterCounter.increment()
-                stream.settle(delivery, .ack)
+                settle(delivery, .ack)
             } else {
-                stream.settle(delivery, .retry)
+                settle(delivery, .retry)
             }
         }
     }

@@ -26,6 +26,10 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         public var maximumRetryDelaySeconds = 300
         /// How long shutdown waits for a last flush; what is left goes at the next start.
         public var shutdownFlushLimit: Duration = .seconds(3)
+        /// The longest one pass may take; past it the pass counts as failed and is tried again (a
+        /// connection that vanished mid-answer can leave a query waiting for ever underneath;
+        /// the rows it locked wait until PostgreSQL ends that transaction).
+        public var passDeadline: Duration = .seconds(15)
         /// Sent rows are kept this long for inspection, then deleted.
         public var retention: Duration = .seconds(7 * 24 * 3600)
         public init() {}
@@ -72,13 +76,13 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     /// full is there a backlog, and then `concurrency` passes run side by side.
     @discardableResult
     public func drain(until deadline: ContinuousClock.Instant? = nil) async throws -> Int {
-        let first = try await relayOnce()
+        let first = try await relayOnceWithinDeadline()
         var total = first.confirmed
         guard first.locked == settings.batchSize else { return total }
         while deadline.map({ ContinuousClock.now < $0 }) ?? true {
             let passes = try await withThrowingTaskGroup(of: Pass.self) { group in
                 for _ in 0..<max(1, settings.concurrency) {
-                    group.addTask { try await self.relayOnce() }
+                    group.addTask { try await self.relayOnceWithinDeadline() }
                 }
                 return try await group.reduce(into: [Pass]()) { $0.append($1) }
             }
@@ -153,6 +157,10 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     private struct Pass: Sendable {
         var locked: Int
         var confirmed: Int
+    }
+
+    private func relayOnceWithinDeadline() async throws -> Pass {
+        try await withDeadline(settings.passDeadline, "an outbox relay pass") { try await self.relayOnce() }
     }
 
     private func relayOnce() async throws -> Pass {
