@@ -17,6 +17,16 @@ public struct ReadinessChecks: Sendable {
 struct HealthReport: ResponseEncodable, Codable {
     var status: String
     var checks: [String: String]
+
+    /// 200 with `passing` when every check says "ok", else 503 with `failing` and the checks.
+    static func response(_ checks: [String: Bool], passing: String, failing: String) throws -> Response {
+        let passed = checks.values.allSatisfy { $0 }
+        let report = HealthReport(status: passed ? passing : failing, checks: checks.mapValues { $0 ? "ok" : "failing" })
+        return Response(
+            status: passed ? .ok : .serviceUnavailable,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(report))))
+    }
 }
 
 extension Router where Context == CRMRequestContext {
@@ -29,17 +39,12 @@ extension Router where Context == CRMRequestContext {
         metrics: PrometheusCollectorRegistry, beforeScrape: @escaping @Sendable () -> Void = {}
     ) {
         get("health/live") { _, _ -> Response in
-            var results: [String: String] = [:]
-            for (name, check) in liveness { results[name] = check() ? "ok" : "failing" }
-            let live = results.values.allSatisfy { $0 == "ok" }
-            let body = try JSONEncoder().encode(HealthReport(status: live ? "live" : "not live", checks: results))
-            return Response(
-                status: live ? .ok : .serviceUnavailable,
-                headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            var results: [String: Bool] = [:]
+            for (name, check) in liveness { results[name] = check() }
+            return try HealthReport.response(results, passing: "live", failing: "not live")
         }
         get("health/ready") { _, _ -> Response in
-            var results: [String: String] = [:]
+            var results: [String: Bool] = [:]
             await withTaskGroup(of: (String, Bool).self) { group in
                 for (name, check) in readiness.checks {
                     group.addTask {
@@ -47,14 +52,9 @@ extension Router where Context == CRMRequestContext {
                         return (name, passed)
                     }
                 }
-                for await (name, passed) in group { results[name] = passed ? "ok" : "failing" }
+                for await (name, passed) in group { results[name] = passed }
             }
-            let ready = results.values.allSatisfy { $0 == "ok" }
-            let body = try JSONEncoder().encode(HealthReport(status: ready ? "ready" : "not ready", checks: results))
-            return Response(
-                status: ready ? .ok : .serviceUnavailable,
-                headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            return try HealthReport.response(results, passing: "ready", failing: "not ready")
         }
         get("metrics") { _, _ -> Response in
             beforeScrape()
