@@ -132,4 +132,20 @@ final class DatabaseOutageTests: XCTestCase {
             XCTAssertTrue(ready, "not ready within 10 s of the database being back: \(after)")
         }
     }
+
+    func testPostgreSQLStoppedForTwentySecondsMidStream() async throws {
+        try await stream(round: 1) {
+            try ServerControl.database.run("stop")
+            try await Task.sleep(for: .seconds(20))
+            try ServerControl.database.run("start")
+        }
+    }
+
+    func testPostgreSQLAndRabbitMQBothRestartedMidStream() async throws {
+        try await stream(round: 1) {
+            try ServerControl.database.run("restart")
+            try ServerControl.broker.run("stop")
+            try ServerControl.broker.run("start")
+        }
+    }
 }
