@@ -140,12 +140,4 @@ final class DatabaseOutageTests: XCTestCase {
             try ServerControl.database.run("start")
         }
     }
-
-    func testPostgreSQLAndRabbitMQBothRestartedMidStream() async throws {
-        try await stream(round: 1) {
-            try ServerControl.database.run("restart")
-            try ServerControl.broker.run("stop")
-            try ServerControl.broker.run("start")
-        }
-    }
 }
