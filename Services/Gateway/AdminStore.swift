@@ -233,12 +233,6 @@ struct AdminStore {
             _ = try await RefreshTokenStore(connection: connection, logger: logger)
                 .revokeAll(userID: id, why: fields.active == false ? "deactivated" : "password changed", now: Date())
         }
-        // A deactivated user, or one whose password was reset, keeps no session beyond the
-        // access tokens already issued (they expire within CRM_ACCESS_TOKEN_MINUTES).
-        if fields.active == false || fields.passwordHash != nil {
-            _ = try await RefreshTokenStore(connection: connection, logger: logger)
-                .revokeAll(userID: id, why: fields.active == false ? "deactivated" : "password changed", now: Date())
-        }
     }
 
     /// The store ids, of those given, that belong to the group.
