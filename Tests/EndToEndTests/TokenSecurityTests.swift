@@ -200,4 +200,20 @@ final class TokenSecurityTests: XCTestCase {
         reply = try await suite.request(.POST, "/api/v1/auth/login", json: ["username": username, "password": "right-password"])
         XCTAssertEqual(reply.status, 401, "a deactivated user logged in")
     }
+
+    /// A refresh token is good once, however many exchanges of it race: 200 at once, exactly one
+    /// session comes back.
+    func testTwoHundredConcurrentRefreshesOfOneTokenGiveExactlyOneSession() async throws {
+        let login = try await suite.request(.POST, "/api/v1/auth/login", json: ["username": "cs.agent.1", "password": "dealer-demo"])
+        let refresh = try XCTUnwrap(login.json["refreshToken"] as? String, login.text)
+        let suite = self.suite!
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<200 {
+                group.addTask { try await suite.request(.POST, "/api/v1/auth/refresh", json: ["refreshToken": refresh]).status }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        XCTAssertEqual(statuses.filter { $0 == 200 }.count, 1, "sessions from one refresh token: \(statuses)")
+        XCTAssertEqual(statuses.filter { $0 == 401 }.count, 199)
+    }
 }
