@@ -45,7 +45,7 @@ struct RepairOrderRoutes: Sendable {
             let vehicles = VehicleStore(connection: connection, logger: environment.logger)
             let carFile = try await vehicles.vehicle(vin: VIN.normalise(body.vin), store: principal.storeID)
             let caller = try await environment.directory.displayNames(of: [principal.userID], on: connection, logger: environment.logger)
-            let opening = try body.validated(carFile: carFile, caller: caller[principal.userID] ?? principal.username, now: Date())
+            let opening = try body.validated(carFile: carFile, caller: caller[principal.userID] ?? principal.username, now: environment.configuration.clock.now())
 
             let store = try await callersStore(principal, on: connection)
             let repairOrders = RepairOrderStore(connection: connection, logger: environment.logger)
@@ -97,7 +97,7 @@ struct RepairOrderRoutes: Sendable {
             guard order.state == .open else {
                 throw ProblemDetails.conflict("repair order \(order.roNo) is completed already")
             }
-            let (amount, completedAt) = try body.validated(openedAt: order.openedAt, now: Date())
+            let (amount, completedAt) = try body.validated(openedAt: order.openedAt, now: environment.configuration.clock.now())
             guard try await RepairOrderStore(connection: connection, logger: environment.logger).complete(id, amount: amount, completedAt: completedAt) else {
                 throw ProblemDetails.conflict("repair order \(order.roNo) is completed already")
             }

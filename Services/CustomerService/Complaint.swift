@@ -126,7 +126,10 @@ struct ComplaintDraft: Sendable {
     var handlerID: UUID?
     var receivedAt: Date
 
-    init(_ body: NewComplaint) throws {
+    /// Checks a complaint opened by hand at `now`, the service clock's instant: left out, it
+    /// was received now; given, it may not lie in the future (five minutes' grace for the
+    /// caller's clock).
+    init(_ body: NewComplaint, now: Date) throws {
         var check = FieldValidator()
         let name = check.text("complainantName", body.complainantName, maxLength: 50)
         let mobile = check.mobile("complainantMobile", body.complainantMobile)
@@ -145,7 +148,7 @@ struct ComplaintDraft: Sendable {
         department = check.optionalText("department", body.department, maxLength: 50)
         employee = check.optionalText("employee", body.employee, maxLength: 50)
         if let receivedAt = body.receivedAt {
-            check.require(receivedAt <= Date().addingTimeInterval(300), "receivedAt", "must not be in the future")
+            check.require(receivedAt <= now.addingTimeInterval(300), "receivedAt", "must not be in the future")
         }
         try check.throwIfInvalid()
         self.source = source!
@@ -153,7 +156,7 @@ struct ComplaintDraft: Sendable {
         complainant = Person(name: name, mobile: mobile)
         gender = body.complainantGender
         handlerID = body.handlerId
-        receivedAt = body.receivedAt ?? Date()
+        receivedAt = body.receivedAt ?? now
     }
 
     /// The complaint a dissatisfied visit opens (保有客户回访自动转投诉).

@@ -39,10 +39,14 @@ struct ComplaintRoutes: Sendable {
         var to: String
     }
 
-    private func complaints<Result: Sendable>(_ body: (ComplaintStore, PostgresConnection) async throws -> Result) async throws -> Result {
-        try await environment.database.withTransaction { connection in
+    /// Runs `body` in a transaction with a complaint store whose "now" is the service clock's.
+    private func complaints<Result: Sendable>(
+        at now: Date? = nil, _ body: (ComplaintStore, PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let now = now ?? environment.configuration.clock.now()
+        return try await environment.database.withTransaction { connection in
             try await body(
-                ComplaintStore(connection: connection, logger: environment.logger, directory: environment.directory, outbox: environment.outbox),
+                ComplaintStore(connection: connection, logger: environment.logger, directory: environment.directory, outbox: environment.outbox, now: now),
                 connection)
         }
     }
@@ -81,8 +85,9 @@ struct ComplaintRoutes: Sendable {
     @Sendable func open(_ request: Request, context: CRMRequestContext) async throws -> EditedResponse<ComplaintView> {
         let principal = try context.require(.openComplaints)
         let body = try await request.decodeJSON(as: NewComplaint.self, context: context)
-        let draft = try ComplaintDraft(body)
-        let complaint = try await complaints { store, connection in
+        let now = environment.configuration.clock.now()
+        let draft = try ComplaintDraft(body, now: now)
+        let complaint = try await complaints(at: now) { store, connection in
             if let handler = draft.handlerID {
                 try await checkHandler(handler, store: principal.storeID, connection: connection)
             }

@@ -6,11 +6,19 @@ import PostgresNIO
 import ServiceKit
 
 /// Complaints and their handling record in the `customer_service` schema.
+///
+/// Every business time — when it was received, whether it is overdue, when it was resolved or
+/// closed — is `now`, the service clock's instant, never the database's `now()`: on a fixed or
+/// moved clock (tests, `CRM_FIXED_TIME`) the deadlines follow that clock. The handling record's
+/// `created_at` is the row's own time (the database's), which keeps the record in the order it
+/// was written even while the service clock stands still.
 struct ComplaintStore {
     let connection: PostgresConnection
     let logger: Logger
     let directory: Directory
     let outbox: Outbox
+    /// "Now" for this request or event: `environment.configuration.clock.now()`.
+    let now: Date
 
     /// Opens a complaint and publishes `customerservice.complaint.opened.v1` with it.
     func open(_ draft: ComplaintDraft, store: UUID, openedBy: UUID?) async throws -> UUID {
@@ -41,11 +49,20 @@ struct ComplaintStore {
         SELECT c.id, c.store_id, c.complaint_no, c.source, c.state, c.level, c.category, c.complainant_name, c.complainant_gender,
                c.complainant_mobile, c.content, c.ro_no, c.plate, c.vin, c.model, c.technician, c.service_staff, c.department,
                c.employee, c.visit_id, c.task_id, c.handler_id, u.display_name, c.opened_by, c.received_at, c.due_at,
-               (c.state IN ('pending', 'in_progress') AND c.due_at < now()), c.resolved_at, c.closed_at
+               \(overdueCondition), c.resolved_at, c.closed_at
         """
 
+    /// Still open after its deadline (超时), at `clock.now` — the service clock's instant that
+    /// `from()` binds.
+    static let overdueCondition = "(c.state IN ('pending', 'in_progress') AND c.due_at < clock.now)"
+
+    /// The complaints with their handlers, and `clock.now`: the service clock's `now` as a value
+    /// of the statement, for the overdue column and filter.
     private func from() -> QueryBuilder {
-        QueryBuilder(" FROM customer_service.complaint c LEFT JOIN customer_service.directory_user u ON u.id = c.handler_id WHERE true")
+        var sql = QueryBuilder(" FROM customer_service.complaint c CROSS JOIN (SELECT ")
+        sql.append("", bind: now)
+        sql.append("::timestamptz AS now) clock LEFT JOIN customer_service.directory_user u ON u.id = c.handler_id WHERE true")
+        return sql
     }
 
     /// Who owns a complaint for the "own" and "team" scopes: its handler, or whoever opened it
@@ -94,8 +111,8 @@ struct ComplaintStore {
     func move(_ complaint: UUID, to state: ComplaintState, author: UUID) async throws {
         try await connection.query("""
             UPDATE customer_service.complaint SET state = \(state.rawValue), updated_at = now(),
-                resolved_at = CASE WHEN \(state.rawValue) = 'resolved' THEN now() WHEN \(state.rawValue) = 'in_progress' THEN NULL ELSE resolved_at END,
-                closed_at = CASE WHEN \(state.rawValue) = 'closed' THEN now() ELSE closed_at END
+                resolved_at = CASE WHEN \(state.rawValue) = 'resolved' THEN \(now) WHEN \(state.rawValue) = 'in_progress' THEN NULL ELSE resolved_at END,
+                closed_at = CASE WHEN \(state.rawValue) = 'closed' THEN \(now) ELSE closed_at END
             WHERE id = \(complaint)
             """, logger: logger)
         try await addEntry(to: complaint, kind: "state", text: state.rawValue, author: author)
@@ -156,7 +173,8 @@ struct ComplaintFilter: Sendable {
         if let mobile { sql.append(" AND c.complainant_mobile = ", bind: mobile) }
         if let handlerID { sql.append(" AND c.handler_id = ", bind: handlerID) }
         if let overdue {
-            sql.append(overdue ? " AND c.state IN ('pending', 'in_progress') AND c.due_at < now()" : " AND NOT (c.state IN ('pending', 'in_progress') AND c.due_at < now())")
+            // `clock.now`: the service clock's instant, bound by `ComplaintStore.from()`.
+            sql.append(overdue ? " AND \(ComplaintStore.overdueCondition)" : " AND NOT \(ComplaintStore.overdueCondition)")
         }
         if let from { sql.append(" AND c.received_at >= ", bind: from) }
         if let to { sql.append(" AND c.received_at < ", bind: to) }

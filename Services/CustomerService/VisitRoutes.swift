@@ -81,7 +81,7 @@ struct VisitRoutes: Sendable {
             let checked = try AnswerCheck(template: template!, answers: answers, complete: body.result == .done).run()
 
             let visitID = UUID()
-            let now = Date()
+            let now = environment.configuration.clock.now()
             try await connection.query("""
                 INSERT INTO customer_service.visit (id, store_id, task_id, template_id, agent_id, result, note, negative, visited_at)
                 VALUES (\(visitID), \(task.storeId), \(taskID), \(template!.id), \(principal.userID), \(body.result.rawValue), \(note),
@@ -108,7 +108,7 @@ struct VisitRoutes: Sendable {
             var complaintID: UUID?
             if !checked.dissatisfied.isEmpty {
                 complaintID = try await ComplaintStore(
-                    connection: connection, logger: environment.logger, directory: environment.directory, outbox: environment.outbox
+                    connection: connection, logger: environment.logger, directory: environment.directory, outbox: environment.outbox, now: now
                 ).open(ComplaintDraft(visit: visitID, task: task, dissatisfied: checked.dissatisfied, receivedAt: now), store: task.storeId, openedBy: principal.userID)
             }
             return VisitView(

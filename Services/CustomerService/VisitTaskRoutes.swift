@@ -115,7 +115,7 @@ struct VisitTaskRoutes: Sendable {
 
     private func assign(_ ids: [UUID], to assignee: UUID, by supervisor: UUID, connection: PostgresConnection) async throws {
         try await connection.query("""
-            UPDATE customer_service.visit_task SET assignee_id = \(assignee), assigned_by = \(supervisor), assigned_at = now(),
+            UPDATE customer_service.visit_task SET assignee_id = \(assignee), assigned_by = \(supervisor), assigned_at = \(environment.configuration.clock.now()),
                 state = 'assigned', updated_at = now()
             WHERE id = ANY(\(ids))
             """, logger: environment.logger)

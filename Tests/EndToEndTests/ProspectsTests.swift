@@ -245,21 +245,33 @@ final class ProspectsTests: XCTestCase {
         reply = try await suite.request(.POST, "/api/v1/prospects/public-pool/release", token: leader1, json: ["prospectIds": [id]])
         XCTAssertEqual(reply.json["released"] as? Int, 1, reply.text)
 
-        // 50 claims at once, from two users of the former team: exactly one owner.
-        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+        // 50 claims at once, from two users of the former team — neither of them the consultant
+        // it was released from: exactly one claim succeeds, and its claimant is the owner.
+        let leader1ID = try await suite.userID("sales.leader.1")
+        let managerID = try await suite.userID("sales.manager.1")
+        let claimants = [(token: manager, id: managerID), (token: leader1, id: leader1ID)]
+        let answers = try await withThrowingTaskGroup(of: (claimant: String, status: Int).self) { group in
             for index in 0..<50 {
-                let token = index.isMultiple(of: 2) ? consultant1 : leader1
-                group.addTask { try await self.suite.request(.POST, "/api/v1/prospects/public-pool/\(id)/claim", token: token, json: [:]).status }
+                let claimant = claimants[index % 2]
+                group.addTask {
+                    (claimant.id, try await self.suite.request(.POST, "/api/v1/prospects/public-pool/\(id)/claim", token: claimant.token, json: [:]).status)
+                }
             }
-            return try await group.reduce(into: [Int]()) { $0.append($1) }
+            return try await group.reduce(into: [(claimant: String, status: Int)]()) { $0.append($1) }
         }
-        XCTAssertEqual(statuses.filter { $0 == 200 }.count, 1, "\(statuses)")
+        let statuses = answers.map(\.status)
+        let winners = answers.filter { $0.status == 200 }.map(\.claimant)
+        XCTAssertEqual(winners.count, 1, "exactly one claim succeeds: \(statuses)")
         XCTAssertEqual(statuses.filter { $0 == 409 }.count, 49, "\(statuses)")
+        let winner = try XCTUnwrap(winners.first)
         let takings = try await suite.database.scalar("SELECT count(*)::int8 FROM prospects.pool_taking WHERE prospect_id = '\(id)'")
         XCTAssertEqual(takings, 1)
+        let takenByWinner = try await suite.database.scalar(
+            "SELECT count(*)::int8 FROM prospects.pool_taking WHERE prospect_id = '\(id)' AND user_id = '\(winner)'")
+        XCTAssertEqual(takenByWinner, 1, "the taking is the successful claimant's")
         reply = try await suite.request(.GET, "/api/v1/prospects/prospects/\(id)", token: manager)
         XCTAssertEqual(reply.json["inPublicPool"] as? Bool, false)
-        XCTAssertNotNil(reply.json["consultantId"] as? String)
+        XCTAssertEqual((reply.json["consultantId"] as? String)?.lowercased(), winner.lowercased(), "the owner is the user whose claim got 200")
         let openTasks = try await suite.database.scalar("SELECT count(*)::int8 FROM prospects.prospect_task WHERE prospect_id = '\(id)' AND state = 'open'")
         XCTAssertEqual(openTasks, 1)
 

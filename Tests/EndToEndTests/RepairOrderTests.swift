@@ -6,7 +6,8 @@ import XCTest
 
 /// AS3 through the gateway: a service advisor opens and completes a repair order; the ERP then
 /// sends the same order's completion as a new event. One repair order, one announcement, one
-/// visit task, and the vehicle's repair history shows it.
+/// visit task, and the vehicle's repair history shows it. And the times of an order follow the
+/// service clock.
 final class RepairOrderTests: XCTestCase {
     func testARetriedWriteWithAnIdempotencyKeyWritesOnce() async throws {
         let suite = try await Suite.start()
@@ -106,5 +107,75 @@ final class RepairOrderTests: XCTestCase {
             XCTFail("\(error)\n\(suite.logs)")
         }
         await suite.stop()
+    }
+
+    /// AS3 on the service clock: an order opened or completed without a time takes the service
+    /// clock's "now", numbered by that day, and a time after it is refused as in the future.
+    /// crm-aftersales runs alone on a clock file, in a store of the test's own that the test
+    /// announces as the gateway does; the clock stands months before the real date, so a time
+    /// taken from the machine's clock would show.
+    func testOpeningAndCompletionTimesFollowTheServiceClock() async throws {
+        let start = RFC3339.date(from: "2026-06-01T02:00:00Z")!  // 10:00 in Shanghai
+        let clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("crm-clock-\(UUID().uuidString)")
+        func setClock(hoursAfterStart hours: Double) throws {
+            try RFC3339.string(from: start.addingTimeInterval(hours * 3600)).write(to: clockFile, atomically: true, encoding: .utf8)
+        }
+        try setClock(hoursAfterStart: 0)
+        defer { try? FileManager.default.removeItem(at: clockFile) }
+        let database = try await AdminDatabase()
+        defer { database.shutdown() }
+        let afterSales = try ServiceProcess(.afterSales)
+        try afterSales.start(overrides: ["CRM_FIXED_TIME": RFC3339.string(from: start), "CRM_CLOCK_FILE": clockFile.path])
+        defer { afterSales.signal(SIGKILL) }
+        do {
+            try await afterSales.waitUntilReady()
+            let storeCode = "HX\(String(Int.random(in: 100_000...999_999)))"
+            let store = StoreID.forStoreCode(storeCode)
+            let group = UUID()
+            try await BrokerQueues.publishWhenRouted([CloudEvent(source: "/crm/gateway", data: IdentityStoreChanged(
+                storeId: store, groupId: group, code: storeCode, name: "时钟测试店", timeZone: "Asia/Shanghai", version: 1))])
+            let known = try await eventually(timeout: .seconds(30)) {
+                try await database.scalar("SELECT count(*)::int8 FROM aftersales.directory_store WHERE id = '\(store)'") == 1
+            }
+            XCTAssertTrue(known, "AfterSales learns the store")
+            let sa = try await DirectCaller.make(afterSales, store: store, group: group, role: "sa", permissions: [.readVehicles, .writeVehicles, .readRepairOrders, .writeRepairOrders])
+            func date(_ value: Any?) -> Date? { (value as? String).flatMap(RFC3339.date(from:)) }
+            let order: [String: Any] = [
+                "vin": "LFV3A28K7K3012345", "plate": "鄂A81245", "customer": ["name": "赖朝朝", "mobile": "15972197426"],
+                "businessType": "paidMaintenance", "mileageKm": 45210,
+            ]
+
+            var reply = try await sa.request(.POST, "/api/v1/after-sales/repair-orders", json: order)
+            XCTAssertEqual(reply.status, 201, reply.text)
+            let id = try XCTUnwrap(reply.json["id"] as? String)
+            XCTAssertEqual(date(reply.json["openedAt"]), start, "opened at the service clock's now")
+            XCTAssertEqual((reply.json["roNo"] as? String)?.prefix(8), "RO260601", "numbered by the service clock's day: \(reply.text)")
+            // A day on — in the past on the real clock, in the future on the service's: refused.
+            var tomorrow = order
+            tomorrow["openedAt"] = RFC3339.string(from: start.addingTimeInterval(24 * 3600))
+            reply = try await sa.request(.POST, "/api/v1/after-sales/repair-orders", json: tomorrow)
+            XCTAssertEqual(reply.status, 422, reply.text)
+            XCTAssertEqual(reply.problemFields, ["openedAt"])
+
+            try setClock(hoursAfterStart: 3)
+            reply = try await sa.request(.POST, "/api/v1/after-sales/repair-orders/\(id)/complete", json: [
+                "amount": 688.5, "completedAt": RFC3339.string(from: start.addingTimeInterval(4 * 3600)),
+            ])
+            XCTAssertEqual(reply.status, 422, "an hour after the service clock's now: \(reply.text)")
+            XCTAssertEqual(reply.problemFields, ["completedAt"])
+            reply = try await sa.request(.POST, "/api/v1/after-sales/repair-orders/\(id)/complete", json: ["amount": 688.5])
+            XCTAssertEqual(reply.status, 200, reply.text)
+            XCTAssertEqual(date(reply.json["completedAt"]), start.addingTimeInterval(3 * 3600), "completed at the moved clock's now")
+            // The announcement carries the same time.
+            let announced = try await database.scalar("""
+                SELECT count(*)::int8 FROM aftersales.outbox
+                WHERE event_type = 'aftersales.repair_order.completed.v1' AND (envelope -> 'data' ->> 'repairOrderId')::uuid = '\(id)'
+                  AND (envelope -> 'data' ->> 'completedAt')::timestamptz = '\(RFC3339.string(from: start.addingTimeInterval(3 * 3600)))'
+                """)
+            XCTAssertEqual(announced, 1)
+        } catch {
+            XCTFail("\(error)\n\(afterSales.log.suffix(3000))")
+        }
+        await afterSales.stop()
     }
 }

@@ -102,13 +102,17 @@ final class ScopeTests: XCTestCase {
         XCTAssertEqual(lead.status, 201, lead.text)
         let leadID = try XCTUnwrap((lead.json["lead"] as? [String: Any])?["id"] as? String)
         let consultant1 = try await suite.userID("consultant.1")
-        let (prospectID, poolProspectID, poolClaimID) = try await storeOneProspects(suite, manager: manager1, consultant: consultant1)
+        let (prospectID, poolProspectID, poolClaimID, defeated) = try await storeOneProspects(suite, manager: manager1, consultant: consultant1)
+        // The defeated prospect is in store 1's defeat pool: a claim from store 2 can only be
+        // refused for the store it comes from, not for "not in the pool".
+        var defeatPool = try await suite.request(.GET, "/api/v1/prospects/defeat-pool?mobile=\(defeated.mobile)", token: manager1)
+        XCTAssertEqual(defeatPool.items.compactMap { ($0["prospect"] as? [String: Any])?["id"] as? String }, [defeated.id], defeatPool.text)
         let documents = try await storeOneSalesDocuments(suite, manager: manager1, consultant: consultant1)
         let ids: [String: String] = [
             "/api/v1/prospects/prospects/": prospectID,
             "/api/v1/prospects/public-pool/": poolProspectID,
             "/api/v1/prospects/pool-claims/": poolClaimID,
-            "/api/v1/prospects/defeat-pool/": prospectID,
+            "/api/v1/prospects/defeat-pool/": defeated.id,
             "/api/v1/prospects/test-drive-routes/": documents.route,
             "/api/v1/prospects/test-drives/": documents.testDrive,
             "/api/v1/prospects/proposals/": documents.proposal,
@@ -230,6 +234,16 @@ final class ScopeTests: XCTestCase {
         XCTAssertEqual(quoteNow.body, documents.photo)
         let proposalsNow = try await suite.request(.GET, "/api/v1/prospects/proposals?prospectId=\(documents.prospect)", token: manager1)
         XCTAssertEqual(proposalsNow.json["total"] as? Int, 1, "no proposal was added")
+        // Store 2's claim took nothing: the prospect is still in store 1's defeat pool, store 2
+        // does not see it there, and store 1 can claim it.
+        defeatPool = try await suite.request(.GET, "/api/v1/prospects/defeat-pool?mobile=\(defeated.mobile)", token: manager1)
+        XCTAssertEqual(defeatPool.items.compactMap { ($0["prospect"] as? [String: Any])?["id"] as? String }, [defeated.id], defeatPool.text)
+        let otherPool = try await suite.request(.GET, "/api/v1/prospects/defeat-pool?mobile=\(defeated.mobile)", token: try await suite.login("sales.manager.2"))
+        XCTAssertEqual(otherPool.status, 200, otherPool.text)
+        XCTAssertEqual(otherPool.items.count, 0, "store 2 does not see store 1's fresh defeat: \(otherPool.text)")
+        let reclaimed = try await suite.request(.POST, "/api/v1/prospects/defeat-pool/\(defeated.id)/claim", token: manager1, json: [:])
+        XCTAssertEqual(reclaimed.status, 201, "store 1 claims the prospect store 2 could not: \(reclaimed.text)")
+        XCTAssertEqual(reclaimed.json["outcome"] as? String, "reactivated", reclaimed.text)
         // Lists and statistics do not leak store-1 records either.
         let supervisor2 = try await suite.login("cs.supervisor.2")
         for path in ["/api/v1/customer-service/visit-tasks?roNo=\(tasks.roNos[1])", "/api/v1/customer-service/complaints?mobile=15972197426"] {
@@ -242,20 +256,25 @@ final class ScopeTests: XCTestCase {
     }
 
     /// Store 1's prospects for the scope test: one a consultant follows up, one in the public
-    /// pool with a claim waiting for its former team leader.
-    private func storeOneProspects(_ suite: Suite, manager: String, consultant: String) async throws -> (prospect: String, pooled: String, claim: String) {
-        func register(_ name: String) async throws -> String {
+    /// pool with a claim waiting for its former team leader, and one defeated into the store's
+    /// defeat pool.
+    private func storeOneProspects(_ suite: Suite, manager: String, consultant: String) async throws
+        -> (prospect: String, pooled: String, claim: String, defeated: (id: String, mobile: String))
+    {
+        func register(_ name: String) async throws -> (id: String, mobile: String) {
             let reply = try await suite.request(.POST, "/api/v1/prospects/traffic", token: manager, json: [
                 "name": name, "mobile": "136" + String(format: "%08d", Int.random(in: 0...99_999_999)), "arrival": "showroom",
                 "arrivedAt": "2026-11-22T01:30:00Z", "category": "showroom", "source": "walk_in", "nature": "first_visit", "consultantId": consultant,
             ])
             XCTAssertEqual(reply.status, 201, reply.text)
-            return try XCTUnwrap((reply.json["prospect"] as? [String: Any])?["id"] as? String)
+            let prospect = try XCTUnwrap(reply.json["prospect"] as? [String: Any])
+            return (try XCTUnwrap(prospect["id"] as? String), try XCTUnwrap(prospect["mobile"] as? String))
         }
-        let prospect = try await register("江枫")
-        let pooled = try await register("江河")
+        let prospect = try await register("江枫").id
+        let pooled = try await register("江河").id
+        let defeated = try await register("江湖")
         var reply = try await suite.request(.PUT, "/api/v1/prospects/settings", token: manager, json: [
-            "defeatApproval": false, "defeatPool": false, "defeatPoolReasons": [], "publicPool": true,
+            "defeatApproval": false, "defeatPool": true, "defeatPoolReasons": ["价格"], "publicPool": true,
             "poolOverdueDays": 3, "claimDailyCap": 100, "reclaimBlockDays": 0,
         ])
         XCTAssertEqual(reply.status, 200, reply.text)
@@ -263,7 +282,11 @@ final class ScopeTests: XCTestCase {
         XCTAssertEqual(reply.status, 200, reply.text)
         reply = try await suite.request(.POST, "/api/v1/prospects/public-pool/\(pooled)/claim", token: try await suite.login("consultant.3"), json: [:])
         XCTAssertEqual(reply.status, 202, reply.text)
-        return (prospect, pooled, try XCTUnwrap(reply.json["claimId"] as? String))
+        let claim = try XCTUnwrap(reply.json["claimId"] as? String)
+        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(defeated.id)/defeat", token: manager, json: ["reason": "价格"])
+        XCTAssertEqual(reply.json["state"] as? String, "defeated", reply.text)
+        XCTAssertNotNil(reply.json["defeatPoolSince"] as? String, "defeated for a reason the store's defeat pool takes: \(reply.text)")
+        return (prospect, pooled, claim, defeated)
     }
 
     /// Store 1's sales documents: a test-drive route, a test drive booked on it with the ID card
