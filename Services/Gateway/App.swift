@@ -34,7 +34,7 @@ struct GatewayApp {
             routes: { group, environment in
                 let audit = AuditLog(logger: environment.logger)
                 group.add(middleware: AuditMiddleware(database: environment.database, audit: audit))
-                group.add(middleware: IdempotencyMiddleware(database: environment.database))
+                group.add(middleware: IdempotencyMiddleware(database: environment.database, clock: environment.configuration.clock))
                 AuthRoutes(environment: environment, configuration: configuration, passwords: passwords, audit: audit)
                     .addAuthenticatedRoutes(to: group)
                 AdminRoutes(environment: environment, passwords: passwords).addRoutes(to: group)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -7,17 +8,20 @@ import PostgresNIO
 import ServiceKit
 
 /// `Idempotency-Key` on writes (POST, PUT, PATCH), for every service at once: the first request
-/// with a key runs and its response is kept for 24 hours; a retry with the same key and the
-/// same method and target gets that response again (with `Idempotent-Replayed: true`) instead
-/// of doing the write twice — a client that lost the answer to "open this repair order" may
-/// simply send it again.
+/// with a key runs and its response is kept for 24 hours on the gateway's clock; a retry with the
+/// same key and the same request — method, target and body — gets that response again (with
+/// `Idempotent-Replayed: true`) instead of doing the write twice: a client that lost the answer
+/// to "open this repair order" may simply send it again.
 ///
-/// Keys belong to the user. The same key for another request is a 422; a retry while the first
-/// is still running is a 409. A request that fails without an answer (the gateway could not
-/// reach the service, a crash) releases its key so it can be tried again.
+/// Keys belong to the user. The same key with another request (another method, target or body)
+/// is a 422 naming `Idempotency-Key`, as the IETF httpapi Idempotency-Key draft says; a retry
+/// while the first is still running is a 409. A request that fails without an answer (the
+/// gateway could not reach the service, a crash) releases its key so it can be tried again.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = CRMRequestContext
     let database: Database
+    /// The gateway's service clock: when a key was used, and when its 24 hours are over.
+    let clock: ServiceClock
 
     static let methods: Set<HTTPRequest.Method> = [.post, .put, .patch]
     static let replayed = HTTPField.Name("Idempotent-Replayed")!
@@ -31,18 +35,22 @@ struct IdempotencyMiddleware: RouterMiddleware {
         guard (1...200).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace || $0 == " " }) else {
             throw ProblemDetails.validation([.init(field: "Idempotency-Key", message: "must be 1 to 200 printable ASCII characters")])
         }
-        let target = "\(request.method.rawValue) \(request.uri.string)"
-        let logger = database.logger
-        let claimed = try await database.withTransaction { connection in
-            try await connection.query("""
-                INSERT INTO identity.idempotency_key (user_id, key, request, state) VALUES (\(user), \(key), \(target), 'pending')
-                ON CONFLICT (user_id, key) DO UPDATE SET request = EXCLUDED.request, state = 'pending', status = NULL,
-                    content_type = NULL, body = NULL, created_at = now()
-                WHERE idempotency_key.created_at < now() - interval '24 hours'
-                RETURNING 1
-                """, logger: logger).decode(Int.self).all().count == 1
+        // The body is read whole here (the proxy would read it whole too) so that a retry can be
+        // told from another request under the same key; what runs next gets the same bytes.
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: ServiceProxy.maximumRequestBody)
+        } catch {
+            throw ProblemDetails(status: .contentTooLarge, detail: "the request body is larger than \(ServiceProxy.maximumRequestBody) bytes")
         }
-        if !claimed { return try await replay(user: user, key: key, target: target) }
+        let target = "\(request.method.rawValue) \(request.uri.string)"
+        let fingerprint = Self.fingerprint(target: target, body: body)
+        let now = clock.now()
+        let claimed = try await keys {
+            try await $0.claim(user: user, key: key, request: target, fingerprint: fingerprint, now: now)
+        }
+        if !claimed { return try await replay(user: user, key: key, target: target, fingerprint: fingerprint) }
 
         let response: Response
         do {
@@ -64,23 +72,34 @@ struct IdempotencyMiddleware: RouterMiddleware {
         return try await keep(response, user: user, key: key)
     }
 
+    /// What tells one request from another under the same key: the SHA-256, in hex, of the
+    /// method and target (`POST /api/v1/…?…`), a line break, and the body's bytes.
+    static func fingerprint(target: String, body: ByteBuffer) -> String {
+        var hash = SHA256()
+        hash.update(data: Data("\(target)\n".utf8))
+        body.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
+        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func keys<Result: Sendable>(_ body: (IdempotencyStore) async throws -> Result) async throws -> Result {
+        try await database.withTransaction { connection in
+            try await body(IdempotencyStore(connection: connection, logger: database.logger))
+        }
+    }
+
     /// Collects the answer, keeps it, and returns it.
     private func keep(_ response: Response, user: UUID, key: String) async throws -> Response {
         var response = response
         let collector = BodyCollector(limit: Self.maximumKeptBody)
         try await response.body.write(CollectingWriter(collector: collector))
         let body = collector.buffer
+        let status = response.status.code
+        let contentType = response.headers[.contentType]
         do {
             if collector.overflowed {
                 try await release(user: user, key: key)
             } else {
-                try await database.withTransaction { connection in
-                    try await connection.query("""
-                        UPDATE identity.idempotency_key SET state = 'done', status = \(Int(response.status.code)),
-                            content_type = \(response.headers[.contentType]), body = \(body)
-                        WHERE user_id = \(user) AND key = \(key)
-                        """, logger: database.logger)
-                }
+                try await keys { try await $0.keep(user: user, key: key, status: status, contentType: contentType, body: body) }
             }
         } catch {
             // The write is done; only its replay is lost. Answer it, and free the key.
@@ -92,31 +111,88 @@ struct IdempotencyMiddleware: RouterMiddleware {
     }
 
     private func release(user: UUID, key: String) async throws {
-        try await database.withTransaction { connection in
-            try await connection.query("""
-                DELETE FROM identity.idempotency_key WHERE user_id = \(user) AND key = \(key) AND state = 'pending'
-                """, logger: database.logger)
-        }
+        try await keys { try await $0.release(user: user, key: key) }
     }
 
-    private func replay(user: UUID, key: String, target: String) async throws -> Response {
-        let row = try await database.withTransaction { connection in
-            try await connection.query("""
-                SELECT request, state, status, content_type, body FROM identity.idempotency_key WHERE user_id = \(user) AND key = \(key)
-                """, logger: database.logger).decode((String, String, Int?, String?, ByteBuffer?).self).all().first
-        }
-        guard let (request, state, status, contentType, body) = row else {
+    private func replay(user: UUID, key: String, target: String, fingerprint: String) async throws -> Response {
+        guard let kept = try await keys({ try await $0.entry(user: user, key: key) }) else {
             throw ProblemDetails.conflict("the request with this Idempotency-Key has just been released; send it again")
         }
-        guard request == target else {
-            throw ProblemDetails.validation([.init(field: "Idempotency-Key", message: "was used for another request (\(request)); use a new key")])
+        guard kept.request == target else {
+            throw ProblemDetails.validation([.init(field: "Idempotency-Key", message: "was used for another request (\(kept.request)); use a new key")])
         }
-        guard state == "done", let status else {
+        guard kept.fingerprint == nil || kept.fingerprint == fingerprint else {
+            throw ProblemDetails.validation([.init(
+                field: "Idempotency-Key",
+                message: "was used for this request with other content; send the same content again to get its answer, or use a new key")])
+        }
+        guard kept.state == "done", let status = kept.status else {
             throw ProblemDetails.conflict("a request with this Idempotency-Key is still running; wait for its answer")
         }
         var headers: HTTPFields = [Self.replayed: "true"]
-        if let contentType { headers[.contentType] = contentType }
-        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: ResponseBody(byteBuffer: body ?? ByteBuffer()))
+        if let contentType = kept.contentType { headers[.contentType] = contentType }
+        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: ResponseBody(byteBuffer: kept.body ?? ByteBuffer()))
+    }
+}
+
+/// The SQL of `Idempotency-Key`: one row per user and key, "pending" while its first request
+/// runs, then "done" with the answer to replay.
+struct IdempotencyStore {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// How long a key's answer is kept: after that the key is free for a new request.
+    static let lifetime: TimeInterval = 24 * 3600
+
+    /// A key as kept.
+    struct Entry {
+        /// Method and target of the request the key was first used with.
+        var request: String
+        /// `IdempotencyMiddleware.fingerprint` of that request; nil on keys kept before it was recorded.
+        var fingerprint: String?
+        var state: String
+        var status: Int?
+        var contentType: String?
+        var body: ByteBuffer?
+    }
+
+    /// Takes the key for a request starting at `now`: true if it was free, or its first use is
+    /// `lifetime` or longer before `now`; false if it is in use (a retry, or another request).
+    func claim(user: UUID, key: String, request: String, fingerprint: String, now: Date) async throws -> Bool {
+        let expired = now.addingTimeInterval(-Self.lifetime)
+        return try await connection.query("""
+            INSERT INTO identity.idempotency_key (user_id, key, request, fingerprint, state, created_at)
+            VALUES (\(user), \(key), \(request), \(fingerprint), 'pending', \(now))
+            ON CONFLICT (user_id, key) DO UPDATE SET request = EXCLUDED.request, fingerprint = EXCLUDED.fingerprint, state = 'pending',
+                status = NULL, content_type = NULL, body = NULL, created_at = EXCLUDED.created_at
+            WHERE idempotency_key.created_at <= \(expired)
+            RETURNING 1
+            """, logger: logger).decode(Int.self).all().count == 1
+    }
+
+    /// Keeps the answer of the key's request, to replay.
+    func keep(user: UUID, key: String, status: Int, contentType: String?, body: ByteBuffer) async throws {
+        try await connection.query("""
+            UPDATE identity.idempotency_key SET state = 'done', status = \(status), content_type = \(contentType), body = \(body)
+            WHERE user_id = \(user) AND key = \(key)
+            """, logger: logger)
+    }
+
+    /// Frees a key whose request ended without an answer to keep.
+    func release(user: UUID, key: String) async throws {
+        try await connection.query("""
+            DELETE FROM identity.idempotency_key WHERE user_id = \(user) AND key = \(key) AND state = 'pending'
+            """, logger: logger)
+    }
+
+    func entry(user: UUID, key: String) async throws -> Entry? {
+        let rows = try await connection.query("""
+            SELECT request, fingerprint, state, status, content_type, body FROM identity.idempotency_key WHERE user_id = \(user) AND key = \(key)
+            """, logger: logger)
+        for try await (request, fingerprint, state, status, contentType, body) in rows.decode((String, String?, String, Int?, String?, ByteBuffer?).self) {
+            return Entry(request: request, fingerprint: fingerprint, state: state, status: status, contentType: contentType, body: body)
+        }
+        return nil
     }
 }
 
