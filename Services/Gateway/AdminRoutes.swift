@@ -31,7 +31,7 @@ struct AdminRoutes: Sendable {
     private func transaction<Result: Sendable>(_ body: (AdminStore, IdentityAnnouncer) async throws -> Result) async throws -> Result {
         try await environment.database.withTransaction { connection in
             try await body(
-                AdminStore(connection: connection, logger: environment.logger),
+                AdminStore(connection: connection, logger: environment.logger, now: environment.configuration.clock.now()),
                 IdentityAnnouncer(connection: connection, outbox: environment.outbox, logger: environment.logger))
         }
     }

@@ -8,6 +8,8 @@ import ServiceKit
 struct AdminStore {
     let connection: PostgresConnection
     let logger: Logger
+    /// The service clock's now: whether a lock is still on, when a revocation happened.
+    let now: Date
 
     // MARK: stores
 
@@ -173,7 +175,7 @@ struct AdminStore {
             users.append(UserView(
                 id: id, username: username, displayName: displayName, mobile: mobile, role: role, teamId: teamID,
                 supervisorId: supervisorID, storeIds: storeIDs, active: active,
-                lockedUntil: lockedUntil.flatMap { $0 > Date() ? $0 : nil }, createdAt: createdAt))
+                lockedUntil: lockedUntil.flatMap { $0 > now ? $0 : nil }, createdAt: createdAt))
         }
         return users
     }
@@ -231,7 +233,7 @@ struct AdminStore {
         // access tokens already issued (they expire within CRM_ACCESS_TOKEN_MINUTES).
         if fields.active == false || fields.passwordHash != nil {
             _ = try await RefreshTokenStore(connection: connection, logger: logger)
-                .revokeAll(userID: id, why: fields.active == false ? "deactivated" : "password changed", now: Date())
+                .revokeAll(userID: id, why: fields.active == false ? "deactivated" : "password changed", now: now)
         }
     }
 

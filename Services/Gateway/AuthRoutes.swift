@@ -98,6 +98,8 @@ struct AuthRoutes: Sendable {
         try check.throwIfInvalid()
 
         let requestID = request.headers[.requestID] ?? context.id
+        // Lock-out runs on the service clock, as every business time does (a test can move it).
+        let now = environment.configuration.clock.now()
         let outcome: LoginOutcome = try await environment.database.withTransaction { connection in
             let sessions = SessionStore(connection: connection, logger: environment.logger)
             guard let candidate = try await sessions.candidate(username: username) else {
@@ -105,14 +107,17 @@ struct AuthRoutes: Sendable {
                 try await audit.record(.init(username: username, method: "POST", path: "/api/v1/auth/login", status: 401, requestID: requestID, summary: "login refused: unknown user"), on: connection)
                 return .wrongCredentials
             }
-            if let lockedUntil = candidate.lockedUntil, lockedUntil > Date() {
+            if let lockedUntil = candidate.lockedUntil, lockedUntil > now {
                 try await audit.record(.init(userID: candidate.id, username: username, method: "POST", path: "/api/v1/auth/login", status: 423, requestID: requestID, summary: "login refused: account locked"), on: connection)
                 return .locked(until: lockedUntil)
             }
             guard try await passwords.verify(body.password, hash: candidate.passwordHash), candidate.active else {
-                let lockedUntil = try await sessions.recordFailure(candidate.id, threshold: configuration.lockoutThreshold, lockout: configuration.lockoutDuration)
+                let lockedUntil = try await sessions.recordFailure(
+                    candidate.id, threshold: configuration.lockoutThreshold, lockout: configuration.lockoutDuration, now: now)
+                // The log says what the caller was answered: 401, or 423 for the failure that locks.
                 try await audit.record(.init(
-                    userID: candidate.id, username: username, method: "POST", path: "/api/v1/auth/login", status: 401, requestID: requestID,
+                    userID: candidate.id, username: username, method: "POST", path: "/api/v1/auth/login", status: lockedUntil == nil ? 401 : 423,
+                    requestID: requestID,
                     summary: lockedUntil == nil ? "login refused: wrong password" : "login refused: wrong password; account locked"), on: connection)
                 return lockedUntil.map { .lockedNow(until: $0) } ?? .wrongCredentials
             }
@@ -160,7 +165,7 @@ struct AuthRoutes: Sendable {
         }
         let user = try await environment.database.withTransaction { connection -> SessionUser? in
             let consumed = try await RefreshTokenStore(connection: connection, logger: environment.logger)
-                .consume(id: tokenID, userID: id, now: Date())
+                .consume(id: tokenID, userID: id, now: environment.configuration.clock.now())
             guard consumed else { return nil }
             return try await SessionStore(connection: connection, logger: environment.logger).sessionUser(id)
         }
@@ -183,12 +188,13 @@ struct AuthRoutes: Sendable {
         else {
             throw ProblemDetails.validation([.init(field: "refreshToken", message: "is not a valid refresh token of yours")])
         }
+        let now = environment.configuration.clock.now()
         let revoked = try await environment.database.withTransaction { connection in
             let tokens = RefreshTokenStore(connection: connection, logger: environment.logger)
             if body.allSessions == true {
-                return try await tokens.revokeAll(userID: principal.userID, why: "logout", now: Date())
+                return try await tokens.revokeAll(userID: principal.userID, why: "logout", now: now)
             }
-            return try await tokens.revoke(id: tokenID, userID: principal.userID, why: "logout", now: Date())
+            return try await tokens.revoke(id: tokenID, userID: principal.userID, why: "logout", now: now)
         }
         return LogoutResult(revokedSessions: revoked)
     }
@@ -222,7 +228,11 @@ struct AuthRoutes: Sendable {
     }
 
     private func makeSession(_ user: SessionUser, in store: StoreSummary) async throws -> Session {
+        // The tokens' own times are the system clock's: that is what every service checks their
+        // expiry against (JWTKit). The refresh token's row follows the service clock, as the
+        // exchange that consumes it does.
         let now = Date()
+        let recorded = environment.configuration.clock.now()
         func claims(_ use: AccessClaims.Use, lifetime: TimeInterval, id: UUID = UUID()) -> AccessClaims {
             AccessClaims(
                 userID: user.id, use: use, username: user.username, store: store.id, group: store.groupId, team: user.teamID,
@@ -232,7 +242,7 @@ struct AuthRoutes: Sendable {
         let refreshToken = try await environment.tokens.sign(claims(.refresh, lifetime: configuration.refreshTokenLifetime, id: refreshID))
         try await environment.database.withTransaction { connection in
             try await RefreshTokenStore(connection: connection, logger: environment.logger).record(
-                id: refreshID, userID: user.id, issuedAt: now, expiresAt: now.addingTimeInterval(configuration.refreshTokenLifetime))
+                id: refreshID, userID: user.id, issuedAt: recorded, expiresAt: recorded.addingTimeInterval(configuration.refreshTokenLifetime))
         }
         return Session(
             accessToken: try await environment.tokens.sign(claims(.access, lifetime: configuration.accessTokenLifetime)),

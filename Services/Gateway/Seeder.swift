@@ -76,7 +76,7 @@ struct Seeder: Service {
         try await environment.database.withTransaction { connection in
             // One seeder at a time, even with several gateway replicas.
             try await connection.query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtext('identity.seed'))"), logger: environment.logger)
-            let admin = AdminStore(connection: connection, logger: environment.logger)
+            let admin = AdminStore(connection: connection, logger: environment.logger, now: environment.configuration.clock.now())
             for role in BuiltInRoles.all {
                 _ = try await admin.createRole(
                     id: UUID(), code: role.code, name: role.name, scope: role.scope, permissions: role.permissions.map(\.rawValue), builtIn: true)

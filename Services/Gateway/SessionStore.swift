@@ -53,9 +53,10 @@ struct SessionStore {
         return nil
     }
 
-    /// Counts a failed login; the `threshold`th in a row locks the account until the returned time.
-    func recordFailure(_ id: UUID, threshold: Int, lockout: TimeInterval) async throws -> Date? {
-        let lockUntil = Date().addingTimeInterval(lockout)
+    /// Counts a failed login at `now` (the service clock); the `threshold`th in a row locks the
+    /// account for `lockout`, until the returned time.
+    func recordFailure(_ id: UUID, threshold: Int, lockout: TimeInterval, now: Date) async throws -> Date? {
+        let lockUntil = now.addingTimeInterval(lockout)
         let rows = try await connection.query("""
             UPDATE identity.app_user SET
                 failed_logins = CASE WHEN failed_logins + 1 >= \(threshold) THEN 0 ELSE failed_logins + 1 END,
@@ -64,11 +65,12 @@ struct SessionStore {
             RETURNING locked_until
             """, logger: logger)
         for try await lockedUntil in rows.decode(Date?.self) {
-            if let lockedUntil, lockedUntil > Date() { return lockedUntil }
+            if let lockedUntil, lockedUntil > now { return lockedUntil }
         }
         return nil
     }
 
+    /// A good login: the count of failed logins starts again from zero.
     func recordSuccess(_ id: UUID) async throws {
         try await connection.query("""
             UPDATE identity.app_user SET failed_logins = 0, locked_until = NULL WHERE id = \(id)
@@ -108,7 +110,8 @@ struct RefreshTokenStore {
     let connection: PostgresConnection
     let logger: Logger
 
-    /// Records a refresh token just signed; drops the user's tokens that expired over a day ago.
+    /// Records a refresh token just signed, its times on the service clock (which `consume`
+    /// compares with); drops the user's tokens that expired over a day ago.
     func record(id: UUID, userID: UUID, issuedAt: Date, expiresAt: Date) async throws {
         try await connection.query("""
             INSERT INTO identity.refresh_token (id, user_id, issued_at, expires_at) VALUES (\(id), \(userID), \(issuedAt), \(expiresAt))
