@@ -23,7 +23,7 @@ final class CrashRecoveryTests: XCTestCase {
 
         let events = (0..<total).map { CloudEvent(source: "erp/test", data: Samples.completedRepairOrder(storeCode: storeCode, number: $0)) }
         // A few duplicates as well, as an ERP that resends does.
-        try await BrokerQueues.publishWhenRouted(events + events.prefix(100))
+        try await BrokerQueues.publish(events + events.prefix(100))
 
         let countSQL = "SELECT count(*)::int8 FROM aftersales.repair_order WHERE store_code = '\(storeCode)'"
         let someDone = try await eventually(timeout: .seconds(60)) { try await database.scalar(countSQL) >= 300 }
@@ -76,7 +76,7 @@ final class CrashRecoveryTests: XCTestCase {
         try await customerService.waitUntilReady()
 
         let events = (0..<total).map { CloudEvent(source: "erp/test", data: Samples.completedRepairOrder(storeCode: storeCode, number: $0)) }
-        try await BrokerQueues.publishWhenRouted(events)
+        try await BrokerQueues.publish(events)
 
         let tasksSQL = "SELECT count(*)::int8 FROM customer_service.visit_task WHERE store_id = '\(store)'"
         let someDone = try await eventually(timeout: .seconds(60)) { try await database.scalar(tasksSQL) >= 100 }
@@ -177,23 +177,5 @@ struct DirectCaller {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 16 << 20)
         return Suite.Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
-    }
-}
-
-extension BrokerQueues {
-    /// Publishes `events` once a queue takes their type. A service answers ready before its
-    /// consumer has declared and bound its queue, and until then the broker refuses an event
-    /// no queue takes (unroutable); the publication is tried again until `timeout`. A repeated
-    /// event is harmless: the consumer's inbox skips an event id it has handled.
-    static func publishWhenRouted<Payload: EventPayload>(_ events: [CloudEvent<Payload>], timeout: Duration = .seconds(30)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            do {
-                try await publish(events)
-                return
-            } catch let failure as TestFailure where failure.description.contains("unroutable") && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(200))
-            }
-        }
     }
 }

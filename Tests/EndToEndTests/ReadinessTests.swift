@@ -53,4 +53,37 @@ final class ReadinessTests: XCTestCase {
         XCTAssertEqual(report.checks["broker"], "ok")
         XCTAssertTrue(coupons.isRunning, "it keeps retrying the database instead of exiting")
     }
+
+    /// Ready means the service consumes its queue: a queue it cannot declare — here one made by
+    /// hand as a classic queue, as a changed `CRM_AMQP_DELIVERY_LIMIT` would also cause — keeps it
+    /// not ready, naming the queue, and it becomes ready once the queue is put right.
+    func testAServiceThatCannotDeclareItsQueueIsNotReadyUntilItCan() async throws {
+        let queue = ServiceIdentity.coupons.name
+        try await BrokerQueues.run { connection in
+            try connection.deleteQueue(queue)
+            try connection.declareQueue(queue, arguments: ["x-queue-type": .string("classic")])
+        }
+        let coupons = try ServiceProcess(.coupons)
+        try coupons.start()
+        defer { coupons.signal(SIGKILL) }
+        try await waitUntilLive(coupons)
+        // Migrations applied and the broker reachable: only the queue is missing.
+        let settled = try await eventually(timeout: .seconds(30)) {
+            (try? await self.report(of: coupons))?.report.checks["migrations"] == "ok"
+        }
+        XCTAssertTrue(settled)
+        let (status, report) = try await report(of: coupons)
+        XCTAssertEqual(status, 503, "log:\n\(coupons.log.suffix(1500))")
+        XCTAssertEqual(report.checks["queue"], "failing")
+        XCTAssertEqual(report.checks["broker"], "ok")
+
+        try await BrokerQueues.run { try $0.deleteQueue(queue) }
+        try await coupons.waitUntilReady()
+        let declared = try await BrokerQueues.acceptsDeclaration(of: queue, arguments: [
+            "x-queue-type": .string("quorum"), "x-dead-letter-exchange": .string("crm.dead"),
+            "x-dead-letter-routing-key": .string(queue), "x-delivery-limit": .int(5),
+        ])
+        XCTAssertTrue(declared, "the service declared its quorum queue once it could")
+        await coupons.stop()
+    }
 }

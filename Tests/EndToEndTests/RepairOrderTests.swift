@@ -99,7 +99,7 @@ final class RepairOrderTests: XCTestCase {
             let storeCode = "HX\(String(Int.random(in: 100_000...999_999)))"
             let store = StoreID.forStoreCode(storeCode)
             let group = UUID()
-            try await BrokerQueues.publishWhenRouted([CloudEvent(source: "/crm/gateway", data: IdentityStoreChanged(
+            try await BrokerQueues.publish([CloudEvent(source: "/crm/gateway", data: IdentityStoreChanged(
                 storeId: store, groupId: group, code: storeCode, name: "时钟测试店", timeZone: "Asia/Shanghai", version: 1))])
             let known = try await eventually(timeout: .seconds(30)) {
                 try await database.scalar("SELECT count(*)::int8 FROM aftersales.directory_store WHERE id = '\(store)'") == 1

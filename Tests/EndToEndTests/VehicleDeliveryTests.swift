@@ -44,7 +44,7 @@ final class VehicleDeliveryTests: XCTestCase {
 
         // The first event, and the same event again as a broker redelivers it; the service has
         // handled the first (its id is in the inbox) and skipped the second copy.
-        try await BrokerQueues.publishWhenRouted([first, first])
+        try await BrokerQueues.publish([first, first])
         let firstHandled = try await eventually(timeout: .seconds(30)) {
             try await database.scalar("SELECT count(*)::int8 FROM customer_service.inbox WHERE event_id = '\(first.id)'") == 1
         }
@@ -54,7 +54,7 @@ final class VehicleDeliveryTests: XCTestCase {
 
         // Then the resent delivery and the controls; wait until the service has handled each of
         // them, so that a second task would be there by now.
-        try await BrokerQueues.publishWhenRouted([resent, anotherOrder, otherStore])
+        try await BrokerQueues.publish([resent, anotherOrder, otherStore])
         let ids = [resent, anotherOrder, otherStore].map { "'\($0.id)'" }.joined(separator: ",")
         let handled = try await eventually(timeout: .seconds(30)) {
             try await database.scalar("SELECT count(*)::int8 FROM customer_service.inbox WHERE event_id IN (\(ids))") == 3

@@ -138,6 +138,7 @@ public enum ServiceRunner {
             // live past the other, when a restart is the cure.
             let isMakingProgress: @Sendable () async -> Bool = { progress.isMakingProgress }
             let isAlive: @Sendable () -> Bool = { progress.isAlive }
+            readiness.append(("queue", { progress.isConsuming }))
             readiness.append(("consumer", isMakingProgress))
             liveness.append(("consumer", isAlive))
         }
@@ -203,6 +204,9 @@ final class MessagingService: Service, @unchecked Sendable {
                 throw error
             }
         }
+        // Only now: the consumer's last batches (and the services stopped before this one)
+        // have committed, so their events are in the outbox.
+        await relay.flush()
         await publisher.close()
         logger.info("stopped: consumer settled, outbox flushed")
     }

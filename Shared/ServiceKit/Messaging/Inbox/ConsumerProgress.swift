@@ -22,6 +22,9 @@ public final class ConsumerProgress: @unchecked Sendable {
     /// The last settlement, or the moment the consumer went from empty-handed to holding.
     private var lastProgress = ContinuousClock.now
 
+    /// Whether the consumer's queue is declared, bound and consumed (set by the consumer).
+    private var consumingCheck: (@Sendable () -> Bool)?
+
     private let inHandGauge: Gauge
     private let oldestGauge: Gauge
 
@@ -35,6 +38,22 @@ public final class ConsumerProgress: @unchecked Sendable {
         self.liveBound = liveBound
         inHandGauge = Gauge(label: "crm_consumer_deliveries_in_hand", dimensions: [("consumer", consumer)])
         oldestGauge = Gauge(label: "crm_consumer_oldest_unacked_seconds", dimensions: [("consumer", consumer)])
+    }
+
+    /// Whether the queue exists with its bindings and deliveries flow: until then an event
+    /// published to `crm.events` for this service would be returned unroutable, so the service
+    /// is not ready (`/health/ready` names the check "queue").
+    public var isConsuming: Bool {
+        lock.lock()
+        let check = consumingCheck
+        lock.unlock()
+        return check?() ?? false
+    }
+
+    func observeConsuming(_ check: @escaping @Sendable () -> Bool) {
+        lock.lock()
+        consumingCheck = check
+        lock.unlock()
     }
 
     func received(_ deliveries: [ReceivedDelivery]) {

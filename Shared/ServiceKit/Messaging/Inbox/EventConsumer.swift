@@ -79,7 +79,9 @@ public final class EventConsumer: Service, @unchecked Sendable {
         self.deadLetters = deadLetters
         self.settings = settings
         self.logger = logger
-        self.stream = DeliveryStream(url: amqpURL, queue: queue, prefetch: settings.prefetch, logger: logger)
+        let stream = DeliveryStream(url: amqpURL, queue: queue, prefetch: settings.prefetch, logger: logger)
+        self.stream = stream
+        self.progress.observeConsuming { stream.isConsuming }
         let dimensions = [("consumer", queue.name)]
         handledCounter = Counter(label: "crm_events_handled_total", dimensions: dimensions)
         duplicateCounter = Counter(label: "crm_events_duplicates_skipped_total", dimensions: dimensions)
@@ -149,6 +151,9 @@ public final class EventConsumer: Service, @unchecked Sendable {
         }
         return Int(hash % UInt64(count))
     }
+
+    /// `basic.ack` frames sent (tests: acks are coalesced into `multiple` acks).
+    var acknowledgementFrames: Int { stream.acknowledgementFrames }
 
     /// Whether the queue is declared and deliveries are flowing (for readiness).
     public var isConsuming: Bool { stream.isConsuming }

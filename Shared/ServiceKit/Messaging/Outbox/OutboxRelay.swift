@@ -24,7 +24,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         public var sweepInterval: Duration = .seconds(1)
         /// The longest a refused event waits before its next try.
         public var maximumRetryDelaySeconds = 300
-        /// How long shutdown waits for a last flush; what is left goes at the next start.
+        /// How long `flush()` (at shutdown) may take; what is left goes at the next start.
         public var shutdownFlushLimit: Duration = .seconds(3)
         /// The longest one pass may take; past it the pass counts as failed and is tried again (a
         /// connection that vanished mid-answer can leave a query waiting for ever underneath;
@@ -63,7 +63,8 @@ public final class OutboxRelay: Service, @unchecked Sendable {
             group.addTask { await self.listenForNotifications() }
             group.addTask { await self.wakePeriodically() }
             group.addTask { await self.relayUntilShutdown() }
-            // The relay loop ends on graceful shutdown, after a final pass; then stop the others.
+            // The relay loop ends on graceful shutdown; then stop the others. The final flush is
+            // the owner's to call (`flush()`), once the outbox's writers have stopped.
             await group.next()
             group.cancelAll()
         }
@@ -112,9 +113,16 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                 try? await Task.sleep(for: .seconds(delay))
             }
         }
-        // Flush on shutdown: one last, bounded attempt to send what was committed.
+    }
+
+    /// One last, bounded attempt to send what was committed, for shutdown: call it after
+    /// everything that writes to the outbox has stopped (the consumer's last batches, the
+    /// background workers), once `run()` has returned. It gives up after
+    /// `settings.shutdownFlushLimit` (3 s); what is left goes at the next start.
+    public func flush() async {
         do {
-            try await drain(until: .now + settings.shutdownFlushLimit)
+            let sent = try await drain(until: .now + settings.shutdownFlushLimit)
+            logger.info("outbox flushed", metadata: ["events": "\(sent)"])
         } catch {
             logger.warning("outbox not flushed at shutdown; it is sent at the next start", metadata: ["error": "\(error)"])
         }
