@@ -19,6 +19,18 @@ enum BrokerQueues {
         }
     }
 
+    /// Whether the broker takes a declaration of `queue` with `arguments`. AMQP cannot read a
+    /// queue's arguments back, but the broker refuses (406 PRECONDITION_FAILED) a declaration
+    /// of an existing queue whose arguments differ — so this tells what the queue is.
+    static func acceptsDeclaration(of queue: String, arguments: [String: AMQPFieldValue]) async throws -> Bool {
+        do {
+            try await run { try $0.declareQueue(queue, arguments: arguments) }
+            return true
+        } catch AMQPError.broker(code: 406, _) {
+            return false
+        }
+    }
+
     /// Publishes events as the dealer's ERP does: structured CloudEvents on `crm.events`.
     static func publish<Payload: EventPayload>(_ events: [CloudEvent<Payload>]) async throws {
         let url = try TestEnvironment.amqpURL

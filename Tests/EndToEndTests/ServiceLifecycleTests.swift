@@ -22,13 +22,27 @@ final class ServiceLifecycleTests: XCTestCase {
             let missing = try await service.get("/api/v1/no-such-thing")
             XCTAssertEqual(missing.status, 404)
         }
-        // Each consuming service declared its own quorum queue and dead-letter queue.
+        // Each consuming service declared its own quorum queue — with the delivery limit and
+        // dead-lettering into crm.dead → <service>.dead — and the dead-letter queue.
         for service in services where service.identity != .gateway {
             let name = service.identity.name
-            let exists = try await BrokerQueues.exists(name)
-            let deadExists = try await BrokerQueues.exists("\(name).dead")
-            XCTAssertTrue(exists, "queue \(name)")
-            XCTAssertTrue(deadExists, "queue \(name).dead")
+            let expected: [String: AMQPFieldValue] = [
+                "x-queue-type": .string("quorum"), "x-dead-letter-exchange": .string("crm.dead"),
+                "x-dead-letter-routing-key": .string(name), "x-delivery-limit": .int(5),
+            ]
+            let asExpected = try await BrokerQueues.acceptsDeclaration(of: name, arguments: expected)
+            XCTAssertTrue(asExpected, "queue \(name) is a quorum queue with delivery limit 5 dead-lettering to crm.dead")
+            for (argument, other) in [
+                ("x-queue-type", AMQPFieldValue.string("classic")), ("x-delivery-limit", .int(6)),
+                ("x-dead-letter-exchange", .string("elsewhere")), ("x-dead-letter-routing-key", .string("elsewhere")),
+            ] {
+                var changed = expected
+                changed[argument] = other
+                let accepted = try await BrokerQueues.acceptsDeclaration(of: name, arguments: changed)
+                XCTAssertFalse(accepted, "queue \(name) is not declared with \(argument) = \(other)")
+            }
+            let deadIsQuorum = try await BrokerQueues.acceptsDeclaration(of: "\(name).dead", arguments: ["x-queue-type": .string("quorum")])
+            XCTAssertTrue(deadIsQuorum, "queue \(name).dead")
         }
         for service in services { service.signal(SIGTERM) }
         for service in services {

@@ -7,10 +7,10 @@ import XCTest
 
 /// Messages that cannot be handled end in `<service>.dead`, and the others flow on.
 final class DeadLetterTests: XCTestCase {
-    func testAMalformedMessageIsDeadLetteredWithinASecondAndTheNextOnesFlow() async throws {
+    func testAMalformedMessageIsDeadLetteredAtItsFirstDeliveryAndTheNextOnesFlow() async throws {
         try await TestPipeline.with { pipeline in
             try await pipeline.startConsumer()
-            // Make sure the consumer is up (its queue declared) before timing anything.
+            // Make sure the consumer is up (its queue declared) first.
             _ = try await pipeline.publishDirectly([try pipeline.structuredMessage(.test(0, type: pipeline.eventType))])
             _ = try await pipeline.waitForEffects(1, timeout: .seconds(20))
 
@@ -18,14 +18,12 @@ final class DeadLetterTests: XCTestCase {
                 routingKey: pipeline.eventType,
                 properties: MessageProperties(contentType: "application/cloudevents+json", messageID: "garbage-1"),
                 body: Data("{ this is not json".utf8))
-            let sentAt = ContinuousClock.now
             let outcomes = try await pipeline.publishDirectly([garbage])
             XCTAssertEqual(outcomes, [.confirmed])
-            let deadLettered = try await eventually(timeout: .seconds(1)) {
+            let deadLettered = try await eventually(timeout: .seconds(20)) {
                 try await BrokerInspector.messageCount(pipeline.queue.deadLetterQueue) == 1
             }
-            XCTAssertTrue(deadLettered, "the malformed message must be in \(pipeline.queue.deadLetterQueue) within a second")
-            XCTAssertLessThan(ContinuousClock.now - sentAt, .seconds(1))
+            XCTAssertTrue(deadLettered, "the malformed message must end in \(pipeline.queue.deadLetterQueue)")
 
             let queue = pipeline.queue
             let dead = try await BrokerInspector.run { try $0.get(queue: queue.deadLetterQueue) }
@@ -35,6 +33,12 @@ final class DeadLetterTests: XCTestCase {
                 return XCTFail("the dead letter says why it died")
             }
             XCTAssertTrue(reason.contains("not a JSON object"), reason)
+            // Dead-lettered by the consumer at its first delivery, not handed back for retries
+            // first: the copy keeps the delivery's headers, and a quorum queue counts each
+            // redelivery in `x-delivery-count`.
+            if case .int(let count)? = dead?.properties.headers["x-delivery-count"] {
+                XCTAssertEqual(count, 0, "dead-lettered at the first delivery, not after retries")
+            }
 
             // The next messages flow on.
             _ = try await pipeline.publishDirectly((1...5).map { try pipeline.structuredMessage(.test($0, type: pipeline.eventType)) })
