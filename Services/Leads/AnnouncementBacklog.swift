@@ -14,13 +14,10 @@ struct AnnouncementBacklog: Service {
     var interval: Duration = .milliseconds(500)
 
     func run() async throws {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            do {
-                while try await announceOldest() {}
-            } catch {
-                environment.logger.warning("announcing the backlog failed", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        await BackgroundWork.repeatUntilShutdown(
+            "announcing the lead backlog", every: interval, deadline: .seconds(30), logger: environment.logger
+        ) {
+            while try await announceOldest() {}
         }
     }
 

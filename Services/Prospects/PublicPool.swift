@@ -110,15 +110,9 @@ struct PublicPoolSweeper: Service {
     var interval: Duration = .seconds(300)
 
     func run() async throws {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            do {
-                try await sweep()
-            } catch {
-                environment.logger.warning("public-pool sweep failed", metadata: ["error": "\(error)"])
-            }
-            // Graceful shutdown (SIGTERM) ends the wait at once instead of after the interval.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+        await BackgroundWork.repeatUntilShutdown(
+            "the public-pool sweep", every: interval, deadline: .seconds(60), logger: environment.logger
+        ) { try await sweep() }
     }
 
     func sweep() async throws {
