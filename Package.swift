@@ -17,6 +17,7 @@ let serviceDependencies: [String: [Target.Dependency]] = [
     "Gateway": [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Crypto", package: "swift-crypto"),
     ],
 ]
 

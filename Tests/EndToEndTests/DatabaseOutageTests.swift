@@ -143,4 +143,14 @@ final class DatabaseOutageTests: XCTestCase {
             try ServerControl.database.run("start")
         }
     }
+
+    /// PostgreSQL restarted and, right after, RabbitMQ stopped and started: the consumers
+    /// re-open their connections, declare their queues again and get what they held redelivered.
+    func testPostgreSQLAndRabbitMQBothRestartedMidStream() async throws {
+        try await stream(round: 1) {
+            try ServerControl.database.run("restart")
+            try ServerControl.broker.run("stop")
+            try ServerControl.broker.run("start")
+        }
+    }
 }

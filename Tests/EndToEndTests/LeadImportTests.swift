@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import PostgresNIO
@@ -9,6 +10,8 @@ import XCTest
 
 /// L2 through the gateway: a CSV import's per-row report, its dry run, and its all-or-nothing.
 final class LeadImportTests: XCTestCase {
+    static let logger = Logger(label: "test")
+
     var suite: Suite!
 
     override func setUp() async throws {
@@ -132,10 +135,10 @@ final class LeadImportTests: XCTestCase {
         // locked, the import's last statement waits — after all its leads are inserted.
         let locker = Task {
             try await suite.database.client.withConnection { connection in
-                try await connection.query("BEGIN")
-                try await connection.query("LOCK TABLE leads.announcement_backlog IN ACCESS EXCLUSIVE MODE")
+                try await connection.query("BEGIN", logger: Self.logger)
+                try await connection.query("LOCK TABLE leads.announcement_backlog IN ACCESS EXCLUSIVE MODE", logger: Self.logger)
                 while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
-                try await connection.query("ROLLBACK")
+                try await connection.query("ROLLBACK", logger: Self.logger)
             }
         }
         let locked = try await eventually(timeout: .seconds(10)) {

@@ -15,8 +15,12 @@ final class Suite: @unchecked Sendable {
 
     /// Starts AfterSales, CustomerService and the gateway, and waits until the services'
     /// directories know the demo users.
-    /// `leadsEnvironment`, `prospectsEnvironment`: extra settings for those processes (a fixed clock).
-    static func start(leadsEnvironment: [String: String] = [:], prospectsEnvironment: [String: String] = [:]) async throws -> Suite {
+    /// `leadsEnvironment`, `prospectsEnvironment`, `gatewayEnvironment`: extra settings for those
+    /// processes (a fixed clock, another service URL).
+    static func start(
+        leadsEnvironment: [String: String] = [:], prospectsEnvironment: [String: String] = [:],
+        gatewayEnvironment: [String: String] = [:]
+    ) async throws -> Suite {
         let database = try await AdminDatabase()
         let afterSales = try ServiceProcess(.afterSales)
         let customerService = try ServiceProcess(.customerService)
@@ -38,7 +42,7 @@ final class Suite: @unchecked Sendable {
             "CRM_LEADS_URL": "http://127.0.0.1:\(leads.port)",
             "CRM_PROSPECTS_URL": "http://127.0.0.1:\(prospects.port)",
             "CRM_BCRYPT_COST": "4",
-        ])
+        ].merging(gatewayEnvironment) { _, given in given })
         try await gateway.waitUntilReady()
         let suite = Suite(processes: [afterSales, customerService, leads, prospects, gateway], gateway: gateway, database: database)
         let known = try await eventually(timeout: .seconds(30)) {
