@@ -42,6 +42,7 @@ public enum DeploymentEnvironment: String, Sendable {
 /// | `CRM_DB_POOL_SIZE` | `20`: the relay's 6 passes, the consumer's 4 workers, and requests |
 /// | `CRM_CONSUMER_STALL_SECONDS` | `30`: a consumer holding deliveries without settling any this long turns `/health/ready` to 503 |
 /// | `CRM_CONSUMER_STALL_LIVE_SECONDS` | `120`: … and this long `/health/live`, so that the orchestrator restarts it |
+/// | `CRM_CONSUMER_DATABASE_WAIT_SECONDS` | `60`: how long a batch waits for an unavailable database before it goes back to the broker |
 /// | `CRM_FIXED_TIME` | development only; an RFC 3339 time makes the service's clock stand still there (tests of time rules) |
 /// | `CRM_CLOCK_FILE` | development only; with `CRM_FIXED_TIME`, a file whose RFC 3339 time the clock reads instead, at every call (tests move time) |
 public struct ServiceConfiguration: Sendable {
@@ -61,6 +62,8 @@ public struct ServiceConfiguration: Sendable {
     /// before it is not live (issue 11).
     public var consumerStallBound: Duration
     public var consumerStallLiveBound: Duration
+    /// How long a consumer's batch waits for an unavailable database (`EventConsumer.Settings.databaseWait`).
+    public var consumerDatabaseWait: Duration
     /// The gateway's keys (`CRM_JWT_SIGNING_KEYS`), or a service's configured public keys
     /// (`CRM_JWT_PUBLIC_KEYS`); nil when a service learns them from `jwksURL` alone.
     public var tokenKeys: SigningKeySet?
@@ -128,6 +131,7 @@ public struct ServiceConfiguration: Sendable {
         databasePoolSize = try integer("CRM_DB_POOL_SIZE", default: 20, range: 1...200)
         consumerStallBound = .seconds(try integer("CRM_CONSUMER_STALL_SECONDS", default: 30, range: 1...3600))
         consumerStallLiveBound = .seconds(try integer("CRM_CONSUMER_STALL_LIVE_SECONDS", default: 120, range: 1...86400))
+        consumerDatabaseWait = .seconds(try integer("CRM_CONSUMER_DATABASE_WAIT_SECONDS", default: 60, range: 1...3600))
 
         // A fixed clock in production would let whoever sets a variable move every deadline.
         if let text = value("CRM_FIXED_TIME") {

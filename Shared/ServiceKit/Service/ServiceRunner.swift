@@ -192,9 +192,11 @@ final class MessagingService: Service, @unchecked Sendable {
                 let queue = ConsumerQueue(
                     name: definition.identity.name, eventTypes: handlers.eventTypes,
                     deliveryLimit: configuration.deliveryLimit)
+                var settings = EventConsumer.Settings()
+                settings.databaseWait = configuration.consumerDatabaseWait
                 let consumer = EventConsumer(
                     queue: queue, handlers: handlers, database: database, amqpURL: configuration.amqpURL,
-                    deadLetters: publisher, progress: progress, logger: logger)
+                    deadLetters: publisher, settings: settings, progress: progress, logger: logger)
                 group.addTask { try await consumer.run() }
             }
             do {

@@ -167,6 +167,13 @@ final class AMQPConnection {
         try checkReply(doing: "consume from \(queue)")
     }
 
+    /// Ends the subscription `consumerTag` (`basic.cancel`): the broker sends no more
+    /// deliveries; those delivered and not yet settled stay with this channel until settled.
+    func stopConsuming(consumerTag: String) throws {
+        consumerTag.withAMQPBytes { tag in _ = amqp_basic_cancel(state, channel, tag) }
+        try checkReply(doing: "cancel consumer \(consumerTag)")
+    }
+
     /// The outcome of waiting for a delivery.
     enum ConsumeResult {
         case delivery(Delivery)

@@ -35,6 +35,7 @@ public final class DeliveryStream: @unchecked Sendable {
     private var settlements: [(ReceivedDelivery, Settlement)] = []
     private var stopping = false
     private var consuming = false
+    private var paused = false
     private var ackFrames = 0
     private var lastAckSent: ContinuousClock.Instant?
     private let ackFrameCounter: Counter
@@ -75,6 +76,30 @@ public final class DeliveryStream: @unchecked Sendable {
         stopping = true
         lock.unlock()
         if wasRunning { finished.wait() }
+    }
+
+    /// Stops taking deliveries (`basic.cancel`) until `resume()`, keeping the connection and
+    /// the deliveries in hand, which are still settled as usual. While the database is away
+    /// this keeps the queue's messages ready instead of handing them out and back again, which
+    /// would count against the delivery limit every time (issue 11).
+    public func pause() {
+        lock.lock()
+        paused = true
+        lock.unlock()
+    }
+
+    /// Takes deliveries again after `pause()`.
+    public func resume() {
+        lock.lock()
+        paused = false
+        lock.unlock()
+    }
+
+    /// Whether `pause()` is in force.
+    public var isPaused: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return paused
     }
 
     /// Whether the queue is declared and deliveries are flowing on a live connection.
@@ -119,6 +144,7 @@ public final class DeliveryStream: @unchecked Sendable {
         var generation = 0
         var outstanding = OutstandingTags()
         var held = HeldAcks()
+        var subscribed = false
         var backoff = Backoff(initial: 0.2, maximum: 5)
         while !isStopping {
             if connection == nil {
@@ -127,9 +153,8 @@ public final class DeliveryStream: @unchecked Sendable {
                     generation += 1
                     outstanding = OutstandingTags()
                     held = HeldAcks()
-                    setConsuming(true)
+                    subscribed = false
                     backoff.reset()
-                    logger.info("consuming", metadata: ["queue": "\(queue.name)", "broker": "\(url)"])
                 } catch {
                     let delay = backoff.next()
                     logger.warning("cannot consume; retrying", metadata: ["queue": "\(queue.name)", "error": "\(error)", "retryIn": "\(delay)"])
@@ -139,6 +164,17 @@ public final class DeliveryStream: @unchecked Sendable {
             }
             do {
                 try sendSettlements(on: connection!, generation: generation, outstanding: &outstanding, held: &held)
+                if isPaused == subscribed {
+                    if subscribed {
+                        try connection!.stopConsuming(consumerTag: consumerTag)
+                        logger.info("paused consuming", metadata: ["queue": "\(queue.name)"])
+                    } else {
+                        try connection!.startConsuming(queue: queue.name, consumerTag: consumerTag)
+                        logger.info("consuming", metadata: ["queue": "\(queue.name)", "broker": "\(url)"])
+                    }
+                    subscribed.toggle()
+                    setConsuming(subscribed)
+                }
                 // Take what has arrived in one go, and wake the reader once for all of it.
                 var received: [ReceivedDelivery] = []
                 var timeout = 0.005
@@ -168,11 +204,13 @@ public final class DeliveryStream: @unchecked Sendable {
         finished.signal()
     }
 
+    private var consumerTag: String { "\(queue.name)-\(ProcessInfo.processInfo.processIdentifier)" }
+
+    /// Opens a connection and declares the topology; the loop subscribes unless paused.
     private func connect() throws -> AMQPConnection {
         let connection = try AMQPConnection(url: url)
         try MessagingTopology().declare(queue, on: connection)
         try connection.setPrefetch(prefetch)
-        try connection.startConsuming(queue: queue.name, consumerTag: "\(queue.name)-\(ProcessInfo.processInfo.processIdentifier)")
         return connection
     }
 

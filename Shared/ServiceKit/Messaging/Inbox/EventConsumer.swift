@@ -22,7 +22,10 @@ import ServiceLifecycle
 /// If the batch transaction fails because the database is away (a restart, a failover, no
 /// connection within `Database.connectionWait`), the batch waits for the database and is tried
 /// again, for up to `Settings.databaseWait`; past that it is handed back to the broker, never
-/// kept in hand (issue 11). `progress` says how long deliveries have waited, for health.
+/// kept in hand (issue 11). Meanwhile the consumer takes no new deliveries (`basic.cancel`)
+/// until the database answers again, so that a long outage hands each message back once, not
+/// once a minute until the delivery limit dead-letters it. `progress` says how long deliveries
+/// have waited, for health.
 ///
 /// If the batch transaction fails otherwise, each event is tried in a transaction of its own, so that one
 /// failing handler does not hold up the others; a failing event is handed back to the broker
@@ -46,6 +49,9 @@ public final class EventConsumer: Service, @unchecked Sendable {
         /// a database reason (a connection that vanished mid-answer can leave a query waiting
         /// for ever underneath).
         public var transactionDeadline: Duration = .seconds(20)
+        /// While consuming is paused because the database is away, how often to look whether
+        /// it answers again.
+        public var databaseProbeInterval: Duration = .seconds(1)
         public init() {}
     }
 
@@ -95,7 +101,12 @@ public final class EventConsumer: Service, @unchecked Sendable {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await withTaskGroup(of: Void.self) { group in
-                    group.addTask { await self.dispatch(to: workers) }
+                    let dispatching = Flag()
+                    group.addTask {
+                        await self.dispatch(to: workers)
+                        dispatching.set()
+                    }
+                    group.addTask { await self.resumeWhenTheDatabaseAnswers(until: dispatching) }
                     for worker in workers {
                         group.addTask {
                             while let batch = await worker.nextBatch(limit: self.settings.batchSize) {
@@ -205,6 +216,9 @@ public final class EventConsumer: Service, @unchecked Sendable {
                 return
             } catch where DatabaseFailure.isConnectionProblem(error) || error is DeadlineExceeded {
                 DatabaseErrors.count(error)
+                // Take no more deliveries until the database answers: handed back over and
+                // over, they would reach the delivery limit and be dead-lettered in a long outage.
+                stream.pause()
                 guard ContinuousClock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled else { throw error }
                 if !logged {
                     logger.warning("the database is unavailable; waiting for it before handling the events", metadata: [
@@ -213,6 +227,19 @@ public final class EventConsumer: Service, @unchecked Sendable {
                     logged = true
                 }
                 try? await Task.sleep(for: .seconds(backoff.next()))
+            }
+        }
+    }
+
+    /// While consuming is paused for the database, checks every `settings.databaseProbeInterval`
+    /// whether it answers again (on a connection of its own, not the pool's), and resumes.
+    private func resumeWhenTheDatabaseAnswers(until dispatchingEnded: Flag) async {
+        while !dispatchingEnded.isSet, !Task.isCancelled {
+            try? await Task.sleep(for: settings.databaseProbeInterval)
+            guard stream.isPaused else { continue }
+            if await database.isReachable() {
+                logger.info("the database answers again; consuming resumes", metadata: ["queue": "\(queue.name)"])
+                stream.resume()
             }
         }
     }
