@@ -34,7 +34,9 @@ struct GatewayApp {
             routes: { group, environment in
                 let audit = AuditLog(logger: environment.logger)
                 group.add(middleware: AuditMiddleware(database: environment.database, audit: audit))
-                group.add(middleware: IdempotencyMiddleware(database: environment.database, clock: environment.configuration.clock))
+                group.add(middleware: IdempotencyMiddleware(
+                    database: environment.database, clock: environment.configuration.clock,
+                    answerLimit: configuration.idempotentAnswerLimit))
                 AuthRoutes(environment: environment, configuration: configuration, passwords: passwords, audit: audit)
                     .addAuthenticatedRoutes(to: group)
                 AdminRoutes(environment: environment, passwords: passwords).addRoutes(to: group)

@@ -23,6 +23,9 @@ struct GatewayConfiguration: Sendable {
     var bcryptCost: UInt8
     var seedDemo: Bool
     var adminPassword: String?
+    /// The largest answer `Idempotency-Key` keeps to replay (`CRM_IDEMPOTENT_ANSWER_LIMIT_BYTES`,
+    /// 4 MiB); a larger one is remembered as done but not replayed.
+    var idempotentAnswerLimit: Int
 
     static let proxiedServices: [ServiceIdentity] = [.leads, .prospects, .afterSales, .customerService, .coupons, .marketing]
 
@@ -54,6 +57,7 @@ struct GatewayConfiguration: Sendable {
         bcryptCost = UInt8(try integer("CRM_BCRYPT_COST", default: 10, range: 4...16))
         seedDemo = ["1", "true", "yes"].contains(value("CRM_SEED_DEMO")?.lowercased() ?? "")
         adminPassword = value("CRM_ADMIN_PASSWORD")
+        idempotentAnswerLimit = try integer("CRM_IDEMPOTENT_ANSWER_LIMIT_BYTES", default: 4 << 20, range: 256...(256 << 20))
         if let adminPassword, value("CRM_ENVIRONMENT")?.lowercased() != "development", KnownSecrets.contains(adminPassword) {
             throw ConfigurationError.invalid(
                 name: "CRM_ADMIN_PASSWORD", reason: "is a value written in the Dealer CRM repository; set one of this installation's own")

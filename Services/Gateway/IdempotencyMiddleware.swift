@@ -25,8 +25,10 @@ struct IdempotencyMiddleware: RouterMiddleware {
 
     static let methods: Set<HTTPRequest.Method> = [.post, .put, .patch]
     static let replayed = HTTPField.Name("Idempotent-Replayed")!
-    /// Larger answers (exports are GETs) are passed through without being kept.
-    static let maximumKeptBody = 4 << 20
+    /// The largest answer kept to replay, in bytes (`CRM_IDEMPOTENT_ANSWER_LIMIT_BYTES`). A
+    /// larger one — a 100,000-row import's report — is remembered as done without its body, and
+    /// a retry is told so (409) instead of running the write again.
+    let answerLimit: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard Self.methods.contains(request.method), let key = request.headers[.idempotencyKey], let user = context.principal?.userID else {
@@ -90,17 +92,15 @@ struct IdempotencyMiddleware: RouterMiddleware {
     /// Collects the answer, keeps it, and returns it.
     private func keep(_ response: Response, user: UUID, key: String) async throws -> Response {
         var response = response
-        let collector = BodyCollector(limit: Self.maximumKeptBody)
+        let collector = BodyCollector(limit: answerLimit)
         try await response.body.write(CollectingWriter(collector: collector))
         let body = collector.buffer
         let status = response.status.code
         let contentType = response.headers[.contentType]
         do {
-            if collector.overflowed {
-                try await release(user: user, key: key)
-            } else {
-                try await keys { try await $0.keep(user: user, key: key, status: status, contentType: contentType, body: body) }
-            }
+            // Too large to keep: remembered as done all the same, so that a retry does not write twice.
+            let kept = collector.overflowed ? nil : body
+            try await keys { try await $0.keep(user: user, key: key, status: status, contentType: contentType, body: kept) }
         } catch {
             // The write is done; only its replay is lost. Answer it, and free the key.
             database.logger.error("idempotent answer not kept", metadata: ["error": "\(String(reflecting: error))"])
@@ -129,9 +129,13 @@ struct IdempotencyMiddleware: RouterMiddleware {
         guard kept.state == "done", let status = kept.status else {
             throw ProblemDetails.conflict("a request with this Idempotency-Key is still running; wait for its answer")
         }
+        guard let body = kept.body else {
+            throw ProblemDetails.conflict(
+                "the request with this Idempotency-Key was done (status \(status)), but its answer was too large to keep; look the result up instead of sending the request again")
+        }
         var headers: HTTPFields = [Self.replayed: "true"]
         if let contentType = kept.contentType { headers[.contentType] = contentType }
-        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: ResponseBody(byteBuffer: kept.body ?? ByteBuffer()))
+        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: ResponseBody(byteBuffer: body))
     }
 }
 
@@ -170,8 +174,8 @@ struct IdempotencyStore {
             """, logger: logger).decode(Int.self).all().count == 1
     }
 
-    /// Keeps the answer of the key's request, to replay.
-    func keep(user: UUID, key: String, status: Int, contentType: String?, body: ByteBuffer) async throws {
+    /// Keeps the answer of the key's request, to replay; `body` nil when it was too large to keep.
+    func keep(user: UUID, key: String, status: Int, contentType: String?, body: ByteBuffer?) async throws {
         try await connection.query("""
             UPDATE identity.idempotency_key SET state = 'done', status = \(status), content_type = \(contentType), body = \(body)
             WHERE user_id = \(user) AND key = \(key)

@@ -318,3 +318,30 @@ extension Suite {
         return (id, username)
     }
 }
+
+/// An answer too large to keep is still remembered: a retry is told the write was done instead
+/// of doing it again.
+final class IdempotencyLargeAnswerTests: XCTestCase {
+    func testARetryOfAWriteWhoseAnswerWasTooLargeToKeepIsAConflictAndWritesNothing() async throws {
+        // Every repair order's answer is larger than 256 bytes, the smallest limit allowed.
+        let suite = try await Suite.start(gatewayEnvironment: ["CRM_IDEMPOTENT_ANSWER_LIMIT_BYTES": "256"])
+        do {
+            let sa = try await suite.login("sa.1")
+            let mileage = Int.random(in: 100_000...900_000)
+            let body = try IdempotencyTests.repairOrder(mileageKm: mileage)
+            let key = "large-\(UUID().uuidString)"
+            let first = try await suite.request(.POST, "/api/v1/after-sales/repair-orders", token: sa, bytes: body, headers: ["Idempotency-Key": key])
+            XCTAssertEqual(first.status, 201, first.text)
+            XCTAssertGreaterThan(first.body.count, 256, "the answer must exceed the limit for this test to mean anything")
+            let again = try await suite.request(.POST, "/api/v1/after-sales/repair-orders", token: sa, bytes: body, headers: ["Idempotency-Key": key])
+            XCTAssertEqual(again.status, 409, again.text)
+            XCTAssertTrue(again.isProblem)
+            let written = try await suite.database.scalar("SELECT count(*)::int8 FROM aftersales.repair_order WHERE mileage_km = \(mileage)")
+            XCTAssertEqual(written, 1, "the retry wrote nothing")
+        } catch {
+            await suite.stop()
+            throw error
+        }
+        await suite.stop()
+    }
+}
