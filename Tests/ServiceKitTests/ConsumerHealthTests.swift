@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Metrics
 import PostgresNIO
 import Prometheus
 @testable import ServiceKit
@@ -13,7 +14,20 @@ import XCTest
 /// has held its deliveries without progress past the bound, `/health/live` past the longer
 /// bound, and both back to 200 once the handler is released. The service is assembled by
 /// `ServiceRunner.makeApplication`, as every service is.
+///
+/// Its `/metrics` says the same (README, Operations): `crm_consumer_deliveries_in_hand` is above
+/// 0 and `crm_consumer_oldest_unacked_seconds` grows past the stall bound while the handler is
+/// blocked, and both are back to 0 once it is released.
 final class ConsumerHealthTests: XCTestCase {
+    /// The registry `/metrics` shows. A service's metrics reach it through the process-wide
+    /// `MetricsSystem`, which `ServiceRunner.run` bootstraps in a service process; this test
+    /// process bootstraps it once, here, so that the consumer's gauges land where `/metrics` reads.
+    private static let metrics: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
     func testABlockedHandlerTurnsReadinessThenLivenessTo503AndBackOnceReleased() async throws {
         let name = TestInfrastructure.uniqueName("health")
         let lockKey = Int64.random(in: 1...Int64(Int32.max))
@@ -37,7 +51,7 @@ final class ConsumerHealthTests: XCTestCase {
         ])
         let application = try await ServiceRunner.makeApplication(
             ServiceDefinition(identity: identity, migrationsFolder: nil, handlers: handlers),
-            configuration: configuration, metrics: PrometheusCollectorRegistry())
+            configuration: configuration, metrics: Self.metrics)
 
         try await application.test(.live) { client in
             func status(_ path: String) async throws -> (Int, String) {
@@ -45,9 +59,20 @@ final class ConsumerHealthTests: XCTestCase {
                     (Int(response.status.code), String(buffer: response.body))
                 }
             }
+            /// A gauge of this test's consumer in the Prometheus text of `/metrics`; nil if absent.
+            func gauge(_ metric: String) async throws -> Double? {
+                let text = try await status("/metrics").1
+                let prefix = #"\#(metric){consumer="\#(name)"} "#
+                guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
+                return Double(line.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces))
+            }
             let ready = try await eventually(timeout: .seconds(30)) { try await status("/health/ready").0 == 200 }
             let readiness = try await status("/health/ready").1
             XCTAssertTrue(ready, "the service never became ready: \(readiness)")
+            let inHandBefore = try await gauge("crm_consumer_deliveries_in_hand")
+            let oldestBefore = try await gauge("crm_consumer_oldest_unacked_seconds")
+            XCTAssertEqual(inHandBefore, 0, "crm_consumer_deliveries_in_hand before any event")
+            XCTAssertEqual(oldestBefore, 0, "crm_consumer_oldest_unacked_seconds before any event")
 
             // The test holds the lock; the handler waits for it.
             try await admin.client.withConnection { connection in
@@ -68,10 +93,23 @@ final class ConsumerHealthTests: XCTestCase {
                     return code == 503 && body.contains(#""consumer":"failing""#)
                 }
                 XCTAssertTrue(notReady, "a blocked consumer is still ready: \(readiness)")
+                // Not ready: the delivery has been in hand, unsettled, past the 2 s stall bound.
+                let inHand = try await gauge("crm_consumer_deliveries_in_hand")
+                let oldestAtReadyBound = try await gauge("crm_consumer_oldest_unacked_seconds")
+                XCTAssertGreaterThan(inHand ?? 0, 0, "crm_consumer_deliveries_in_hand while the handler is blocked: \(String(describing: inHand))")
+                XCTAssertGreaterThanOrEqual(
+                    oldestAtReadyBound ?? 0, 2, "crm_consumer_oldest_unacked_seconds once not ready (stall bound 2 s): \(String(describing: oldestAtReadyBound))")
                 let (liveBeforeBound, _) = try await status("/health/live")
                 XCTAssertEqual(liveBeforeBound, 200, "live fails before its own, longer bound")
                 let notLive = try await eventually(timeout: .seconds(15)) { try await status("/health/live").0 == 503 }
                 XCTAssertTrue(notLive, "a consumer blocked past the live bound is still live")
+                // Not live: past the 5 s bound, and the oldest delivery's age has kept growing.
+                let oldestAtLiveBound = try await gauge("crm_consumer_oldest_unacked_seconds")
+                XCTAssertGreaterThanOrEqual(
+                    oldestAtLiveBound ?? 0, 5, "crm_consumer_oldest_unacked_seconds once not live (bound 5 s): \(String(describing: oldestAtLiveBound))")
+                XCTAssertGreaterThan(oldestAtLiveBound ?? 0, oldestAtReadyBound ?? .infinity, "crm_consumer_oldest_unacked_seconds did not grow while blocked")
+                let inHandAtLiveBound = try await gauge("crm_consumer_deliveries_in_hand")
+                XCTAssertGreaterThan(inHandAtLiveBound ?? 0, 0, "crm_consumer_deliveries_in_hand once not live")
 
                 try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: TestInfrastructure.logger)
             }
@@ -82,6 +120,12 @@ final class ConsumerHealthTests: XCTestCase {
             }
             let after = try await status("/health/ready").1
             XCTAssertTrue(recovered, "not ready again once released: \(after)")
+            var released: (Double?, Double?) = (nil, nil)
+            let drained = try await eventually(timeout: .seconds(10)) {
+                released = (try await gauge("crm_consumer_deliveries_in_hand"), try await gauge("crm_consumer_oldest_unacked_seconds"))
+                return released == (0, 0)
+            }
+            XCTAssertTrue(drained, "in hand / oldest unacknowledged once released: \(String(describing: released))")
         }
     }
 }
