@@ -41,4 +41,36 @@ final class DatabaseRoleTests: XCTestCase {
         let ownSchema = await sqlState("CREATE TABLE leads.role_test_\(UUID().uuidString.prefix(6).lowercased()) (id int)")
         XCTAssertNil(ownSchema, "crm_leads works in its own schema")
     }
+
+    /// Every role against every other schema: none reads another's outbox (each schema has one).
+    func testNoServiceRoleReadsAnotherServicesSchema() async throws {
+        let services = try ServiceIdentity.all.map(ServiceProcess.init)
+        defer { services.forEach { $0.signal(SIGKILL) } }
+        for service in services { try service.start() }
+        for service in services { try await service.waitUntilReady() }
+        for service in services { await service.stop() }
+
+        let admin = try TestEnvironment.postgresURL
+        for identity in ServiceIdentity.all {
+            var url = admin
+            url.user = identity.databaseRole
+            url.password = "dealer-crm-dev"
+            let client = Database.makeClient(url: url, maximumConnections: 1, logger: .init(label: "test"))
+            let run = Task { await client.run() }
+            defer { run.cancel() }
+            for other in ServiceIdentity.all {
+                var state: String?
+                do {
+                    try await client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(other.schema).outbox"))
+                } catch let error as PSQLError {
+                    state = error.serverInfo?[.sqlState]
+                }
+                if other == identity {
+                    XCTAssertNil(state, "\(identity.databaseRole) reads its own schema")
+                } else {
+                    XCTAssertEqual(state, "42501", "\(identity.databaseRole) must not read \(other.schema)")
+                }
+            }
+        }
+    }
 }

@@ -34,8 +34,10 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 cleanup() { ./crm down >/dev/null 2>&1 || true; rm -rf "$CRM_STATE_DIR"; }
 trap cleanup EXIT
 
-./crm up
+up_output=$(./crm up)
+echo "$up_output" | tail -n 3
 gateway_url="http://127.0.0.1:$CRM_PORT_BASE"
+echo "$up_output" | grep -q "gateway at $gateway_url" || fail "up does not print where the gateway listens"
 for offset in 0 1 2 3 4 5 6; do
   port=$((CRM_PORT_BASE + offset))
   curl -fsS "http://127.0.0.1:$port/health/ready" | grep -q '"ready"' || fail "service on port $port is not ready"
@@ -49,6 +51,18 @@ echo "$status" | grep -q "management   http://127.0.0.1:$CRM_AMQP_MGMT_PORT/" ||
 source "$CRM_STATE_DIR/secrets.env"
 [ "$CRM_AMQP_USER" = crm ] && [ "${#CRM_AMQP_PASSWORD}" -ge 24 ] && [ "${#CRM_DB_PASSWORD}" -ge 24 ] || fail "up did not generate the passwords"
 [ "$(stat -c %a "$CRM_STATE_DIR/secrets.env")" = 600 ] || fail "secrets.env is readable by others"
+echo "$status" | grep -q "postgresql   postgres://postgres:$PG_SUPERUSER_PASSWORD@127.0.0.1:$CRM_PG_PORT/dealer_crm" \
+  || fail "status does not show the PostgreSQL URL with its generated password"
+echo "$status" | grep -q "rabbitmq     amqp://crm:$CRM_AMQP_PASSWORD@127.0.0.1:$CRM_AMQP_PORT/" \
+  || fail "status does not show the broker URL with the generated user"
+# The secrets are made once: a second `up` (everything already running) keeps them.
+secrets_before=$(sha256sum "$CRM_STATE_DIR/secrets.env" "$CRM_STATE_DIR/keys/signing.json")
+./crm up > /dev/null
+[ "$(sha256sum "$CRM_STATE_DIR/secrets.env" "$CRM_STATE_DIR/keys/signing.json")" = "$secrets_before" ] \
+  || fail "a second up made new secrets"
+# `logs` follows a service's log.
+timeout 2 ./crm logs leads > "$CRM_STATE_DIR/leads-follow.log" 2>&1 || true
+grep -q "listening" "$CRM_STATE_DIR/leads-follow.log" || fail "logs leads does not show the leads log"
 curl -fsS -u "$CRM_AMQP_USER:$CRM_AMQP_PASSWORD" "http://127.0.0.1:$CRM_AMQP_MGMT_PORT/api/overview" >/dev/null || fail "RabbitMQ management does not answer with the generated user"
 curl -fsS -u guest:guest "http://127.0.0.1:$CRM_AMQP_MGMT_PORT/api/overview" >/dev/null 2>&1 && fail "RabbitMQ still lets guest in"
 curl -fsS "$gateway_url/.well-known/jwks.json" | grep -q '"kty":"OKP"' || fail "the gateway publishes no public key"

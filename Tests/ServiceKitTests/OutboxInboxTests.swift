@@ -94,4 +94,24 @@ final class OutboxInboxTests: XCTestCase {
             XCTAssertEqual(settled.distinct, 3_000)
         }
     }
+
+    /// The relay wakes on the outbox's `NOTIFY`: with the periodic sweep an hour away, a
+    /// committed event still goes out.
+    func testTheRelayWakesOnTheOutboxNotificationNotOnlyOnItsSweep() async throws {
+        try await TestPipeline.with { pipeline in
+            try await pipeline.startConsumer()
+            try pipeline.startRelay(sweepInterval: .seconds(3600))
+            // Its first pass is done and it listens: the listening connection's last statement.
+            let channel = pipeline.outbox.notificationChannel
+            let listening = try await eventually(timeout: .seconds(20)) {
+                try await pipeline.testDatabase.scalar(
+                    "SELECT count(*)::int8 FROM pg_stat_activity WHERE query ILIKE 'LISTEN%\(channel)%'") > 0
+            }
+            XCTAssertTrue(listening, "the relay never listened on \(channel)")
+            try await Task.sleep(for: .milliseconds(500))
+            _ = try await pipeline.writeThroughOutbox(3)
+            let effects = try await pipeline.waitForEffects(3, timeout: .seconds(30))
+            XCTAssertEqual(effects.total, 3, "the notification did not wake the relay")
+        }
+    }
 }

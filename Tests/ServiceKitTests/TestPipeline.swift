@@ -57,13 +57,13 @@ final class TestPipeline: @unchecked Sendable {
     }
 
     /// Starts one more outbox relay on this schema, with a publisher of its own.
-    func startRelay(batchSize: Int = 500, maximumRetryDelaySeconds: Int = 300) throws {
+    func startRelay(batchSize: Int = 500, maximumRetryDelaySeconds: Int = 300, sweepInterval: Duration = .milliseconds(200)) throws {
         let publisher = EventPublisher(url: try TestInfrastructure.amqpURL, topology: MessagingTopology(), logger: TestInfrastructure.logger)
         extraPublishers.append(publisher)
         var settings = OutboxRelay.Settings()
         settings.batchSize = batchSize
         settings.maximumRetryDelaySeconds = maximumRetryDelaySeconds
-        settings.sweepInterval = .milliseconds(200)
+        settings.sweepInterval = sweepInterval
         let relay = OutboxRelay(database: database, publisher: publisher, appID: "tests", settings: settings, logger: TestInfrastructure.logger)
         relays.append(RunningService { try await relay.run() })
     }
