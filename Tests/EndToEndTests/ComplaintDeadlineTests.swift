@@ -14,24 +14,18 @@ import XCTest
 final class ComplaintDeadlineTests: XCTestCase {
     static let start = RFC3339.date(from: "2031-03-10T02:00:00Z")!
     var customerService: ServiceProcess!
-    var clockFile: URL!
+    var clock: TestClockFile!
 
     override func setUp() async throws {
-        clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("crm-clock-\(UUID().uuidString)")
-        try setClock(hoursAfterStart: 0)
+        clock = try TestClockFile(Self.start)
         customerService = try ServiceProcess(.customerService)
-        try customerService.start(overrides: ["CRM_FIXED_TIME": RFC3339.string(from: Self.start), "CRM_CLOCK_FILE": clockFile.path])
+        try customerService.start(overrides: clock.environment)
         try await customerService.waitUntilReady()
     }
 
     override func tearDown() async throws {
         await customerService?.stop()
-        try? FileManager.default.removeItem(at: clockFile)
-    }
-
-    /// Moves the service's clock to `hours` after the start.
-    func setClock(hoursAfterStart hours: Double) throws {
-        try RFC3339.string(from: Self.start.addingTimeInterval(hours * 3600)).write(to: clockFile, atomically: true, encoding: .utf8)
+        clock?.remove()
     }
 
     func testEachLevelHasItsDeadlineAndOnlyOpenComplaintsPastItAreOverdue() async throws {
@@ -82,7 +76,7 @@ final class ComplaintDeadlineTests: XCTestCase {
         let closedComplaint = try await open("severe", name: "已关闭")
         let resolved = try XCTUnwrap(resolvedComplaint["id"] as? String)
         let closed = try XCTUnwrap(closedComplaint["id"] as? String)
-        try setClock(hoursAfterStart: 1)
+        try clock.set(hoursAfterStart: 1)
         for id in [resolved, closed] {
             try await move(id, to: "in_progress")
             try await move(id, to: "resolved")
@@ -103,14 +97,14 @@ final class ComplaintDeadlineTests: XCTestCase {
         let everyone = Set(ids.values).union([try XCTUnwrap(earlier["id"] as? String), resolved, closed])
 
         // A minute before the severe deadline: nothing is overdue.
-        try setClock(hoursAfterStart: 4 - 1.0 / 60)
+        try clock.set(hoursAfterStart: 4 - 1.0 / 60)
         var seen = try await overdue()
         XCTAssertEqual(seen.listed, [])
         XCTAssertEqual(seen.flagged, [])
         XCTAssertEqual(seen.notListed, everyone)
 
         // Past the severe deadline (4 h), not the urgent one (24 h): the open severe one only.
-        try setClock(hoursAfterStart: 5)
+        try clock.set(hoursAfterStart: 5)
         seen = try await overdue()
         XCTAssertEqual(seen.listed, [ids["severe"]!], "only the open severe complaint is past its deadline")
         XCTAssertEqual(seen.flagged, [ids["severe"]!])
@@ -121,7 +115,7 @@ final class ComplaintDeadlineTests: XCTestCase {
         XCTAssertEqual(resolvedLater.json["overdue"] as? Bool, false, "resolved before its deadline: not overdue")
 
         // Past the urgent deadline too; the general and minor ones still have time.
-        try setClock(hoursAfterStart: 25)
+        try clock.set(hoursAfterStart: 25)
         seen = try await overdue()
         XCTAssertEqual(seen.listed, [ids["severe"]!, ids["urgent"]!])
         XCTAssertEqual(seen.flagged, seen.listed)
@@ -135,7 +129,7 @@ final class ComplaintDeadlineTests: XCTestCase {
         XCTAssertEqual(seen.listed, [ids["urgent"]!])
 
         // A week and a day on: every open one is overdue, the handled ones are not.
-        try setClock(hoursAfterStart: 8 * 24)
+        try clock.set(hoursAfterStart: 8 * 24)
         seen = try await overdue()
         XCTAssertEqual(seen.listed, [ids["urgent"]!, ids["general"]!, ids["minor"]!, try XCTUnwrap(earlier["id"] as? String)])
         XCTAssertEqual(seen.flagged, seen.listed)

@@ -269,27 +269,6 @@ final class IdempotencyTests: XCTestCase {
     }
 }
 
-/// A service clock a test moves: the RFC 3339 instant in a file, which a service started with
-/// `CRM_FIXED_TIME` and `CRM_CLOCK_FILE` (development only) reads at every call.
-struct TestClockFile {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("crm-clock-\(UUID().uuidString)")
-    /// Where the clock stood when the service started (`CRM_FIXED_TIME`).
-    let start: Date
-
-    init(_ start: Date) throws {
-        self.start = start
-        try set(start)
-    }
-
-    func set(_ instant: Date) throws {
-        try RFC3339.string(from: instant).write(to: url, atomically: true, encoding: .utf8)
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(at: url)
-    }
-}
-
 extension Suite {
     /// Stops the gateway and starts it again — same port, same services behind it, same demo
     /// seed — on `clock`.

@@ -9,17 +9,16 @@ import XCTest
 /// (2026-11-22 10:00 in Shanghai).
 final class ProspectDocumentsTests: XCTestCase {
     var suite: Suite!
-    var clockFile: URL!
+    var clock: TestClockFile!
 
     override func setUp() async throws {
-        clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("crm-clock-\(UUID().uuidString)")
-        try ProspectsTests.start.write(to: clockFile, atomically: true, encoding: .utf8)
-        suite = try await Suite.start(prospectsEnvironment: ["CRM_FIXED_TIME": ProspectsTests.start, "CRM_CLOCK_FILE": clockFile.path])
+        clock = try TestClockFile(ProspectsTests.start)
+        suite = try await Suite.start(prospectsEnvironment: clock.environment)
     }
 
     override func tearDown() async throws {
         await suite?.stop()
-        try? FileManager.default.removeItem(at: clockFile)
+        clock?.remove()
     }
 
     /// Smallest files that are what they say: a PNG signature and a JPEG start-of-image, then filler.

@@ -10,23 +10,16 @@ import XCTest
 final class ProspectsTests: XCTestCase {
     static let start = "2026-11-22T02:00:00Z"
     var suite: Suite!
-    var clockFile: URL!
+    var clock: TestClockFile!
 
     override func setUp() async throws {
-        clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("crm-clock-\(UUID().uuidString)")
-        try Self.start.write(to: clockFile, atomically: true, encoding: .utf8)
-        suite = try await Suite.start(prospectsEnvironment: ["CRM_FIXED_TIME": Self.start, "CRM_CLOCK_FILE": clockFile.path])
+        clock = try TestClockFile(Self.start)
+        suite = try await Suite.start(prospectsEnvironment: clock.environment)
     }
 
     override func tearDown() async throws {
         await suite?.stop()
-        try? FileManager.default.removeItem(at: clockFile)
-    }
-
-    /// Moves the Prospects service's clock to `hours` after the start.
-    func setClock(hoursAfterStart hours: Double) throws {
-        let instant = RFC3339.date(from: Self.start)!.addingTimeInterval(hours * 3600)
-        try RFC3339.string(from: instant).write(to: clockFile, atomically: true, encoding: .utf8)
+        clock?.remove()
     }
 
     static func mobile() -> String { "137" + String(format: "%08d", Int.random(in: 0...99_999_999)) }
@@ -138,7 +131,7 @@ final class ProspectsTests: XCTestCase {
         // Due / overdue / future on the store's clock: two days on, today's task is overdue.
         reply = try await suite.request(.GET, "/api/v1/prospects/tasks?when=due&pageSize=200", token: consultant)
         XCTAssertTrue(reply.items.contains { $0["prospectId"] as? String == prospectID })
-        try setClock(hoursAfterStart: 48)
+        try clock.set(hoursAfterStart: 48)
         reply = try await suite.request(.GET, "/api/v1/prospects/tasks?when=overdue&pageSize=200", token: consultant)
         XCTAssertTrue(reply.items.contains { $0["prospectId"] as? String == prospectID && $0["when"] as? String == "overdue" }, reply.text)
         reply = try await suite.request(.GET, "/api/v1/prospects/tasks?when=due&pageSize=200", token: consultant)
@@ -203,12 +196,12 @@ final class ProspectsTests: XCTestCase {
         XCTAssertEqual(seen.count, 1, "the store sees its pool at once")
         seen = try await pool(otherStore)
         XCTAssertEqual(seen.count, 0, "the group's other stores do not, yet")
-        try setClock(hoursAfterStart: 47.9)
+        try clock.set(hoursAfterStart: 47.9)
         seen = try await pool(otherStore)
         XCTAssertEqual(seen.count, 0, "not before 48 hours")
         reply = try await suite.request(.POST, "/api/v1/prospects/defeat-pool/\(id)/claim", token: otherStore, json: [:])
         XCTAssertEqual(reply.status, 404)
-        try setClock(hoursAfterStart: 48.1)
+        try clock.set(hoursAfterStart: 48.1)
         let offered = try await pool(otherStore)
         XCTAssertEqual(offered.count, 1, "48 hours on, store 2 sees store 1's defeat")
         XCTAssertEqual(offered.first?["fromOtherStore"] as? Bool, true)
@@ -304,7 +297,7 @@ final class ProspectsTests: XCTestCase {
         let keptID = try XCTUnwrap(kept["id"] as? String)
         reply = try await suite.request(.POST, "/api/v1/prospects/prospects/extend", token: leader1, json: ["prospectIds": [keptID], "days": 30])
         XCTAssertEqual(reply.status, 200, reply.text)
-        try setClock(hoursAfterStart: 24 * 11)  // the B task fell due on the 29th: more than 3 days overdue on 3 Dec
+        try clock.set(hoursAfterStart: 24 * 11)  // the B task fell due on the 29th: more than 3 days overdue on 3 Dec
         reply = try await suite.request(.POST, "/api/v1/prospects/public-pool/release-overdue", token: manager, json: [:])
         XCTAssertEqual(reply.status, 200, reply.text)
         reply = try await suite.request(.GET, "/api/v1/prospects/public-pool?pageSize=200", token: consultant3)

@@ -13,22 +13,16 @@ final class PublicPoolRulesTests: XCTestCase {
     static let start = "2027-03-10T02:00:00Z"
     static let today = "2027-03-10"
     var suite: Suite!
-    var clockFile: URL!
+    var clock: TestClockFile!
 
     override func setUp() async throws {
-        clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("crm-clock-\(UUID().uuidString)")
-        try Self.start.write(to: clockFile, atomically: true, encoding: .utf8)
-        suite = try await Suite.start(prospectsEnvironment: ["CRM_FIXED_TIME": Self.start, "CRM_CLOCK_FILE": clockFile.path])
+        clock = try TestClockFile(Self.start)
+        suite = try await Suite.start(prospectsEnvironment: clock.environment)
     }
 
     override func tearDown() async throws {
         await suite?.stop()
-        try? FileManager.default.removeItem(at: clockFile)
-    }
-
-    func setClock(hoursAfterStart hours: Double) throws {
-        let instant = RFC3339.date(from: Self.start)!.addingTimeInterval(hours * 3600)
-        try RFC3339.string(from: instant).write(to: clockFile, atomically: true, encoding: .utf8)
+        clock?.remove()
     }
 
     static func mobile() -> String { "136" + String(format: "%08d", Int.random(in: 0...99_999_999)) }
@@ -182,11 +176,11 @@ final class PublicPoolRulesTests: XCTestCase {
         XCTAssertEqual(reply.status, 404, "still not consultant.1's")
 
         // 23:30 in Shanghai: still the same day.
-        try setClock(hoursAfterStart: 13.5)
+        try clock.set(hoursAfterStart: 13.5)
         reply = try await claim(ids[2], as: consultant1)
         XCTAssertEqual(reply.status, 409, "still 10 March in Shanghai: \(reply.text)")
         // 00:30 the next day in Shanghai (16:30 UTC, still 10 March in UTC): a new day's cap.
-        try setClock(hoursAfterStart: 14.5)
+        try clock.set(hoursAfterStart: 14.5)
         reply = try await claim(ids[2], as: consultant1)
         XCTAssertEqual(reply.status, 200, "11 March on the store's clock: a new day's cap: \(reply.text)")
         XCTAssertEqual(reply.json["outcome"] as? String, "assigned", reply.text)
@@ -208,13 +202,13 @@ final class PublicPoolRulesTests: XCTestCase {
         XCTAssertTrue(reply.isProblem, reply.text)
         let detail = reply.json["detail"] as? String ?? ""
         XCTAssertTrue(detail.contains("5 days"), "the problem names the 5-day block: \(detail)")
-        try setClock(hoursAfterStart: 5 * 24 - 1)
+        try clock.set(hoursAfterStart: 5 * 24 - 1)
         reply = try await claim(id, as: consultant3)
         XCTAssertEqual(reply.status, 409, "an hour before the block ends: \(reply.text)")
         reply = try await suite.request(.GET, "/api/v1/prospects/public-pool?pageSize=200", token: consultant3)
         XCTAssertTrue(reply.items.contains { $0["id"] as? String == id }, "still in the pool: \(reply.text)")
 
-        try setClock(hoursAfterStart: 5 * 24 + 1)
+        try clock.set(hoursAfterStart: 5 * 24 + 1)
         reply = try await claim(id, as: consultant3)
         XCTAssertEqual(reply.status, 200, "the block is over: \(reply.text)")
         XCTAssertEqual(reply.json["outcome"] as? String, "assigned", reply.text)

@@ -82,17 +82,13 @@ final class RepairOrderTests: XCTestCase {
     /// announces as the gateway does; the clock stands months before the real date, so a time
     /// taken from the machine's clock would show.
     func testOpeningAndCompletionTimesFollowTheServiceClock() async throws {
-        let start = RFC3339.date(from: "2026-06-01T02:00:00Z")!  // 10:00 in Shanghai
-        let clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("crm-clock-\(UUID().uuidString)")
-        func setClock(hoursAfterStart hours: Double) throws {
-            try RFC3339.string(from: start.addingTimeInterval(hours * 3600)).write(to: clockFile, atomically: true, encoding: .utf8)
-        }
-        try setClock(hoursAfterStart: 0)
-        defer { try? FileManager.default.removeItem(at: clockFile) }
+        let clock = try TestClockFile("2026-06-01T02:00:00Z")  // 10:00 in Shanghai
+        let start = clock.start
+        defer { clock.remove() }
         let database = try await AdminDatabase()
         defer { database.shutdown() }
         let afterSales = try ServiceProcess(.afterSales)
-        try afterSales.start(overrides: ["CRM_FIXED_TIME": RFC3339.string(from: start), "CRM_CLOCK_FILE": clockFile.path])
+        try afterSales.start(overrides: clock.environment)
         defer { afterSales.signal(SIGKILL) }
         do {
             try await afterSales.waitUntilReady()
@@ -124,7 +120,7 @@ final class RepairOrderTests: XCTestCase {
             XCTAssertEqual(reply.status, 422, reply.text)
             XCTAssertEqual(reply.problemFields, ["openedAt"])
 
-            try setClock(hoursAfterStart: 3)
+            try clock.set(hoursAfterStart: 3)
             reply = try await sa.request(.POST, "/api/v1/after-sales/repair-orders/\(id)/complete", json: [
                 "amount": 688.5, "completedAt": RFC3339.string(from: start.addingTimeInterval(4 * 3600)),
             ])
