@@ -103,7 +103,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
             try await keys { try await $0.keep(user: user, key: key, status: status, contentType: contentType, body: kept) }
         } catch {
             // The write is done; only its replay is lost. Answer it, and free the key.
-            database.logger.error("idempotent answer not kept", metadata: ["error": "\(String(reflecting: error))"])
+            database.logger.error("idempotent answer not kept", metadata: ["error": "\(DatabaseFailure.logText(error))"])
             try? await release(user: user, key: key)
         }
         response.body = ResponseBody(byteBuffer: body)

@@ -65,7 +65,7 @@ struct Seeder: Service {
                 break
             } catch {
                 // Usually: the migrations are not applied yet.
-                environment.logger.debug("seeding waits", metadata: ["error": "\(String(reflecting: error))"])
+                environment.logger.debug("seeding waits", metadata: ["error": "\(DatabaseFailure.logText(error))"])
                 try? await Task.sleep(for: .seconds(backoff.next()))
             }
         }

@@ -26,12 +26,12 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch where DatabaseFailure.isConnectionProblem(error) {
             // The database is away (a restart, a failover): say so at once, and when to retry.
             DatabaseErrors.count(error)
-            context.logger.warning("request failed: the database is unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            context.logger.warning("request failed: the database is unavailable", metadata: ["error": "\(DatabaseFailure.logText(error))"])
             return try ProblemDetails.unavailable("the database is unavailable for the moment; try again in a few seconds")
                 .response(from: request, context: context)
         } catch {
             DatabaseErrors.count(error)
-            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            context.logger.error("request failed", metadata: ["error": "\(DatabaseFailure.logText(error))"])
             return try ProblemDetails(
                 status: .internalServerError, type: "https://dealer-crm.dev/problems/internal",
                 title: "Internal error", detail: "the request could not be completed; quote the request id to support"

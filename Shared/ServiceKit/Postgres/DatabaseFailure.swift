@@ -59,6 +59,44 @@ public enum DatabaseFailure {
     }
 }
 
+extension DatabaseFailure {
+    /// What a log line says of an error (issue 12): for a PostgreSQL error what the server said —
+    /// `SQLSTATE 42P01: relation "leads.lead" does not exist (detail …, hint …) in "SELECT …"` —
+    /// and for a lost connection what broke. Never the bound values: `String(reflecting:)` of a
+    /// `PSQLError` prints the query's binds (mobiles, names), and its `description` is a
+    /// deliberately empty "Generic description to prevent accidental leakage".
+    public static func logText(_ error: any Error) -> String {
+        switch error {
+        case let error as PSQLError:
+            if let info = error.serverInfo {
+                var text = "SQLSTATE \(info[.sqlState] ?? "?"): \(info[.message] ?? "(no message)")"
+                if let detail = info[.detail] { text += " (detail: \(detail))" }
+                if let hint = info[.hint] { text += " (hint: \(hint))" }
+                if let sql = error.query?.sql { text += " in \"\(statement(sql))\"" }
+                return text
+            }
+            var text = "PostgreSQL \(error.code)"
+            if let underlying = error.underlying { text += ": \(underlying)" }
+            if let sql = error.query?.sql { text += " in \"\(statement(sql))\"" }
+            return text
+        case let error as PostgresTransactionError:
+            let parts: [(String, (any Error)?)] = [
+                ("begin", error.beginError), ("in the transaction", error.closureError),
+                ("commit", error.commitError), ("rollback", error.rollbackError),
+            ]
+            return parts.compactMap { name, failure in failure.map { "\(name): \(logText($0))" } }.joined(separator: "; ")
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// The statement's text on one line, shortened: enough to tell which statement it was.
+    private static func statement(_ sql: String) -> String {
+        let line = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return line.count > 160 ? String(line.prefix(160)) + "…" : line
+    }
+}
+
 /// `crm_database_errors_total{sqlstate}`: database errors by SQLSTATE (`connection` for a
 /// connection lost or refused without one), so a dashboard tells a restart from a bug.
 public enum DatabaseErrors {

@@ -23,7 +23,7 @@ public enum BackgroundWork {
                 try await withDeadline(deadline, what, pass)
             } catch {
                 DatabaseErrors.count(error)
-                logger.warning("\(what) failed; trying again in \(interval)", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("\(what) failed; trying again in \(interval)", metadata: ["error": "\(DatabaseFailure.logText(error))"])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

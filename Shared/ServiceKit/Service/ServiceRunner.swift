@@ -52,6 +52,9 @@ public struct ServiceEnvironment: Sendable {
     public let tokens: TokenKeys
     /// The service's copy of the gateway's stores and users.
     public let directory: Directory
+    /// Set once the service's migrations are applied. Until then API requests answer 503 and
+    /// the service's background work waits (issue 12: on an empty schema they used to fail).
+    public let migrationsApplied: Flag
 }
 
 /// Starts a service the same way for every bounded context:
@@ -59,7 +62,9 @@ public struct ServiceEnvironment: Sendable {
 /// 1. reads the configuration and sets up logging and Prometheus metrics;
 /// 2. opens the Postgres pool and applies the migrations (retrying until the database answers);
 /// 3. starts the outbox relay and, if it handles events, the consumer of its queue;
-/// 4. serves HTTP: the service's routes, `/health/live`, `/health/ready`, `/metrics`.
+/// 4. serves HTTP: the service's routes, `/health/live`, `/health/ready`, `/metrics`. The
+///    health routes answer from the first moment; API requests answer 503 until the migrations
+///    are applied, and the service's own background work (`services`) starts only then.
 ///
 /// On SIGTERM or SIGINT it stops in reverse order: the HTTP server stops taking requests, the
 /// consumer finishes and acknowledges the batch in hand, the relay publishes what is committed,
@@ -82,7 +87,7 @@ public enum ServiceRunner {
         } catch {
             // A service that cannot go on says why and exits non-zero (its supervisor restarts
             // it), instead of trapping with a crash report.
-            Logger(label: "crm.\(definition.identity.name)").critical("stopped by an error", metadata: ["error": "\(String(reflecting: error))"])
+            Logger(label: "crm.\(definition.identity.name)").critical("stopped by an error", metadata: ["error": "\(DatabaseFailure.logText(error))"])
             exit(70)  // EX_SOFTWARE
         }
     }
@@ -111,12 +116,14 @@ public enum ServiceRunner {
                 consumer: definition.identity.name, readyBound: configuration.consumerStallBound,
                 liveBound: configuration.consumerStallLiveBound)
         }
+        let migrationsApplied = Flag()
         let messaging = MessagingService(
             definition: definition, configuration: configuration, database: database, migrations: migrations,
-            progress: progress, logger: logger)
+            migrationsApplied: migrationsApplied, progress: progress, logger: logger)
         let environment = ServiceEnvironment(
             configuration: configuration, database: database, outbox: Outbox(schema: database.schema), logger: logger,
-            tokens: try await TokenKeys(keys: configuration.tokenKeys, jwksURL: configuration.jwksURL, logger: logger), directory: directory)
+            tokens: try await TokenKeys(keys: configuration.tokenKeys, jwksURL: configuration.jwksURL, logger: logger), directory: directory,
+            migrationsApplied: migrationsApplied)
         // A service learns the gateway's keys now, not at its first request; a gateway that is
         // not up yet is asked again when a token names a key this service does not know.
         Task { await environment.tokens.fetchPublicKeys() }
@@ -146,13 +153,14 @@ public enum ServiceRunner {
             readiness: ReadinessChecks(readiness), liveness: liveness, metrics: metrics,
             beforeScrape: { progress?.updateGauges() })
         definition.rootRoutes(router, environment)
-        definition.publicRoutes(router.group("api/v1"), environment)
-        definition.routes(router.group("api/v1").add(middleware: AuthenticationMiddleware(keys: environment.tokens)), environment)
+        let api = router.group("api/v1").add(middleware: MigrationsAppliedMiddleware(migrationsApplied: migrationsApplied))
+        definition.publicRoutes(api, environment)
+        definition.routes(api.group().add(middleware: AuthenticationMiddleware(keys: environment.tokens)), environment)
 
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "crm-\(definition.identity.name)"),
-            services: [pool, messaging] + definition.services(environment),
+            services: [pool, messaging] + definition.services(environment).map { AfterMigrations($0, migrationsApplied: migrationsApplied) },
             onServerRunning: { channel in
                 logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
             },
@@ -162,7 +170,7 @@ public enum ServiceRunner {
 
 /// Applies the migrations, then runs the outbox relay and the consumer until shutdown.
 final class MessagingService: Service, @unchecked Sendable {
-    let migrationsApplied = Flag()
+    let migrationsApplied: Flag
     private let definition: ServiceDefinition
     private let configuration: ServiceConfiguration
     private let database: Database
@@ -172,8 +180,9 @@ final class MessagingService: Service, @unchecked Sendable {
 
     init(
         definition: ServiceDefinition, configuration: ServiceConfiguration, database: Database, migrations: [Migration],
-        progress: ConsumerProgress?, logger: Logger
+        migrationsApplied: Flag, progress: ConsumerProgress?, logger: Logger
     ) {
+        self.migrationsApplied = migrationsApplied
         self.progress = progress
         self.definition = definition
         self.configuration = configuration
@@ -230,15 +239,15 @@ final class MessagingService: Service, @unchecked Sendable {
                 migrationsApplied.set()
                 return
             } catch let error as MigrationError {
-                logger.critical("migrations cannot be applied", metadata: ["error": "\(error)"])
+                logger.critical("migrations cannot be applied", metadata: ["error": "\(DatabaseFailure.logText(error))"])
                 throw error
             } catch let error where Self.isRejectedSQL(error) {
-                logger.critical("a migration failed", metadata: ["error": "\(String(reflecting: error))"])
+                logger.critical("a migration failed", metadata: ["error": "\(DatabaseFailure.logText(error))"])
                 throw error
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { throw error }
                 let delay = backoff.next()
-                logger.warning("database not available for migrations; retrying", metadata: ["error": "\(error)", "retryIn": "\(delay)"])
+                logger.warning("database not available for migrations; retrying", metadata: ["error": "\(DatabaseFailure.logText(error))", "retryIn": "\(delay)"])
                 try await Task.sleep(for: .seconds(delay))
             }
         }
@@ -252,4 +261,31 @@ public final class Flag: @unchecked Sendable {
     public init() {}
     public func set() { lock.lock(); value = true; lock.unlock() }
     public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+
+    /// Returns once the flag is set, or when the task is cancelled. It looks every 50 ms: the
+    /// flags it serves are set once at start-up, so a wait costs nothing worth a wake-up list.
+    public func wait() async {
+        while !isSet, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
+
+/// Runs a service's own background work (`ServiceDefinition.services`) only once the
+/// migrations are applied: on an empty schema it would otherwise fail and log until they are.
+struct AfterMigrations: Service {
+    let service: any Service
+    let migrationsApplied: Flag
+
+    init(_ service: any Service, migrationsApplied: Flag) {
+        self.service = service
+        self.migrationsApplied = migrationsApplied
+    }
+
+    func run() async throws {
+        // Graceful shutdown while waiting: end without starting the work.
+        await cancelWhenGracefulShutdown { await migrationsApplied.wait() }
+        guard migrationsApplied.isSet, !Task.isShuttingDownGracefully else { return }
+        try await service.run()
+    }
 }

@@ -222,7 +222,7 @@ public final class EventConsumer: Service, @unchecked Sendable {
                 guard ContinuousClock.now < deadline, !Task.isShuttingDownGracefully, !Task.isCancelled else { throw error }
                 if !logged {
                     logger.warning("the database is unavailable; waiting for it before handling the events", metadata: [
-                        "events": "\(items.count)", "error": "\(String(reflecting: error))",
+                        "events": "\(items.count)", "error": "\(DatabaseFailure.logText(error))",
                     ])
                     logged = true
                 }
@@ -248,7 +248,7 @@ public final class EventConsumer: Service, @unchecked Sendable {
     /// database stayed away too long, or the service is stopping.
     private func handBack(_ items: [ReadyEvent], error: any Error) {
         logger.warning("the database stayed unavailable; the events go back to the broker", metadata: [
-            "events": "\(items.count)", "error": "\(String(reflecting: error))",
+            "events": "\(items.count)", "error": "\(DatabaseFailure.logText(error))",
         ])
         items.forEach { settle($0.delivery, .retry) }
     }
@@ -306,7 +306,7 @@ public final class EventConsumer: Service, @unchecked Sendable {
         let attempts = item.delivery.delivery.previousDeliveries + 1
         logger.warning("event handler failed; the broker will redeliver it", metadata: [
             "eventID": "\(item.event.id)", "eventType": "\(item.event.type)", "attempt": "\(attempts)",
-            "deliveryLimit": "\(queue.deliveryLimit)", "error": "\(String(reflecting: error))",
+            "deliveryLimit": "\(queue.deliveryLimit)", "error": "\(DatabaseFailure.logText(error))",
         ])
         retryCounter.increment()
         let pause = settings.retryPause * attempts

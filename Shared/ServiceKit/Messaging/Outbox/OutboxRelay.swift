@@ -109,7 +109,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                 }
             } catch {
                 let delay = backoff.next()
-                logger.warning("outbox relay pass failed; retrying", metadata: ["error": "\(String(reflecting: error))", "retryIn": "\(delay)"])
+                logger.warning("outbox relay pass failed; retrying", metadata: ["error": "\(DatabaseFailure.logText(error))", "retryIn": "\(delay)"])
                 try? await Task.sleep(for: .seconds(delay))
             }
         }
@@ -124,7 +124,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
             let sent = try await drain(until: .now + settings.shutdownFlushLimit)
             logger.info("outbox flushed", metadata: ["events": "\(sent)"])
         } catch {
-            logger.warning("outbox not flushed at shutdown; it is sent at the next start", metadata: ["error": "\(error)"])
+            logger.warning("outbox not flushed at shutdown; it is sent at the next start", metadata: ["error": "\(DatabaseFailure.logText(error))"])
         }
     }
 
@@ -139,7 +139,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                 do {
                     try await deleteSentEvents()
                 } catch {
-                    logger.warning("could not delete old sent outbox rows", metadata: ["error": "\(error)"])
+                    logger.warning("could not delete old sent outbox rows", metadata: ["error": "\(DatabaseFailure.logText(error))"])
                 }
             }
         }
