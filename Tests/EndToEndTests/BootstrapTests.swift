@@ -80,19 +80,19 @@ final class BootstrapTests: XCTestCase {
             XCTAssertEqual(afterFirst.groups, 1, "groups after the first start")
             XCTAssertEqual(afterFirst.stores, 1, "stores after the first start")
 
-            let login = try await Self.request(first, .POST, "/api/v1/auth/login", json: ["username": "admin", "password": firstPassword])
+            let login = try await first.request(.POST, "/api/v1/auth/login", json: ["username": "admin", "password": firstPassword])
             XCTAssertEqual(login.status, 200, "admin logs in with CRM_ADMIN_PASSWORD: \(login.text)")
             let token = try XCTUnwrap(login.json["accessToken"] as? String, login.text)
             let loginStores = (login.json["stores"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
             XCTAssertEqual(loginStores, ["HX424242"], "the admin's stores: \(login.text)")
             XCTAssertEqual((login.json["store"] as? [String: Any])?["code"] as? String, "HX424242")
 
-            let me = try await Self.request(first, .GET, "/api/v1/auth/me", token: token)
+            let me = try await first.request(.GET, "/api/v1/auth/me", token: token)
             XCTAssertEqual(me.status, 200, me.text)
             XCTAssertEqual(me.json["username"] as? String, "admin")
             XCTAssertEqual(me.json["role"] as? String, "admin")
 
-            let stores = try await Self.request(first, .GET, "/api/v1/identity/stores", token: token)
+            let stores = try await first.request(.GET, "/api/v1/identity/stores", token: token)
             XCTAssertEqual(stores.status, 200, stores.text)
             let items = stores.json["items"] as? [[String: Any]] ?? []
             XCTAssertEqual(items.compactMap { $0["code"] as? String }, ["HX424242"], "the group's stores: \(stores.text)")
@@ -118,12 +118,12 @@ final class BootstrapTests: XCTestCase {
             let hashAfterSecond = try await adminHash()
             XCTAssertEqual(hashAfterSecond, hash, "a second start changed the admin's password hash")
 
-            let withNew = try await Self.request(second, .POST, "/api/v1/auth/login", json: ["username": "admin", "password": secondPassword])
+            let withNew = try await second.request(.POST, "/api/v1/auth/login", json: ["username": "admin", "password": secondPassword])
             XCTAssertEqual(withNew.status, 401, "the second CRM_ADMIN_PASSWORD logs in: \(withNew.text)")
-            let withFirst = try await Self.request(second, .POST, "/api/v1/auth/login", json: ["username": "admin", "password": firstPassword])
+            let withFirst = try await second.request(.POST, "/api/v1/auth/login", json: ["username": "admin", "password": firstPassword])
             XCTAssertEqual(withFirst.status, 200, "the first password no longer logs in: \(withFirst.text)")
             let secondToken = try XCTUnwrap(withFirst.json["accessToken"] as? String, withFirst.text)
-            let storesAfter = try await Self.request(second, .GET, "/api/v1/identity/stores", token: secondToken)
+            let storesAfter = try await second.request(.GET, "/api/v1/identity/stores", token: secondToken)
             XCTAssertEqual(
                 (storesAfter.json["items"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }, ["HX424242"],
                 "the stores after a second start: \(storesAfter.text)")
@@ -137,20 +137,5 @@ final class BootstrapTests: XCTestCase {
         for process in processes { await process.stop() }
         installationTask.cancel()
         try await admin.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
-    }
-
-    private static func request(
-        _ gateway: ServiceProcess, _ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil
-    ) async throws -> Suite.Reply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(gateway.port)\(path)")
-        request.method = method
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        return Suite.Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
     }
 }

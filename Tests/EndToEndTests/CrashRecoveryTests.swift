@@ -167,15 +167,6 @@ struct DirectCaller {
     }
 
     func request(_ method: HTTPMethod, _ path: String, json: Any? = nil) async throws -> Suite.Reply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let json {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 16 << 20)
-        return Suite.Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
+        try await ServiceProcess.request(port: port, method, path, token: token, json: json)
     }
 }

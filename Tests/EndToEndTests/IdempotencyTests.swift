@@ -37,6 +37,30 @@ final class IdempotencyTests: XCTestCase {
         try await suite.database.scalar("SELECT count(*)::int8 FROM aftersales.repair_order WHERE mileage_km = \(mileageKm)")
     }
 
+    /// "Writes once" under a real race: 200 requests with one key at the same moment open one
+    /// repair order; every other answer is the 409 "still running" or the replayed 201.
+    func testTwoHundredSimultaneousRequestsWithOneKeyWriteOnce() async throws {
+        let sa = try await suite.login("sa.1")
+        let mileage = Int.random(in: 100_000...900_000)
+        let body = try Self.repairOrder(mileageKm: mileage)
+        let key = "race-\(UUID().uuidString)"
+        let statuses = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for _ in 0..<200 {
+                group.addTask {
+                    let reply = try await self.suite.request(
+                        .POST, "/api/v1/after-sales/repair-orders", token: sa, bytes: body, timeout: 60, headers: ["Idempotency-Key": key])
+                    return (reply.status, reply.headers.first(name: "idempotent-replayed") == "true")
+                }
+            }
+            return try await group.reduce(into: [(Int, Bool)]()) { $0.append($1) }
+        }
+        let firsts = statuses.filter { $0.0 == 201 && !$0.1 }.count
+        XCTAssertEqual(firsts, 1, "exactly one request ran: \(statuses.map { $0.0 })")
+        XCTAssertTrue(statuses.allSatisfy { $0.0 == 201 || $0.0 == 409 }, "\(Set(statuses.map { $0.0 }))")
+        let written = try await orders(mileageKm: mileage)
+        XCTAssertEqual(written, 1, "one repair order for 200 requests with one key")
+    }
+
     func testARetriedPostGetsTheFirstAnswerAndWritesOnce() async throws {
         let sa = try await suite.login("sa.1")
         let key = UUID().uuidString

@@ -1,4 +1,7 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -115,5 +118,28 @@ final class ServiceProcess {
         }
         guard bound else { throw TestFailure("no free port") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+extension ServiceProcess {
+    /// Sends a request straight to the service on `port`, not through the gateway: for tests
+    /// that run a service alone (with a token of their own) or a gateway on its own database.
+    static func request(
+        port: Int, _ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil
+    ) async throws -> Suite.Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return Suite.Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil) async throws -> Suite.Reply {
+        try await Self.request(port: port, method, path, token: token, json: json)
     }
 }
