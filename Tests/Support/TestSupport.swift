@@ -81,3 +81,16 @@ public enum ServerControl {
         guard status == 0 else { throw TestFailure("\(script) \(action) failed with status \(status)") }
     }
 }
+
+/// The real-world files in `Tests/Fixtures/cases` — made the way dealership staff, lead platforms
+/// and spreadsheet programs make them, each with its right values in that folder's README.md.
+public enum RealWorldFiles {
+    /// The folder, found from this source file (tests run from the package's root or elsewhere).
+    public static let folder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/cases")
+
+    /// The bytes of one file, e.g. `leads-gb18030.csv`.
+    public static func data(_ name: String) throws -> Data {
+        try Data(contentsOf: folder.appendingPathComponent(name))
+    }
+}

@@ -45,8 +45,7 @@ public struct ImportedRow<Column: ImportColumn>: Sendable {
 /// An uploaded import file (CSV or .xlsx) read as rows of a template's columns; every problem
 /// with the file as a whole is a 422 naming `file`.
 public enum ImportFile {
-    /// Reads the request body: 413 over `maximumSize`, 422 for an empty body or a "CSV" with NUL
-    /// characters (a binary file sent by mistake).
+    /// Reads the request body: 413 over `maximumSize`, 422 for an empty body.
     public static func body(of request: Request, maximumSize: Int) async throws -> Data {
         let body: ByteBuffer
         do {
@@ -55,11 +54,9 @@ public enum ImportFile {
             throw ProblemDetails(status: .contentTooLarge, detail: "an import file may be at most \(maximumSize >> 20) MB")
         }
         guard body.readableBytes > 0 else { throw ProblemDetails.validation([.init(field: "file", message: "the request body must be the CSV or .xlsx file")]) }
-        let data = Data(buffer: body)
-        guard SpreadsheetReader.format(of: data) == .xlsx || !data.contains(0) else {
-            throw ProblemDetails.validation([.init(field: "file", message: "must not contain NUL characters; is it really a CSV file?")])
-        }
-        return data
+        // A binary file sent as CSV is refused when it is read (`ImportedText`), since UTF-16 text
+        // is full of NUL bytes.
+        return Data(buffer: body)
     }
 
     /// The data rows of a CSV or .xlsx file, blank rows skipped.
@@ -98,10 +95,12 @@ public enum ImportFile {
 
 extension ImportFile {
     /// A date and time as staff write it in a sheet, on the store's clock: `2026-11-22 10:30`,
-    /// `2026/11/22 10:30:15`, `2026-11-22` (midnight), an RFC 3339 time with its offset, or the
-    /// number a spreadsheet stores for a date cell (days since 1899-12-30, the time as the
-    /// fraction of a day). Nil for anything else, and for years outside 1900–2100: no visit or
-    /// lead is dated there, and PostgreSQL could not store some of them.
+    /// `2026/11/22 10:30:15`, `2026.11.22`, `2026年11月22日 10:30`, `2026-11-22` (midnight), an
+    /// RFC 3339 time with its offset, or a date cell of an .xlsx (which `SpreadsheetReader` has
+    /// already turned into `2026-11-22 10:30:00` on the workbook's own date system). Nil for
+    /// anything else — a bare number too, since whether it counts days from 1900 or 1904 is the
+    /// workbook's, not the cell's — and for years outside 1900–2100: no visit or lead is dated
+    /// there, and PostgreSQL could not store some of them.
     public static func dateTime(_ text: String, in timeZone: TimeZone) -> Date? {
         guard let date = anyDateTime(text, in: timeZone) else { return nil }
         var calendar = Calendar(identifier: .gregorian)
@@ -113,14 +112,9 @@ extension ImportFile {
         if text.contains("T"), let date = RFC3339.date(from: text) { return date }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        if let serial = Double(text), (1...2_958_465).contains(serial) {
-            let days = serial.rounded(.down)
-            let seconds = ((serial - days) * 86_400).rounded()
-            guard let epoch = calendar.date(from: DateComponents(year: 1899, month: 12, day: 30)),
-                  let day = calendar.date(byAdding: .day, value: Int(days), to: epoch)
-            else { return nil }
-            return calendar.date(byAdding: .second, value: Int(seconds), to: day)
-        }
+        // 2026年11月22日 10:30 is 2026-11-22 10:30.
+        let text = text.replacingOccurrences(of: "年", with: "-").replacingOccurrences(of: "月", with: "-")
+            .replacingOccurrences(of: "日", with: " ").trimmed
         let parts = text.split(whereSeparator: { " T".contains($0) })
         guard (1...2).contains(parts.count) else { return nil }
         let day = parts[0].split(whereSeparator: { "-/.".contains($0) }).map { Int($0) }
