@@ -41,6 +41,7 @@ struct GatewayApp {
                     .addAuthenticatedRoutes(to: group)
                 AdminRoutes(environment: environment, passwords: passwords).addRoutes(to: group)
                 AuditLogRoutes(environment: environment).addRoutes(to: group)
+                DictionaryRoutes(environment: environment).addRoutes(to: group)
                 ServiceProxy(client: client, upstreams: configuration.upstreams, logger: environment.logger).addRoutes(to: group)
             },
             publicRoutes: { group, environment in

@@ -11,6 +11,7 @@ public enum EventCatalog {
         RepairOrderCompleted.self,
         IdentityStoreChanged.self,
         IdentityUserChanged.self,
+        IdentityDictionaryChanged.self,
         ComplaintOpened.self,
         PlatformLeadReceived.self,
         LeadChanged.self,

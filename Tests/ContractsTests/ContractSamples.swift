@@ -60,6 +60,7 @@ enum ContractSamples {
             repairOrderCompleted(),
             identityStoreChanged(),
             identityUserChanged(),
+            identityDictionaryChanged(),
             complaintOpened(),
             platformLeadReceived(),
             leadChanged(),
@@ -230,6 +231,28 @@ enum ContractSamples {
         let minimalEvent = CloudEvent(
             id: "58f60c75-64e6-46da-9bbb-7a029dbfc582", source: "/crm/gateway",
             time: time("2024-03-29T09:30:05Z"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func identityDictionaryChanged() throws -> ContractSample {
+        // The store renamed a built-in source, disabled another and added one of its own.
+        let full = IdentityDictionaryChanged(storeId: derivedStoreId, set: "leadSource", entries: [
+            .init(code: "autohome", label: "汽车之家（网销）", enabled: true, builtIn: true),
+            .init(code: "yiche", label: "易车", enabled: false, builtIn: true),
+            .init(code: "douyin", label: "抖音", enabled: true, builtIn: false),
+        ], version: 3)
+        // A set the store has emptied of its own entries and whose built-ins are all disabled.
+        let minimal = IdentityDictionaryChanged(storeId: derivedStoreId, set: "defeatReason", entries: [], version: 1)
+        let fullEvent = CloudEvent(
+            id: "0b6f1b8e-4a8e-4c55-9d3b-2f77e1b0c6a1", source: "/crm/gateway",
+            time: time("2024-03-02T03:04:05.250Z"), subject: derivedStoreId.uuidString.lowercased(),
+            data: full, storeid: derivedStoreId.uuidString.lowercased(),
+            correlationid: "9f2d7c5e-1b3a-4e6f-8a9b-0c1d2e3f4a5b",
+            causationid: "9f2d7c5e-1b3a-4e6f-8a9b-0c1d2e3f4a5b",
+            traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203332-01")
+        let minimalEvent = CloudEvent(
+            id: "6a1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", source: "/crm/gateway",
+            time: time("2024-03-02T03:00:00Z"), data: minimal)
         return try .make(full: fullEvent, minimal: minimalEvent)
     }
 

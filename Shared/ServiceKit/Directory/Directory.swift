@@ -197,6 +197,9 @@ extension EventHandlers {
         on(IdentityUserChanged.self) { event, context in
             try await directory.apply(event.data, on: context.connection, logger: context.logger)
         }
+        on(IdentityDictionaryChanged.self) { event, context in
+            try await directory.apply(event.data, on: context.connection, logger: context.logger)
+        }
     }
 
     /// Whether the directory's events are handled already (a service may add them itself to

@@ -90,6 +90,7 @@ public struct MigrationRunner: Sendable {
             ALTER TABLE outbox ALTER COLUMN envelope TYPE json USING envelope::json;
             """),
         Directory.migration,
+        Directory.dictionaryMigration,
     ]
 
     /// Applies what is missing and returns the versions it applied.

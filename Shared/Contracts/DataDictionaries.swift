@@ -1,0 +1,220 @@
+import Foundation
+
+/// The data dictionaries (数据字典, G5): every set of codes staff see, with the store's words for
+/// them. The API and the events carry codes (`autohome`, `in_progress`); exports, printouts and
+/// error messages show labels (汽车之家, 处理中).
+///
+/// This is the built-in catalogue: each set's codes and zh-CN labels, in the order staff see
+/// them. A store's administrator relabels, reorders and disables entries, and adds entries to an
+/// open set (sources, defeat reasons, complaint categories); the gateway owns those changes and
+/// announces each set as `identity.dictionary.changed.v1`, which every service keeps in its
+/// directory (ServiceKit's `StoreDictionaries`).
+public enum DataDictionaries {
+    /// One code of a set and its label.
+    public struct Entry: Codable, Sendable, Equatable {
+        /// What the API and the database carry, e.g. `autohome`.
+        public var code: String
+        /// What staff read, e.g. `汽车之家`.
+        public var label: String
+
+        public init(_ code: String, _ label: String) {
+            self.code = code
+            self.label = label
+        }
+    }
+
+    /// A set of codes (`leadSource`), its title (线索来源) and built-in entries.
+    public struct Set: Sendable, Identifiable {
+        /// The set's name in the API: `GET /api/v1/dictionaries/leadSource`.
+        public var id: String
+        /// The set's name as staff say it.
+        public var title: String
+        /// Whether a store may add entries of its own; the codes of a closed set are the ones the
+        /// services' rules know (a state, a level).
+        public var isOpen: Bool
+        public var entries: [Entry]
+
+        public init(_ id: String, _ title: String, open: Bool = false, _ entries: [Entry]) {
+            self.id = id
+            self.title = title
+            self.isOpen = open
+            self.entries = entries
+        }
+
+        /// The built-in label of a code.
+        public func label(of code: String) -> String? {
+            entries.first { $0.code == code }?.label
+        }
+    }
+
+    /// The set with that name, or nil.
+    public static func set(_ id: String) -> Set? {
+        all.first { $0.id == id }
+    }
+
+    // MARK: Shared
+
+    public static let gender = Set("gender", "性别", [.init("male", "男"), .init("female", "女")])
+
+    /// Sales defeat reasons (战败原因) of leads and prospects; the store's defeat pool names some
+    /// of them (§8.2 战败池: 产品类, 品牌类, 其他).
+    public static let defeatReason = Set("defeatReason", "战败原因", open: true, [
+        .init("price", "价格因素"), .init("product", "产品不满意"), .init("brand", "选择其他品牌"),
+        .init("competitor", "在其他经销商购买"), .init("budget", "预算不足"), .init("no_plan", "暂无购车计划"),
+        .init("unreachable", "无法联系"), .init("other", "其他"),
+    ])
+
+    // MARK: Leads
+
+    public static let leadSource = Set("leadSource", "线索来源", open: true, [
+        .init("autohome", "汽车之家"), .init("yiche", "易车"), .init("dongchedi", "懂车帝"),
+        .init("website", "官网"), .init("phone", "电话"), .init("other", "其他"),
+    ])
+    public static let leadLevel = Set("leadLevel", "线索级别", [
+        .init("H", "H级（7天内购车）"), .init("A", "A级（15天内）"), .init("B", "B级（30天内）"), .init("C", "C级（30天以上）"),
+    ])
+    public static let leadState = Set("leadState", "线索状态", [
+        .init("new", "待分配"), .init("assigned", "已分配"), .init("defeated", "已战败"), .init("arrived", "已到店"),
+    ])
+    public static let leadFollowUpChannel = Set("leadFollowUpChannel", "线索跟进方式", [
+        .init("phone", "电话"), .init("sms", "短信"), .init("wechat", "微信"), .init("visit", "到店"), .init("other", "其他"),
+    ])
+
+    // MARK: Prospects
+
+    public static let prospectSource = Set("prospectSource", "客户来源", open: true, [
+        .init("walk_in", "自然到店"), .init("referral", "老客户介绍"), .init("showroom_event", "展厅活动"),
+        .init("factory_direct", "厂家直购"), .init("secondary_dealer", "二网"), .init("repurchase", "重新购买"),
+        .init("online_lead", "网销线索"), .init("defeat_pool", "战败池"), .init("other", "其他"),
+    ])
+    public static let prospectCategory = Set("prospectCategory", "登记大类", [
+        .init("showroom", "展厅"), .init("online", "网络"), .init("key_account", "大客户"),
+    ])
+    public static let trafficArrival = Set("trafficArrival", "登记方式", [.init("showroom", "来店"), .init("phone", "来电")])
+    public static let trafficNature = Set("trafficNature", "获取性质", [
+        .init("first_visit", "首次到店"), .init("second_visit", "二次到店"), .init("repeat_visit", "再次到店"),
+    ])
+    public static let prospectLevel = Set("prospectLevel", "意向级别", [
+        .init("H", "H级（7天内购车）"), .init("A", "A级（15天内）"), .init("B", "B级（30天内）"), .init("C", "C级（30天以上）"),
+        .init("O", "O级（已订车）"),
+    ])
+    public static let prospectState = Set("prospectState", "潜客状态", [
+        .init("active", "跟进中"), .init("defeat_pending", "战败待审批"), .init("defeated", "已战败"),
+        .init("ordered", "已订车"), .init("delivered", "已交车"),
+    ])
+    public static let followUpMethod = Set("followUpMethod", "跟进方式", [
+        .init("visit", "外出拜访"), .init("showroom", "展厅接待"), .init("phone", "电话回访"), .init("email", "电子邮件"),
+        .init("sms", "短信问候"), .init("mail", "邮寄资料"),
+    ])
+    public static let followUpContent = Set("followUpContent", "跟进内容", [
+        .init("invite", "邀约到店"), .init("view_car", "看车"), .init("return_visit", "再回展厅"), .init("trade_in", "二手车置换"),
+        .init("needs_analysis", "需求分析"), .init("vehicle_intro", "车辆介绍"), .init("negotiation", "协商议价"),
+    ])
+    public static let followUpResult = Set("followUpResult", "跟进结果", [
+        .init("updated_info", "维护客户信息"), .init("failed", "执行失败"), .init("postponed", "延期访问"),
+        .init("new_info", "新建客户信息"), .init("no_intent", "客户无意向"), .init("abandoned", "放弃访问"),
+        .init("wrong_info", "信息不准"), .init("completed", "已完成"), .init("continue", "继续跟进"),
+    ])
+    public static let followUpContact = Set("followUpContact", "接触次数", [.init("first", "首次接触"), .init("repeated", "两次或两次以上")])
+    public static let nextFollowUpContent = Set("nextFollowUpContent", "下次跟进内容", [
+        .init("return_visit", "再回展厅"), .init("appointment", "预约看车"), .init("test_drive", "试乘试驾"),
+        .init("order", "订交全"), .init("delivery", "交车"), .init("routine", "常规跟进"),
+    ])
+    public static let testDriveKind = Set("testDriveKind", "试驾类型", [.init("ride", "试乘"), .init("drive", "试驾")])
+    public static let testDriveState = Set("testDriveState", "试驾状态", [
+        .init("booked", "已预约"), .init("started", "试驾中"), .init("finished", "已完成"), .init("cancelled", "已取消"),
+    ])
+
+    // MARK: After-sales
+
+    public static let repairBusinessType = Set("repairBusinessType", "业务类型", [
+        .init("generalRepair", "一般维修"), .init("accidentRepair", "事故维修"), .init("paidMaintenance", "付费保养"),
+        .init("warranty", "保修索赔"), .init("firstMaintenance", "首保"), .init("other", "其他"),
+    ])
+    public static let repairOrderState = Set("repairOrderState", "工单状态", [
+        .init("open", "在修"), .init("completed", "已完工"),
+    ])
+    /// After-sales solicitation defeat reasons (售后招揽战败原因, seed §8.3): internal, then external.
+    public static let afterSalesDefeatReason = Set("afterSalesDefeatReason", "售后招揽战败原因", open: true, [
+        .init("price", "4S店价格贵"), .init("workmanship", "4S店维修技术不好"), .init("waiting_time", "维修等待时间太长"),
+        .init("attitude", "服务态度差"), .init("unreachable", "无法取得联系"), .init("moved", "客户搬迁"),
+        .init("rarely_driven", "车不怎么开/里程少"), .init("other_garage", "去其他维修厂"), .init("car_sold", "车辆转卖"),
+        .init("other", "其他（外地车/没时间来店）"),
+    ])
+
+    // MARK: Customer service
+
+    public static let complaintLevel = Set("complaintLevel", "投诉级别", [
+        .init("minor", "轻微"), .init("general", "一般"), .init("urgent", "紧急"), .init("severe", "严重"),
+    ])
+    public static let complaintSource = Set("complaintSource", "投诉来源", [
+        .init("visit", "回访"), .init("phone", "电话"), .init("walk_in", "到店"), .init("online", "网络"), .init("other", "其他"),
+    ])
+    public static let complaintState = Set("complaintState", "投诉状态", [
+        .init("pending", "待处理"), .init("in_progress", "处理中"), .init("resolved", "已解决"), .init("closed", "已关闭"),
+    ])
+    public static let complaintCategory = Set("complaintCategory", "投诉类别", open: true, [
+        .init("service", "服务态度"), .init("quality", "维修质量"), .init("price", "收费价格"), .init("waiting", "等待时间"),
+        .init("parts", "配件"), .init("sales", "销售"), .init("dissatisfied_visit", "回访不满意"), .init("other", "其他"),
+    ])
+    public static let visitResult = Set("visitResult", "回访结果", [
+        .init("done", "已回访"), .init("unreachable", "无法接通"), .init("refused", "拒绝回访"), .init("call_again", "再次回访"),
+    ])
+    public static let visitKind = Set("visitKind", "回访类型", [
+        .init("sales", "销售回访"), .init("after_sales", "售后回访"), .init("customer_service", "客服回访"),
+    ])
+    public static let visitTaskState = Set("visitTaskState", "回访任务状态", [
+        .init("pending", "待分配"), .init("assigned", "待回访"), .init("visited", "已回访"), .init("closed", "已关闭"),
+    ])
+    public static let visitOrderType = Set("visitOrderType", "回访业务", [
+        .init("repair", "维修工单"), .init("new_car", "新车交付"), .init("prospect", "潜客跟进"),
+    ])
+
+    /// Every set, in the order `GET /api/v1/dictionaries` lists them.
+    public static let all: [Set] = [
+        gender, defeatReason,
+        leadSource, leadLevel, leadState, leadFollowUpChannel,
+        prospectSource, prospectCategory, trafficArrival, trafficNature, prospectLevel, prospectState,
+        followUpMethod, followUpContent, followUpResult, followUpContact, nextFollowUpContent, testDriveKind, testDriveState,
+        repairBusinessType, repairOrderState, afterSalesDefeatReason,
+        complaintLevel, complaintSource, complaintState, complaintCategory, visitResult, visitKind, visitTaskState, visitOrderType,
+    ]
+}
+
+/// A store's dictionary set changed: an entry was relabelled, reordered, disabled, enabled or
+/// added (G5). The gateway owns dictionaries; every service keeps the sets from this event.
+public struct IdentityDictionaryChanged: EventPayload, Equatable {
+    public static let eventType = "identity.dictionary.changed.v1"
+
+    /// One entry as the store has it.
+    public struct Entry: Codable, Sendable, Equatable {
+        public var code: String
+        public var label: String
+        /// A disabled entry is refused on new writes and still shown on old records.
+        public var enabled: Bool
+        /// Whether the entry is one of the built-in catalogue's (not added by the store).
+        public var builtIn: Bool
+
+        public init(code: String, label: String, enabled: Bool, builtIn: Bool) {
+            self.code = code
+            self.label = label
+            self.enabled = enabled
+            self.builtIn = builtIn
+        }
+    }
+
+    public var storeId: UUID
+    /// The set's name, e.g. `leadSource` (see `DataDictionaries`).
+    public var set: String
+    /// Every entry of the set in the store's order — the whole set, so a reader replaces its copy.
+    public var entries: [Entry]
+    /// Grows with every change of this store's set; a consumer ignores an older version.
+    public var version: Int64
+
+    public init(storeId: UUID, set: String, entries: [Entry], version: Int64) {
+        self.storeId = storeId
+        self.set = set
+        self.entries = entries
+        self.version = version
+    }
+}

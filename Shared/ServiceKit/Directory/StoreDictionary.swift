@@ -1,0 +1,130 @@
+import Contracts
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One dictionary set (G5) as a store has it: its words for codes, in its order, and which
+/// entries it has disabled. Built from the gateway's `identity.dictionary.changed.v1`, or the
+/// built-in catalogue for a store that never changed the set.
+///
+/// ```swift
+/// let sources = try await directory.dictionary(.leadSource, store: storeID, on: connection, logger: logger)
+/// sources.label("autohome")            // "汽车之家", or the store's own word
+/// check.code("source", body.source, in: sources)   // 422 "must be one of: autohome (汽车之家), …"
+/// ```
+public struct StoreDictionary: Sendable, Equatable {
+    public var set: String
+    public var title: String
+    public var entries: [IdentityDictionaryChanged.Entry]
+
+    public init(_ set: DataDictionaries.Set, entries: [IdentityDictionaryChanged.Entry]? = nil) {
+        self.set = set.id
+        self.title = set.title
+        self.entries = entries ?? set.entries.map { .init(code: $0.code, label: $0.label, enabled: true, builtIn: true) }
+    }
+
+    /// The store's word for a code; a code the set does not know (free text written before the
+    /// set existed) is shown as it is.
+    public func label(_ code: String?) -> String? {
+        guard let code else { return nil }
+        return entries.first { $0.code == code }?.label ?? code
+    }
+
+    /// The code a cell of an import names, by its code or its label (case-insensitive), enabled or not.
+    public func code(forCodeOrLabel text: String) -> String? {
+        let text = text.trimmed
+        return entries.first { $0.code.caseInsensitiveCompare(text) == .orderedSame || $0.label == text }?.code
+    }
+
+    /// Whether a new write may use the code.
+    public func allows(_ code: String) -> Bool {
+        entries.contains { $0.code == code && $0.enabled }
+    }
+
+    /// What a new write may use, as an error message lists it: `autohome (汽车之家), yiche (易车)`.
+    public var allowedText: String {
+        entries.filter(\.enabled).map { "\($0.code) (\($0.label))" }.joined(separator: ", ")
+    }
+
+    /// The message for a code a new write may not use.
+    public func refusal(of code: String) -> String {
+        if let entry = entries.first(where: { $0.code == code }), !entry.enabled {
+            return "\(code) (\(entry.label)) is disabled in this store; must be one of: \(allowedText)"
+        }
+        return "must be one of: \(allowedText)"
+    }
+}
+
+extension FieldValidator {
+    /// A code of a dictionary set that a new write may use: known to the store's set and
+    /// enabled. Otherwise the field fails with "must be one of: autohome (汽车之家), …" — the store's
+    /// enabled codes with their labels — and nil is returned. A nil or empty value is nil.
+    @discardableResult
+    public mutating func code(_ field: String, _ value: String?, in dictionary: StoreDictionary) -> String? {
+        guard let value = value?.trimmed, !value.isEmpty else { return nil }
+        guard dictionary.allows(value) else {
+            fail(field, dictionary.refusal(of: value))
+            return nil
+        }
+        return value
+    }
+
+    /// A code that must be given: as `code(_:_:in:)`, and "is required" when nil or empty.
+    public mutating func requiredCode(_ field: String, _ value: String?, in dictionary: StoreDictionary) -> String? {
+        guard let value = value?.trimmed, !value.isEmpty else {
+            fail(field, "is required; one of: \(dictionary.allowedText)")
+            return nil
+        }
+        return code(field, value, in: dictionary)
+    }
+}
+
+extension Directory {
+    static let dictionaryMigration = Migration(version: "000_servicekit_directory_dictionaries", sql: """
+        -- Each store's dictionary sets (G5), as the gateway last announced them.
+        CREATE TABLE directory_dictionary (
+            store_id  uuid NOT NULL,
+            set_name  text NOT NULL,
+            entries   jsonb NOT NULL,
+            version   bigint NOT NULL,
+            PRIMARY KEY (store_id, set_name)
+        );
+        """)
+
+    /// The set as the store has it: the gateway's last word, or the built-in catalogue.
+    public func dictionary(_ set: DataDictionaries.Set, store: UUID, on connection: PostgresConnection, logger: Logger) async throws -> StoreDictionary {
+        try await dictionaries([set], store: store, on: connection, logger: logger)[set.id] ?? StoreDictionary(set)
+    }
+
+    /// Several sets of one store at once (an export's columns), keyed by set name.
+    public func dictionaries(_ sets: [DataDictionaries.Set], store: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [String: StoreDictionary] {
+        var binds = PostgresBindings()
+        binds.append(store)
+        binds.append(sets.map(\.id))
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT set_name, entries::text FROM \(schema.qualify("directory_dictionary")) WHERE store_id = $1 AND set_name = ANY($2)
+            """, binds: binds), logger: logger)
+        var kept: [String: [IdentityDictionaryChanged.Entry]] = [:]
+        for try await (name, json) in rows.decode((String, String).self) {
+            kept[name] = try JSONDecoder().decode([IdentityDictionaryChanged.Entry].self, from: Data(json.utf8))
+        }
+        var result: [String: StoreDictionary] = [:]
+        for set in sets { result[set.id] = StoreDictionary(set, entries: kept[set.id]) }
+        return result
+    }
+
+    /// Keeps what the event says; an older version than the one kept is ignored.
+    func apply(_ dictionary: IdentityDictionaryChanged, on connection: PostgresConnection, logger: Logger) async throws {
+        var binds = PostgresBindings()
+        binds.append(dictionary.storeId)
+        binds.append(dictionary.set)
+        binds.append(String(decoding: try JSONEncoder().encode(dictionary.entries), as: UTF8.self))
+        binds.append(dictionary.version)
+        let table = schema.qualify("directory_dictionary")
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO \(table) (store_id, set_name, entries, version) VALUES ($1, $2, $3::jsonb, $4)
+            ON CONFLICT (store_id, set_name) DO UPDATE SET entries = EXCLUDED.entries, version = EXCLUDED.version
+            WHERE \(table).version < EXCLUDED.version
+            """, binds: binds), logger: logger)
+    }
+}
