@@ -133,19 +133,4 @@ public struct MigrationRunner: Sendable {
             return newlyApplied
         }
     }
-
-    /// Whether every migration is recorded as applied (for readiness).
-    public func isUpToDate(_ migrations: [Migration]) async -> Bool {
-        let expected = Set((Self.platformMigrations + migrations).map(\.version))
-        do {
-            let rows = try await database.client.query(
-                PostgresQuery(unsafeSQL: "SELECT version FROM \(database.schema.qualify("schema_migrations"))"),
-                logger: database.logger)
-            var found = Set<String>()
-            for try await version in rows.decode(String.self) { found.insert(version) }
-            return expected.isSubset(of: found)
-        } catch {
-            return false
-        }
-    }
 }

@@ -136,7 +136,9 @@ public enum ServiceRunner {
         let amqpURL = configuration.amqpURL
         var readiness: [(name: String, check: @Sendable () async -> Bool)] = [
             ("postgres", { await database.isReachable() }),
-            ("migrations", { messaging.migrationsApplied.isSet ? true : await MigrationRunner(database: database).isUpToDate(migrations) }),
+            // This process's own flag, as the API's MigrationsAppliedMiddleware reads it: ready only
+            // when the API answers (the schema being up to date through another replica is not enough).
+            ("migrations", { messaging.migrationsApplied.isSet }),
             ("broker", { await BrokerProbe.canConnect(to: amqpURL) }),
         ]
         var liveness: [(name: String, check: @Sendable () -> Bool)] = []
