@@ -3,7 +3,8 @@ import Hummingbird
 import ServiceKit
 
 /// `GET /api/v1/after-sales/vehicles/export` and `/repair-orders/export` (X1): the lists' rows,
-/// on the same filters, as .xlsx or .csv, times on the store's clock.
+/// on the same filters, as .xlsx or .csv, times on the store's clock, codes as the store's
+/// dictionaries word them (G5: 业务类型 `repairBusinessType`, 状态 `repairOrderState`).
 struct AfterSalesExports: Sendable {
     let environment: ServiceEnvironment
 
@@ -39,17 +40,21 @@ struct AfterSalesExports: Sendable {
     @Sendable func repairOrders(_ request: Request, context: CRMRequestContext) async throws -> Response {
         let principal = try context.require(.readRepairOrders)
         let format = try ExportFormat(request: request)
-        let filter = try RepairOrderFilter(request)
-        let page = try await environment.database.withTransaction { connection in
-            try await RepairOrderQueries(connection: connection, logger: environment.logger).list(filter, store: principal.storeID, page: ExportLimit.page)
+        let (page, dictionaries) = try await environment.database.withTransaction { connection in
+            let dictionaries = try await RepairOrderDictionaries.of(principal.storeID, in: environment, on: connection)
+            let filter = try RepairOrderFilter(request, dictionaries: dictionaries)
+            let page = try await RepairOrderQueries(connection: connection, logger: environment.logger)
+                .list(filter, store: principal.storeID, page: ExportLimit.page)
+            return (page, dictionaries)
         }
         try ExportLimit.check(total: page.total)
         let timeZone = try await environment.timeZone(of: principal.storeID)
         var rows: [[ExportCell]] = []
         for order in page.items {
             var row = [ExportCell(order.roNo), ExportCell(order.vin), ExportCell(order.plate), ExportCell(order.customer.name), ExportCell(order.customer.mobile)]
-            row += [ExportCell(order.sender.name), ExportCell(order.businessType.rawValue), ExportCell(order.serviceAdvisor), ExportCell(order.mileageKm)]
-            row += [ExportCell(order.amount), ExportCell(order.state.rawValue), ExportCell(order.openedAt, in: timeZone), ExportCell(order.completedAt, in: timeZone)]
+            row += [ExportCell(order.sender.name), ExportCell(dictionaries.businessTypes.label(order.businessType.rawValue))]
+            row += [ExportCell(order.serviceAdvisor), ExportCell(order.mileageKm), ExportCell(order.amount)]
+            row += [ExportCell(dictionaries.states.label(order.state.rawValue)), ExportCell(order.openedAt, in: timeZone), ExportCell(order.completedAt, in: timeZone)]
             rows.append(row)
         }
         let table = ExportTable(

@@ -70,7 +70,9 @@ struct NewRepairOrder: Decodable {
     var customer: Person
     /// Left out, the customer brought the car in.
     var sender: Person?
-    /// A `RepairBusinessType` raw value; read as text to name the allowed values in a 422.
+    /// A code of the store's dictionary `repairBusinessType` (a `RepairBusinessType` raw value),
+    /// read as text so that a bad one is reported with the body's other bad fields, the store's
+    /// enabled codes and their labels listed.
     var businessType: String
     /// Left out, the caller.
     var serviceAdvisor: String?
@@ -88,7 +90,8 @@ struct NewRepairOrder: Decodable {
     ///   - carFile: the store's vehicle file of the VIN, if any, which fills in the plate and
     ///     the brand, series and model when the SA leaves them out.
     ///   - caller: the service advisor's name when the SA leaves it out.
-    func validated(carFile: VehicleView?, caller: String, now: Date) throws -> RepairOrderOpening {
+    ///   - businessTypes: the store's dictionary `repairBusinessType`; a disabled type is refused.
+    func validated(carFile: VehicleView?, caller: String, businessTypes: StoreDictionary, now: Date) throws -> RepairOrderOpening {
         var check = FieldValidator()
         let roNo = roNo.flatMap { check.optionalText("roNo", $0, maxLength: 32)?.uppercased() }
         if let roNo {
@@ -104,10 +107,10 @@ struct NewRepairOrder: Decodable {
         }
         let customer = check.person("customer", customer)
         let sender = sender.map { check.person("sender", $0) } ?? customer
-        let businessType = RepairBusinessType(rawValue: businessType)
-        check.require(
-            businessType != nil, "businessType",
-            "must be one of: \(RepairBusinessType.allCases.map(\.rawValue).joined(separator: ", "))")
+        // A closed set: the store's codes are the built-in ones the ERP's events carry too.
+        let businessTypeCode = check.requiredCode("businessType", businessType, in: businessTypes)
+        let businessType = businessTypeCode.flatMap(RepairBusinessType.init(rawValue:))
+        if businessTypeCode != nil, businessType == nil { check.fail("businessType", "must be one of: \(businessTypes.allowedText)") }
         let serviceAdvisor = check.optionalText("serviceAdvisor", serviceAdvisor, maxLength: FieldValidator.nameLength) ?? caller
         check.range("mileageKm", mileageKm, RepairOrderLimits.mileageKm)
         let openedAt = openedAt ?? now

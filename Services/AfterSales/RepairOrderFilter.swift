@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Hummingbird
+import PostgresNIO
 import ServiceKit
 
 /// The filters of the repair-order list, read from the query string; the repair history of a
@@ -16,8 +17,10 @@ struct RepairOrderFilter: Sendable {
     var plate: String?
     /// The mobile of the customer or of whoever brought the car in.
     var mobile: String?
-    var state: RepairOrderView.State?
-    var businessType: RepairBusinessType?
+    /// A code of the dictionary `repairOrderState`.
+    var state: String?
+    /// A code of the dictionary `repairBusinessType`.
+    var businessType: String?
     /// Opened at or after.
     var from: Date?
     /// Opened before.
@@ -26,17 +29,21 @@ struct RepairOrderFilter: Sendable {
     /// No filter: every order of the store.
     init() {}
 
-    init(_ request: Request) throws {
+    /// The filters of the query string; a state or business type the store's dictionary does
+    /// not know is a 422 listing the codes with their labels.
+    init(_ request: Request, dictionaries: RepairOrderDictionaries) throws {
         var query = QueryReader(request)
         roNo = query.string("roNo", maxLength: 32)?.uppercased()
         let vin = query.string("vin", maxLength: 17)
         plate = query.string("plate", maxLength: 20).map(Plate.normalise)
         mobile = query.mobile("mobile")
-        state = query.oneOf("state", RepairOrderView.State.self)
-        businessType = query.oneOf("businessType", RepairBusinessType.self)
+        let state = query.string("state", maxLength: 50)
+        let businessType = query.string("businessType", maxLength: 50)
         from = query.date("from")
         to = query.date("to")
         var check = FieldValidator()
+        self.state = check.filterCode("state", state, in: dictionaries.states)
+        self.businessType = check.filterCode("businessType", businessType, in: dictionaries.businessTypes)
         vinEnding = vin.map { check.vinSearch("vin", $0) }
         let errors = query.validator.errors + check.errors
         if !errors.isEmpty { throw ProblemDetails.validation(errors) }
@@ -52,9 +59,24 @@ struct RepairOrderFilter: Sendable {
             let value = sql.placeholder(for: mobile)
             sql.append(" AND (r.customer_mobile = \(value) OR r.sender_mobile = \(value))")
         }
-        if let state { sql.append(" AND r.state = ", bind: state.rawValue) }
-        if let businessType { sql.append(" AND r.business_type = ", bind: businessType.rawValue) }
+        if let state { sql.append(" AND r.state = ", bind: state) }
+        if let businessType { sql.append(" AND r.business_type = ", bind: businessType) }
         if let from { sql.append(" AND r.opened_at >= ", bind: from) }
         if let to { sql.append(" AND r.opened_at < ", bind: to) }
+    }
+}
+
+/// The store's words for a repair order's codes (G5): business types (业务类型) and states.
+struct RepairOrderDictionaries: Sendable {
+    var businessTypes: StoreDictionary
+    var states: StoreDictionary
+
+    /// The sets as `store` has them, read in the transaction `connection` is in.
+    static func of(_ store: UUID, in environment: ServiceEnvironment, on connection: PostgresConnection) async throws -> Self {
+        let sets = try await environment.directory.dictionaries(
+            [DataDictionaries.repairBusinessType, DataDictionaries.repairOrderState], store: store, on: connection, logger: environment.logger)
+        return Self(
+            businessTypes: sets[DataDictionaries.repairBusinessType.id] ?? StoreDictionary(DataDictionaries.repairBusinessType),
+            states: sets[DataDictionaries.repairOrderState.id] ?? StoreDictionary(DataDictionaries.repairOrderState))
     }
 }

@@ -20,9 +20,9 @@ struct RepairOrderRoutes: Sendable {
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<RepairOrderView> {
         let principal = try context.require(.readRepairOrders)
         let page = try PageRequest(request: request)
-        let filter = try RepairOrderFilter(request)
         return try await environment.database.withTransaction { connection in
-            try await RepairOrderQueries(connection: connection, logger: environment.logger).list(filter, store: principal.storeID, page: page)
+            let filter = try RepairOrderFilter(request, dictionaries: try await .of(principal.storeID, in: environment, on: connection))
+            return try await RepairOrderQueries(connection: connection, logger: environment.logger).list(filter, store: principal.storeID, page: page)
         }
     }
 
@@ -45,7 +45,11 @@ struct RepairOrderRoutes: Sendable {
             let vehicles = VehicleStore(connection: connection, logger: environment.logger)
             let carFile = try await vehicles.vehicle(vin: VIN.normalise(body.vin), store: principal.storeID)
             let caller = try await environment.directory.displayNames(of: [principal.userID], on: connection, logger: environment.logger)
-            let opening = try body.validated(carFile: carFile, caller: caller[principal.userID] ?? principal.username, now: environment.configuration.clock.now())
+            let businessTypes = try await environment.directory.dictionary(
+                DataDictionaries.repairBusinessType, store: principal.storeID, on: connection, logger: environment.logger)
+            let opening = try body.validated(
+                carFile: carFile, caller: caller[principal.userID] ?? principal.username, businessTypes: businessTypes,
+                now: environment.configuration.clock.now())
 
             let store = try await callersStore(principal, on: connection)
             let repairOrders = RepairOrderStore(connection: connection, logger: environment.logger)

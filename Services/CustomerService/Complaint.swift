@@ -8,13 +8,18 @@ struct ComplaintView: Codable, Sendable, ResponseEncodable {
     var id: UUID
     var storeId: UUID
     var complaintNo: String
-    /// `visit` when a dissatisfied visit answer opened it; otherwise how it came in.
+    /// `visit` when a dissatisfied visit answer opened it; otherwise how it came in. A code of
+    /// the dictionary `complaintSource`.
     var source: String
-    /// `pending` → `in_progress` → `resolved` → `closed`.
+    /// `pending` → `in_progress` → `resolved` → `closed` (dictionary `complaintState`).
     var state: String
+    /// Dictionary `complaintLevel`.
     var level: ComplaintLevel
+    /// A code of the store's dictionary `complaintCategory` (an open set: the store's own codes
+    /// too); a complaint opened before G5 may hold free text, shown as written.
     var category: String
     var complainantName: String
+    /// Dictionary `gender`.
     var complainantGender: String?
     var complainantMobile: String
     var content: String
@@ -84,14 +89,19 @@ extension ComplaintLevel {
     }
 }
 
-/// A complaint opened by hand.
+/// A complaint opened by hand. Coded fields are read as text and checked against the store's
+/// dictionaries with the other fields, so that one 422 names every bad field.
 struct NewComplaint: Decodable {
     var complainantName: String
     var complainantMobile: String
+    /// Dictionary `gender`.
     var complainantGender: String?
+    /// Dictionary `complaintSource`, except `visit`.
     var source: String
+    /// Dictionary `complaintCategory`: a built-in code or one the store added.
     var category: String
-    var level: ComplaintLevel
+    /// Dictionary `complaintLevel`.
+    var level: String
     var content: String
     var roNo: String?
     var plate: String?
@@ -107,8 +117,12 @@ struct NewComplaint: Decodable {
 
 /// Everything a complaint is created from, checked.
 struct ComplaintDraft: Sendable {
+    /// The category of the complaint a dissatisfied visit opens (回访不满意).
+    static let dissatisfiedVisitCategory = "dissatisfied_visit"
+
     var source: ComplaintSource
     var level: ComplaintLevel
+    /// A code of the dictionary `complaintCategory`.
     var category: String
     var complainant: Person
     var gender: String?
@@ -128,15 +142,19 @@ struct ComplaintDraft: Sendable {
 
     /// Checks a complaint opened by hand at `now`, the service clock's instant: left out, it
     /// was received now; given, it may not lie in the future (five minutes' grace for the
-    /// caller's clock).
-    init(_ body: NewComplaint, now: Date) throws {
+    /// caller's clock). Codes are checked against `dictionaries`, the store's: an entry it
+    /// disabled is refused.
+    init(_ body: NewComplaint, now: Date, dictionaries: StoreSets) throws {
         var check = FieldValidator()
         let name = check.text("complainantName", body.complainantName, maxLength: 50)
         let mobile = check.mobile("complainantMobile", body.complainantMobile)
-        if let gender = body.complainantGender { check.require(["male", "female"].contains(gender), "complainantGender", "must be male or female") }
-        let source = ComplaintSource(rawValue: body.source)
-        check.require(source != nil && source != .visit, "source", "must be one of: phone, walk_in, online, other")
-        category = check.text("category", body.category, maxLength: 50)
+        let gender = check.code("complainantGender", body.complainantGender, in: dictionaries[DataDictionaries.gender])
+        // `visit` is for the complaints visits open; a complaint opened by hand came in otherwise.
+        var byHand = dictionaries[DataDictionaries.complaintSource]
+        byHand.entries.removeAll { $0.code == ComplaintSource.visit.rawValue }
+        let source = check.requiredCode("source", body.source, in: byHand, as: ComplaintSource.self)
+        let category = check.requiredCode("category", body.category, in: dictionaries[DataDictionaries.complaintCategory])
+        let level = check.requiredCode("level", body.level, in: dictionaries[DataDictionaries.complaintLevel], as: ComplaintLevel.self)
         content = check.text("content", body.content, maxLength: 2000)
         roNo = check.optionalText("roNo", body.roNo, maxLength: 50)
         plate = check.optionalText("plate", body.plate, maxLength: 20)?.uppercased()
@@ -151,10 +169,12 @@ struct ComplaintDraft: Sendable {
             check.require(receivedAt <= now.addingTimeInterval(300), "receivedAt", "must not be in the future")
         }
         try check.throwIfInvalid()
-        self.source = source!
-        level = body.level
+        guard let source, let category, let level else { throw ProblemDetails.validation(check.errors) }
+        self.source = source
+        self.category = category
+        self.level = level
         complainant = Person(name: name, mobile: mobile)
-        gender = body.complainantGender
+        self.gender = gender
         handlerID = body.handlerId
         receivedAt = body.receivedAt ?? now
     }
@@ -163,7 +183,7 @@ struct ComplaintDraft: Sendable {
     init(visit: UUID, task: VisitTaskView, dissatisfied: [String], receivedAt: Date) {
         source = .visit
         level = .general
-        category = "回访不满意"
+        category = Self.dissatisfiedVisitCategory
         complainant = Person(name: task.customerName, mobile: task.customerMobile)
         content = "回访不满意：" + dissatisfied.joined(separator: "；")
         roNo = task.orderType == "repair" ? task.orderNo : nil

@@ -51,26 +51,34 @@ struct ComplaintRoutes: Sendable {
         }
     }
 
+    /// The list's filters, checked against the caller's store's dictionaries.
+    private func filter(_ request: Request, principal: Principal, on connection: PostgresConnection) async throws -> ComplaintFilter {
+        try ComplaintFilter(request, dictionaries: try await CustomerServiceDictionaries.load(
+            store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger))
+    }
+
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<ComplaintView> {
         let principal = try context.require(.readComplaints)
         let page = try PageRequest(request: request)
-        let filter = try ComplaintFilter(request)
-        let (items, total) = try await complaints { store, _ in try await store.list(filter, principal: principal, page: page) }
+        let (items, total) = try await complaints { store, connection in
+            try await store.list(try await filter(request, principal: principal, on: connection), principal: principal, page: page)
+        }
         return Page(items: items, request: page, total: total)
     }
 
+    /// The list as a spreadsheet; each row's codes in its own store's words.
     @Sendable func export(_ request: Request, context: CRMRequestContext) async throws -> Response {
         let principal = try context.require(.readComplaints)
         let format = try ExportFormat(request: request)
-        let filter = try ComplaintFilter(request)
-        let (page, timeZone) = try await complaints { store, connection in
-            (try await store.list(filter, principal: principal, page: ExportLimit.page),
-             try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger))
+        let (page, timeZone, dictionaries) = try await complaints { store, connection in
+            let page = try await store.list(try await filter(request, principal: principal, on: connection), principal: principal, page: ExportLimit.page)
+            let dictionaries = try await CustomerServiceDictionaries.load(
+                stores: page.items.map(\.storeId), directory: environment.directory, on: connection, logger: environment.logger)
+            return (page, try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger), dictionaries)
         }
         try ExportLimit.check(total: page.total)
-        let items = page.items
         return try await Response.export(
-            CustomerServiceExports.complaints(items, timeZone: timeZone), as: format, fileName: "complaints")
+            CustomerServiceExports.complaints(page.items, dictionaries: dictionaries, timeZone: timeZone), as: format, fileName: "complaints")
     }
 
     @Sendable func get(_ request: Request, context: CRMRequestContext) async throws -> ComplaintView {
@@ -86,8 +94,10 @@ struct ComplaintRoutes: Sendable {
         let principal = try context.require(.openComplaints)
         let body = try await request.decodeJSON(as: NewComplaint.self, context: context)
         let now = environment.configuration.clock.now()
-        let draft = try ComplaintDraft(body, now: now)
         let complaint = try await complaints(at: now) { store, connection in
+            let dictionaries = try await CustomerServiceDictionaries.load(
+                store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger)
+            let draft = try ComplaintDraft(body, now: now, dictionaries: dictionaries)
             if let handler = draft.handlerID {
                 try await checkHandler(handler, store: principal.storeID, connection: connection)
             }
@@ -136,7 +146,9 @@ struct ComplaintRoutes: Sendable {
         let id = try context.parameters.uuid("id")
         let body = try await request.decodeJSON(as: TransitionRequest.self, context: context)
         guard let next = ComplaintState(rawValue: body.to), next != .pending else {
-            throw ProblemDetails.validation([.init(field: "to", message: "must be one of: in_progress, resolved, closed")])
+            // The states are the rules' (a closed set): named with the catalogue's words.
+            let moves = DataDictionaries.complaintState.entries.filter { $0.code != ComplaintState.pending.rawValue }
+            throw ProblemDetails.validation([.init(field: "to", message: "must be one of: " + moves.map { "\($0.code) (\($0.label))" }.joined(separator: ", "))])
         }
         if next == .closed { try principal.require(.closeComplaints) }
         return try await complaints { store, _ in

@@ -144,8 +144,10 @@ struct ComplaintStore {
 
 /// The filters of the complaint list and its export.
 struct ComplaintFilter: Sendable {
-    var state: ComplaintState?
-    var level: ComplaintLevel?
+    /// A code of the dictionary `complaintState`.
+    var state: String?
+    /// A code of the dictionary `complaintLevel`.
+    var level: String?
     var roNo: String?
     var mobile: String?
     var handlerID: UUID?
@@ -153,22 +155,27 @@ struct ComplaintFilter: Sendable {
     var from: Date?
     var to: Date?
 
-    init(_ request: Request) throws {
+    /// The filters of the query string; a state or level the caller's store's dictionary does
+    /// not know is a 422 listing its codes with their labels.
+    init(_ request: Request, dictionaries: StoreSets) throws {
         var query = QueryReader(request)
-        state = query.oneOf("state", ComplaintState.self)
-        level = query.oneOf("level", ComplaintLevel.self)
+        let state = query.string("state", maxLength: 50)
+        let level = query.string("level", maxLength: 50)
         roNo = query.string("roNo", maxLength: 50)
         mobile = query.mobile("mobile")
         handlerID = query.uuid("handlerId")
         overdue = query.bool("overdue")
         from = query.date("from")
         to = query.date("to")
-        try query.throwIfInvalid()
+        var check = query.validator
+        self.state = check.filterCode("state", state, in: dictionaries[DataDictionaries.complaintState])
+        self.level = check.filterCode("level", level, in: dictionaries[DataDictionaries.complaintLevel])
+        try check.throwIfInvalid()
     }
 
     func apply(to sql: inout QueryBuilder) {
-        if let state { sql.append(" AND c.state = ", bind: state.rawValue) }
-        if let level { sql.append(" AND c.level = ", bind: level.rawValue) }
+        if let state { sql.append(" AND c.state = ", bind: state) }
+        if let level { sql.append(" AND c.level = ", bind: level) }
         if let roNo { sql.append(" AND c.ro_no = ", bind: roNo) }
         if let mobile { sql.append(" AND c.complainant_mobile = ", bind: mobile) }
         if let handlerID { sql.append(" AND c.handler_id = ", bind: handlerID) }

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import ServiceKit
@@ -25,12 +26,27 @@ struct TemplateRoutes: Sendable {
         }
     }
 
+    /// The store's dictionary `visitKind` and its templates.
+    private func templates<Result: Sendable>(
+        of store: UUID, _ body: (StoreDictionary, TemplateStore) async throws -> Result
+    ) async throws -> Result {
+        try await environment.database.withTransaction { connection in
+            let kinds = try await environment.directory.dictionary(DataDictionaries.visitKind, store: store, on: connection, logger: environment.logger)
+            return try await body(kinds, TemplateStore(connection: connection, logger: environment.logger))
+        }
+    }
+
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<VisitTemplate> {
         let principal = try context.require(.readVisitTemplates)
         var query = QueryReader(request)
-        let kind = query.oneOf("kind", VisitTemplate.Kind.self)
-        try query.throwIfInvalid()
-        let items = try await templates { try await $0.templates(store: principal.storeID, kind: kind) }
+        let kindCode = query.string("kind", maxLength: 50)
+        let queryCheck = query.validator
+        let items = try await templates(of: principal.storeID) { kinds, store in
+            var check = queryCheck
+            let kind = check.filterCode("kind", kindCode, in: kinds).flatMap(VisitTemplate.Kind.init(rawValue:))
+            try check.throwIfInvalid()
+            return try await store.templates(store: principal.storeID, kind: kind)
+        }
         return Page.all(items)
     }
 
@@ -46,10 +62,10 @@ struct TemplateRoutes: Sendable {
     @Sendable func create(_ request: Request, context: CRMRequestContext) async throws -> EditedResponse<VisitTemplate> {
         let principal = try context.require(.manageVisitTemplates)
         let draft = try await request.decodeJSON(as: TemplateDraft.self, context: context)
-        let (name, questions) = try draft.validated()
         let id = UUID()
-        let template = try await templates { store in
-            guard try await store.create(id: id, store: principal.storeID, name: name, kind: draft.kind, isDefault: draft.isDefault ?? false, questions: questions) else {
+        let template = try await templates(of: principal.storeID) { kinds, store in
+            let (name, kind, questions) = try draft.validated(kinds: kinds)
+            guard try await store.create(id: id, store: principal.storeID, name: name, kind: kind, isDefault: draft.isDefault ?? false, questions: questions) else {
                 throw ProblemDetails.conflict("the store has a template named \(name) already")
             }
             return try await store.template(id, store: principal.storeID)!
@@ -61,13 +77,13 @@ struct TemplateRoutes: Sendable {
         let principal = try context.require(.manageVisitTemplates)
         let id = try context.parameters.uuid("id")
         let draft = try await request.decodeJSON(as: TemplateDraft.self, context: context)
-        let (name, questions) = try draft.validated()
-        return try await templates { store in
+        return try await templates(of: principal.storeID) { kinds, store in
+            let (name, kind, questions) = try draft.validated(kinds: kinds)
             guard try await store.template(id, store: principal.storeID) != nil else { throw ProblemDetails.notFound("visit template \(id)") }
             guard try await !store.isUsed(id) else {
                 throw ProblemDetails.conflict("visits have answered this template; copy it and change the copy")
             }
-            guard try await store.replace(id, name: name, isDefault: draft.isDefault ?? false, kind: draft.kind, store: principal.storeID, questions: questions) else {
+            guard try await store.replace(id, name: name, isDefault: draft.isDefault ?? false, kind: kind, store: principal.storeID, questions: questions) else {
                 throw ProblemDetails.conflict("the store has a template named \(name) already")
             }
             return try await store.template(id, store: principal.storeID)!

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -28,7 +29,9 @@ struct VisitRoutes: Sendable {
     }
 
     struct VisitRequest: Decodable {
-        var result: Result
+        /// A code of the store's dictionary `visitResult`; read as text so that a bad one is
+        /// named with the body's other bad fields.
+        var result: String
         var templateId: UUID?
         var answers: [Answer]?
         var note: String?
@@ -56,9 +59,6 @@ struct VisitRoutes: Sendable {
         let principal = try context.require(.performVisits)
         let taskID = try context.parameters.uuid("id")
         let body = try await request.decodeJSON(as: VisitRequest.self, context: context)
-        var check = FieldValidator()
-        let note = check.optionalText("note", body.note, maxLength: 500)
-        try check.throwIfInvalid()
 
         let visit = try await environment.database.withTransaction { connection in
             let tasks = VisitTaskQueries(connection: connection, logger: environment.logger, directory: environment.directory)
@@ -68,6 +68,13 @@ struct VisitRoutes: Sendable {
             guard ["pending", "assigned"].contains(task.state) else {
                 throw ProblemDetails.conflict("the task is \(task.state) already")
             }
+            let results = try await environment.directory.dictionary(
+                DataDictionaries.visitResult, store: task.storeId, on: connection, logger: environment.logger)
+            var check = FieldValidator()
+            let note = check.optionalText("note", body.note, maxLength: 500)
+            let result = check.requiredCode("result", body.result, in: results, as: Result.self)
+            try check.throwIfInvalid()
+            guard let result else { throw ProblemDetails.validation(check.errors) }
             let templates = TemplateStore(connection: connection, logger: environment.logger)
             let template: VisitTemplate?
             if let templateID = body.templateId {
@@ -78,13 +85,13 @@ struct VisitRoutes: Sendable {
                 guard template != nil else { throw ProblemDetails.validation([.init(field: "templateId", message: "is required: the store has no default template")]) }
             }
             let answers = body.answers ?? []
-            let checked = try AnswerCheck(template: template!, answers: answers, complete: body.result == .done).run()
+            let checked = try AnswerCheck(template: template!, answers: answers, complete: result == .done).run()
 
             let visitID = UUID()
             let now = environment.configuration.clock.now()
             try await connection.query("""
                 INSERT INTO customer_service.visit (id, store_id, task_id, template_id, agent_id, result, note, negative, visited_at)
-                VALUES (\(visitID), \(task.storeId), \(taskID), \(template!.id), \(principal.userID), \(body.result.rawValue), \(note),
+                VALUES (\(visitID), \(task.storeId), \(taskID), \(template!.id), \(principal.userID), \(result.rawValue), \(note),
                         \(!checked.dissatisfied.isEmpty), \(now))
                 """, logger: environment.logger)
             for row in checked.rows {
@@ -93,13 +100,13 @@ struct VisitRoutes: Sendable {
                     VALUES (\(visitID), \(task.storeId), \(template!.id), \(row.questionID), \(row.optionID), \(row.rating), \(row.text), \(row.negative), \(now))
                     """, logger: environment.logger)
             }
-            let state: String = switch body.result {
+            let state: String = switch result {
             case .done: "visited"
             case .refused: "closed"
             case .unreachable, .callAgain: "assigned"
             }
             try await connection.query("""
-                UPDATE customer_service.visit_task SET state = \(state), last_result = \(body.result.rawValue), attempts = attempts + 1,
+                UPDATE customer_service.visit_task SET state = \(state), last_result = \(result.rawValue), attempts = attempts + 1,
                     visited_at = CASE WHEN \(state) = 'visited' THEN \(now) ELSE visited_at END,
                     assignee_id = COALESCE(assignee_id, \(principal.userID)),
                     assigned_at = COALESCE(assigned_at, \(now)), updated_at = now()
@@ -112,7 +119,7 @@ struct VisitRoutes: Sendable {
                 ).open(ComplaintDraft(visit: visitID, task: task, dissatisfied: checked.dissatisfied, receivedAt: now), store: task.storeId, openedBy: principal.userID)
             }
             return VisitView(
-                id: visitID, taskId: taskID, templateId: template!.id, agentId: principal.userID, result: body.result.rawValue, note: note,
+                id: visitID, taskId: taskID, templateId: template!.id, agentId: principal.userID, result: result.rawValue, note: note,
                 negative: !checked.dissatisfied.isEmpty, visitedAt: now, answers: answers, complaintId: complaintID)
         }
         return EditedResponse(status: .created, response: visit)

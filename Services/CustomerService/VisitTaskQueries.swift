@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -8,7 +9,7 @@ import ServiceKit
 struct VisitTaskView: Codable, Sendable, ResponseEncodable {
     var id: UUID
     var storeId: UUID
-    /// `repair` or `new_car`.
+    /// `repair`, `new_car` or `prospect` (dictionary `visitOrderType`).
     var orderType: String
     var orderNo: String
     var customerName: String
@@ -17,6 +18,7 @@ struct VisitTaskView: Codable, Sendable, ResponseEncodable {
     var vin: String?
     var senderName: String?
     var senderMobile: String?
+    /// A repair order's business type (dictionary `repairBusinessType`).
     var businessType: String?
     var brand: String?
     var series: String?
@@ -24,12 +26,13 @@ struct VisitTaskView: Codable, Sendable, ResponseEncodable {
     /// The service advisor (repair) or consultant (new car).
     var staffName: String?
     var orderAt: Date
-    /// `pending`, `assigned`, `visited` or `closed`.
+    /// `pending`, `assigned`, `visited` or `closed` (dictionary `visitTaskState`).
     var state: String
     var assigneeId: UUID?
     var assigneeName: String?
     var assignedAt: Date?
     var visitedAt: Date?
+    /// The last visit's result (dictionary `visitResult`).
     var lastResult: String?
     var attempts: Int
     var createdAt: Date
@@ -37,12 +40,15 @@ struct VisitTaskView: Codable, Sendable, ResponseEncodable {
 
 /// The filters of the visit-task list and its export, read from the query string.
 struct VisitTaskFilter: Sendable {
+    /// The codes of the dictionary `visitTaskState`: the states the rules move a task through.
     enum State: String, CaseIterable { case pending, assigned, visited, closed }
+    /// The codes of the dictionary `visitOrderType`.
     enum OrderType: String, CaseIterable { case repair, newCar = "new_car", prospect }
 
     var state: State?
     var assigneeID: UUID?
     var orderType: OrderType?
+    /// A code of the dictionary `repairBusinessType`.
     var businessType: String?
     var from: Date?
     var to: Date?
@@ -51,19 +57,25 @@ struct VisitTaskFilter: Sendable {
     var roNo: String?
     var orderNo: String?
 
-    init(_ request: Request) throws {
+    /// The filters of the query string; a code the caller's store's dictionary does not know is
+    /// a 422 listing its codes with their labels.
+    init(_ request: Request, dictionaries: StoreSets) throws {
         var query = QueryReader(request)
-        state = query.oneOf("state", State.self)
+        let state = query.string("state", maxLength: 50)
         assigneeID = query.uuid("assigneeId")
-        orderType = query.oneOf("orderType", OrderType.self)
-        businessType = query.string("businessType", maxLength: 50)
+        let orderType = query.string("orderType", maxLength: 50)
+        let businessType = query.string("businessType", maxLength: 50)
         from = query.date("from")
         to = query.date("to")
         plate = query.string("plate", maxLength: 20)
         mobile = query.mobile("mobile")
         roNo = query.string("roNo", maxLength: 50)
         orderNo = query.string("orderNo", maxLength: 50)
-        try query.throwIfInvalid()
+        var check = query.validator
+        self.state = check.filterCode("state", state, in: dictionaries[DataDictionaries.visitTaskState]).flatMap(State.init(rawValue:))
+        self.orderType = check.filterCode("orderType", orderType, in: dictionaries[DataDictionaries.visitOrderType]).flatMap(OrderType.init(rawValue:))
+        self.businessType = check.filterCode("businessType", businessType, in: dictionaries[DataDictionaries.repairBusinessType])
+        try check.throwIfInvalid()
     }
 
     /// ` AND …` for every filter given.

@@ -36,22 +36,35 @@ struct VisitTaskRoutes: Sendable {
         }
     }
 
+    /// The list's filters, checked against the caller's store's dictionaries.
+    private func filter(_ request: Request, principal: Principal, on connection: PostgresConnection) async throws -> VisitTaskFilter {
+        try VisitTaskFilter(request, dictionaries: try await CustomerServiceDictionaries.load(
+            store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger))
+    }
+
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<VisitTaskView> {
         let principal = try context.require(.readVisitTasks)
         let page = try PageRequest(request: request)
-        let filter = try VisitTaskFilter(request)
-        let (items, total) = try await queries { tasks, _ in try await tasks.list(filter, principal: principal, page: page) }
+        let (items, total) = try await queries { tasks, connection in
+            try await tasks.list(try await filter(request, principal: principal, on: connection), principal: principal, page: page)
+        }
         return Page(items: items, request: page, total: total)
     }
 
+    /// The list as a spreadsheet; each row's codes in its own store's words.
     @Sendable func export(_ request: Request, context: CRMRequestContext) async throws -> Response {
         let principal = try context.require(.readVisitTasks)
         let format = try ExportFormat(request: request)
-        let filter = try VisitTaskFilter(request)
-        let (items, total) = try await queries { tasks, _ in try await tasks.list(filter, principal: principal, page: ExportLimit.page) }
+        let (items, total, dictionaries) = try await queries { tasks, connection in
+            let (items, total) = try await tasks.list(try await filter(request, principal: principal, on: connection), principal: principal, page: ExportLimit.page)
+            let dictionaries = try await CustomerServiceDictionaries.load(
+                stores: items.map(\.storeId), directory: environment.directory, on: connection, logger: environment.logger)
+            return (items, total, dictionaries)
+        }
         try ExportLimit.check(total: total)
         let timeZone = try await environment.timeZone(of: principal.storeID)
-        return try await Response.export(CustomerServiceExports.visitTasks(items, timeZone: timeZone), as: format, fileName: "visit-tasks")
+        return try await Response.export(
+            CustomerServiceExports.visitTasks(items, dictionaries: dictionaries, timeZone: timeZone), as: format, fileName: "visit-tasks")
     }
 
     @Sendable func get(_ request: Request, context: CRMRequestContext) async throws -> VisitTaskView {

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import ServiceKit
@@ -69,14 +70,19 @@ struct TemplateDraft: Decodable {
     }
 
     var name: String
-    var kind: VisitTemplate.Kind
+    /// A code of the store's dictionary `visitKind`; read as text so that a bad one is named
+    /// with the body's other bad fields.
+    var kind: String
     var questions: [QuestionDraft]
     var isDefault: Bool?
 
-    /// The questions with fresh ids, or a 422 naming every bad field.
-    func validated() throws -> (name: String, questions: [Question]) {
+    /// The kind and the questions with fresh ids, or a 422 naming every bad field.
+    ///
+    /// - Parameter kinds: the store's dictionary `visitKind`; a disabled kind is refused.
+    func validated(kinds: StoreDictionary) throws -> (name: String, kind: VisitTemplate.Kind, questions: [Question]) {
         var check = FieldValidator()
         let name = check.text("name", name, maxLength: 100)
+        let kind = check.requiredCode("kind", kind, in: kinds, as: VisitTemplate.Kind.self)
         check.require(!questions.isEmpty, "questions", "must have at least one question")
         check.require(questions.count <= 50, "questions", "must have at most 50 questions")
         var result: [Question] = []
@@ -112,7 +118,8 @@ struct TemplateDraft: Decodable {
                 maxRating: maxRating, negativeAtMost: negativeAtMost))
         }
         try check.throwIfInvalid()
-        return (name, result)
+        guard let kind else { throw ProblemDetails.validation(check.errors) }
+        return (name, kind, result)
     }
 }
 

@@ -9,7 +9,9 @@ struct LeadView: Codable, Sendable, ResponseEncodable {
     var name: String
     /// Normalised: 11 digits.
     var mobile: String
+    /// A code of the dictionary `gender`.
     var gender: String?
+    /// A code of the store's dictionary `leadSource` (open: the store's own codes too).
     var source: String
     var province: String?
     var city: String?
@@ -22,6 +24,8 @@ struct LeadView: Codable, Sendable, ResponseEncodable {
     var consultantId: UUID?
     var consultantName: String?
     var assignedAt: Date?
+    /// A code of the store's dictionary `defeatReason`; a lead defeated before the dictionary
+    /// carries the free text it was given.
     var defeatReason: String?
     var defeatedAt: Date?
     var note: String?
@@ -45,38 +49,36 @@ enum LeadLevel: String, Codable, Sendable, CaseIterable, IntentLevel {
     }
 }
 
-/// Where leads come from: the car platforms and the store's own channels.
-enum LeadSource: String, Codable, Sendable, CaseIterable {
-    /// 汽车之家
-    case autohome
-    /// 易车
-    case yiche
-    /// 懂车帝
-    case dongchedi
-    case website, phone, other
-}
-
-/// A lead entered by hand (L1).
+/// A lead entered by hand (L1). The coded fields are codes of the store's dictionaries (G5),
+/// read as text and checked by `LeadDraft`, so that every bad field is named at once.
 struct NewLead: Decodable {
     var name: String
     var mobile: String
+    /// `gender`: male or female.
     var gender: String?
-    var source: LeadSource
+    /// `leadSource`, open: a built-in source or one the store added.
+    var source: String
     var province: String?
     var city: String?
     var brand: String?
     var series: String?
     var model: String?
-    var level: LeadLevel?
+    /// `leadLevel`; B when left out.
+    var level: String?
     var note: String?
 }
 
 /// A lead's fields, checked and normalised.
 struct LeadDraft: Sendable {
+    /// Who is entering the lead: staff pick codes their store has enabled; a platform's lead is
+    /// entered whatever the store disabled, with a source the store's set knows.
+    enum Origin { case staff, platform }
+
     var name: String
     var mobile: String
     var gender: String?
-    var source: LeadSource
+    /// A code of the store's `leadSource`.
+    var source: String
     var province: String?
     var city: String?
     var brand: String?
@@ -85,19 +87,27 @@ struct LeadDraft: Sendable {
     var level: LeadLevel
     var note: String?
 
-    init(_ body: NewLead) throws {
+    /// Checks every field at once against the store's dictionaries: one 422 names them all.
+    init(_ body: NewLead, dictionaries: LeadDictionaries, origin: Origin = .staff) throws {
         var check = FieldValidator()
         name = check.text("name", body.name, maxLength: 50)
         mobile = check.mobile("mobile", body.mobile)
-        if let gender = body.gender { check.require(["male", "female"].contains(gender), "gender", "must be male or female") }
-        gender = body.gender
-        source = body.source
+        gender = check.code("gender", body.gender, in: dictionaries.gender)
+        switch origin {
+        case .staff:
+            source = check.requiredCode("source", body.source, in: dictionaries.source) ?? ""
+        case .platform:
+            let known = dictionaries.source.entries.contains { $0.code == body.source }
+            check.require(known, "source", "must be one of: \(dictionaries.source.allowedText)")
+            source = body.source
+        }
+        let levelCode = check.code("level", body.level, in: dictionaries.level)
         province = check.optionalText("province", body.province, maxLength: 20)
         city = check.optionalText("city", body.city, maxLength: 20)
         brand = check.optionalText("brand", body.brand, maxLength: 100)
         series = check.optionalText("series", body.series, maxLength: 100)
         model = check.optionalText("model", body.model, maxLength: 100)
-        level = body.level ?? .B
+        level = levelCode.flatMap(LeadLevel.init(rawValue:)) ?? .B
         note = check.optionalText("note", body.note, maxLength: 500)
         try check.throwIfInvalid()
     }
@@ -118,6 +128,7 @@ struct DuplicateLeadView: Codable, Sendable, ResponseEncodable {
     var leadId: UUID
     var name: String
     var mobile: String
+    /// A code of the store's `leadSource`.
     var source: String
     /// `exists` or `repeated_in_import`.
     var reason: String

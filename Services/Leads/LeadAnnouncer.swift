@@ -28,13 +28,20 @@ struct LeadAnnouncer {
                     UUID, UUID, String, String, String?, String, String?, String?, String?, String?, String?, String, String, UUID?, String?, Date).self)
             {
                 let lead = LeadChanged(
-                    leadId: r.0, storeId: r.1, name: r.2, mobile: r.3, gender: r.4, source: r.5, province: r.6, city: r.7, brand: r.8,
+                    leadId: r.0, storeId: r.1, name: r.2, mobile: r.3, gender: r.4, source: Self.contractSource(r.5), province: r.6, city: r.7, brand: r.8,
                     series: r.9, model: r.10, level: r.11, state: r.12, consultantId: r.13, note: r.14, changedAt: r.15)
                 events.append(CloudEvent(
                     source: "/crm/leads", subject: r.0.uuidString.lowercased(), data: lead, storeid: r.1.uuidString.lowercased()))
             }
             try await outbox.append(events, on: connection, logger: logger)
         }
+    }
+
+    /// The event's `source`: the contract (asyncapi.yaml's `LeadSource`) lists the built-in
+    /// sources only, so a source a store added to its open `leadSource` (G5) is announced as
+    /// `other` until the contract takes the store's codes.
+    static func contractSource(_ code: String) -> String {
+        DataDictionaries.leadSource.label(of: code) == nil ? "other" : code
     }
 
     /// Puts the leads in the backlog, in the caller's transaction, for `AnnouncementBacklog` to

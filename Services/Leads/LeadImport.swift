@@ -25,24 +25,6 @@ enum LeadImportColumn: String, ImportColumn {
     }
 }
 
-extension LeadSource {
-    /// Reads a source as staff write it in a sheet: 汽车之家, 易车, 懂车帝, 官网, 电话, 其他, or the code.
-    init?(sheetText: String) {
-        let text = sheetText.trimmed
-        switch text {
-        case "汽车之家": self = .autohome
-        case "易车", "易车网": self = .yiche
-        case "懂车帝": self = .dongchedi
-        case "官网", "网站": self = .website
-        case "电话": self = .phone
-        case "其他", "其它": self = .other
-        default:
-            guard let source = LeadSource(rawValue: text.lowercased()) else { return nil }
-            self = source
-        }
-    }
-}
-
 /// What an import did, or would do on a dry run: one result per data row.
 struct LeadImportReport: Codable, Sendable {
     struct RowResult: Codable, Sendable {
@@ -67,36 +49,25 @@ struct LeadImportReport: Codable, Sendable {
 
 /// Checks the rows of an import file.
 enum LeadImportReader {
-    /// The row as a lead, or the errors that reject it.
-    static func draft(_ row: ImportedRow<LeadImportColumn>, defaultSource: LeadSource?) -> Result<LeadDraft, ProblemDetails> {
+    /// The row as a lead, or the errors that reject it. 数据来源 and 级别 take a code or a label
+    /// of the store's `leadSource` and `leadLevel` (G5); a value that is neither is rejected with
+    /// the allowed ones, as a lead entered by hand is.
+    static func draft(_ row: ImportedRow<LeadImportColumn>, dictionaries: LeadDictionaries, defaultSource: String?) -> Result<LeadDraft, ProblemDetails> {
         let cell = row.cell
-        var errors: [ProblemDetails.FieldError] = []
-        var source = defaultSource
-        if let text = cell(.source) {
-            source = LeadSource(sheetText: text)
-            if source == nil { errors.append(.init(field: LeadImportColumn.source.header, message: "must be 汽车之家, 易车, 懂车帝, 官网, 电话 or 其他")) }
-        } else if source == nil {
-            errors.append(.init(field: LeadImportColumn.source.header, message: "is required"))
-        }
-        var level: LeadLevel?
-        if let text = cell(.level) {
-            level = LeadLevel(rawValue: text.uppercased())
-            if level == nil { errors.append(.init(field: LeadImportColumn.level.header, message: "must be H, A, B or C")) }
-        }
+        let source = cell(.source).map { dictionaries.sourceCode(named: $0) ?? $0 } ?? defaultSource ?? ""
+        let level = cell(.level).map { dictionaries.level.code(forCodeOrLabel: $0) ?? $0 }
         let body = NewLead(
-            name: cell(.name) ?? "", mobile: cell(.mobile) ?? "", gender: nil, source: source ?? .other,
+            name: cell(.name) ?? "", mobile: cell(.mobile) ?? "", gender: nil, source: source,
             province: cell(.province), city: cell(.city), brand: cell(.brand), series: cell(.series), model: cell(.model),
             level: level, note: cell(.note))
         do {
-            let draft = try LeadDraft(body)
-            if !errors.isEmpty { return .failure(.validation(errors)) }
-            return .success(draft)
+            return .success(try LeadDraft(body, dictionaries: dictionaries))
         } catch let problem as ProblemDetails {
             // Name the sheet's columns, as staff see them.
             let named = (problem.errors ?? []).map { error in
                 ProblemDetails.FieldError(field: LeadImportColumn(rawValue: error.field)?.header ?? error.field, message: error.message)
             }
-            return .failure(.validation(named + errors))
+            return .failure(.validation(named))
         } catch {
             return .failure(.validation([.init(field: "row", message: "\(error)")]))
         }

@@ -23,8 +23,15 @@ struct LeadImportRoutes: Sendable {
         let principal = try context.require(.writeLeads)
         var query = QueryReader(request)
         let dryRun = query.bool("dryRun") ?? false
-        let defaultSource = query.oneOf("source", LeadSource.self)
+        let sourceParameter = query.string("source")
         try query.throwIfInvalid()
+        // The store's words for sources and levels (G5): the file may give a code or a label.
+        let dictionaries = try await environment.database.withConnection { connection in
+            try await LeadDictionaries.load(store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger)
+        }
+        var check = FieldValidator()
+        let defaultSource = check.code("source", sourceParameter, in: dictionaries.source)
+        try check.throwIfInvalid()
         let data = try await ImportFile.body(of: request, maximumSize: Self.maximumFileSize)
         let clock = ContinuousClock()
         let started = clock.now
@@ -37,7 +44,7 @@ struct LeadImportRoutes: Sendable {
         var accepted: [(index: Int, draft: LeadDraft)] = []
         var firstRowOfMobile: [String: Int] = [:]
         var repeated: [(index: Int, draft: LeadDraft)] = []
-        for (row, checked) in zip(rows, await Self.check(rows, defaultSource: defaultSource)) {
+        for (row, checked) in zip(rows, await Self.check(rows, dictionaries: dictionaries, defaultSource: defaultSource)) {
             switch checked {
             case .failure(let problem):
                 results.append(.init(row: row.row, outcome: "rejected", errors: problem.errors))
@@ -99,13 +106,13 @@ struct LeadImportRoutes: Sendable {
     }
 
     /// Checks the rows on every core: the checks are pure and a large import has 100,000 rows.
-    static func check(_ rows: [ImportedRow<LeadImportColumn>], defaultSource: LeadSource?) async -> [Result<LeadDraft, ProblemDetails>] {
+    static func check(_ rows: [ImportedRow<LeadImportColumn>], dictionaries: LeadDictionaries, defaultSource: String?) async -> [Result<LeadDraft, ProblemDetails>] {
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / 1000))
         let size = (rows.count + parts - 1) / max(parts, 1)
         return await withTaskGroup(of: (Int, [Result<LeadDraft, ProblemDetails>]).self) { group in
             for part in 0..<parts {
                 let slice = rows[min(rows.count, part * size)..<min(rows.count, (part + 1) * size)]
-                group.addTask { (part, slice.map { LeadImportReader.draft($0, defaultSource: defaultSource) }) }
+                group.addTask { (part, slice.map { LeadImportReader.draft($0, dictionaries: dictionaries, defaultSource: defaultSource) }) }
             }
             var checked = [[Result<LeadDraft, ProblemDetails>]](repeating: [], count: parts)
             for await (part, results) in group { checked[part] = results }
@@ -156,12 +163,17 @@ struct ADFIntakeRoutes: Sendable {
         // Every prospect must be enterable, or none is entered: a platform resends the document.
         var drafts: [LeadDraft] = []
         var errors: [ProblemDetails.FieldError] = []
+        // The platform named by a code or label of the store's `leadSource` (G5), else `other`.
+        let dictionaries = try await environment.database.withConnection { connection in
+            try await LeadDictionaries.load(store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger)
+        }
         for (index, prospect) in document.prospects.enumerated() {
-            let source = (prospect.idSource ?? prospect.provider).flatMap(LeadSource.init(sheetText:)) ?? .other
+            let source = (prospect.idSource ?? prospect.provider).flatMap(dictionaries.sourceCode(named:)) ?? "other"
             do {
                 drafts.append(try LeadDraft(NewLead(
                     name: prospect.fullName, mobile: prospect.phone, gender: nil, source: source, province: nil, city: nil,
-                    brand: prospect.make, series: prospect.model, model: prospect.trim, level: nil, note: prospect.comments)))
+                    brand: prospect.make, series: prospect.model, model: prospect.trim, level: nil, note: prospect.comments),
+                    dictionaries: dictionaries, origin: .platform))
             } catch let problem as ProblemDetails {
                 errors += (problem.errors ?? []).map { .init(field: "prospect[\(index)].\(Self.adfField($0.field))", message: $0.message) }
             }

@@ -25,7 +25,7 @@ struct LeadImportStore {
             binds.append(part.map { _ in ids.next() })
             binds.append(part.map(\.name))
             binds.append(part.map(\.mobile))
-            binds.append(part.map(\.source.rawValue))
+            binds.append(part.map(\.source))
             // Text arrays carry no NULL here: '' means "none" and NULLIF turns it back.
             binds.append(part.map { $0.province ?? "" })
             binds.append(part.map { $0.city ?? "" })
@@ -76,7 +76,7 @@ struct LeadImportStore {
             binds.append(part.map(\.leadID))
             binds.append(part.map(\.draft.name))
             binds.append(part.map(\.draft.mobile))
-            binds.append(part.map(\.draft.source.rawValue))
+            binds.append(part.map(\.draft.source))
             binds.append(part.map(\.reason))
             binds.append(part.map { $0.draft.note ?? "" })
             binds.append(store)

@@ -44,11 +44,12 @@ struct LeadRoutes: Sendable {
         var unassigned: [UUID]
     }
 
+    /// A follow-up; `channel` and `level` are codes of the lead's store's `leadFollowUpChannel`
+    /// and `leadLevel`, checked with the other fields.
     struct FollowUpRequest: Decodable {
-        enum Channel: String, Decodable, CaseIterable { case phone, sms, wechat, visit, other }
-        var channel: Channel
+        var channel: String
         var content: String
-        var level: LeadLevel
+        var level: String
         /// `yyyy-MM-dd`; after the store's interval for the level when left out.
         var nextOn: String?
     }
@@ -68,6 +69,7 @@ struct LeadRoutes: Sendable {
     }
 
     struct DefeatRequest: Decodable {
+        /// A code of the lead's store's `defeatReason` that the store has enabled.
         var reason: String
     }
 
@@ -88,12 +90,22 @@ struct LeadRoutes: Sendable {
         try await environment.storeDay(store, on: connection).today
     }
 
+    /// The store's dictionaries (G5), for checking codes and printing labels.
+    private func dictionaries(_ store: UUID, connection: PostgresConnection) async throws -> LeadDictionaries {
+        try await LeadDictionaries.load(store: store, directory: environment.directory, on: connection, logger: environment.logger)
+    }
+
+    private func dictionaries(_ store: UUID) async throws -> LeadDictionaries {
+        try await environment.database.withConnection { try await dictionaries(store, connection: $0) }
+    }
+
 
     // MARK: routes
 
     @Sendable func enter(_ request: Request, context: CRMRequestContext) async throws -> EditedResponse<LeadIntake> {
         let principal = try context.require(.writeLeads)
-        let draft = try LeadDraft(try await request.decodeJSON(as: NewLead.self, context: context))
+        let body = try await request.decodeJSON(as: NewLead.self, context: context)
+        let draft = try LeadDraft(body, dictionaries: try await dictionaries(principal.storeID))
         let intake = try await transaction { store, connection in
             let today = try await today(principal.storeID, connection: connection)
             let result = try await store.enter(draft, store: principal.storeID, by: principal.userID, today: today)
@@ -115,7 +127,7 @@ struct LeadRoutes: Sendable {
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<LeadView> {
         let principal = try context.require(.readLeads)
         let page = try PageRequest(request: request)
-        let filter = try LeadFilter(request)
+        let filter = try LeadFilter(request, dictionaries: try await dictionaries(principal.storeID))
         let (items, total) = try await transaction { store, _ in try await store.list(filter, principal: principal, page: page) }
         return Page(items: items, request: page, total: total)
     }
@@ -123,26 +135,38 @@ struct LeadRoutes: Sendable {
     @Sendable func export(_ request: Request, context: CRMRequestContext) async throws -> Response {
         let principal = try context.require(.readLeads)
         let format = try ExportFormat(request: request)
-        let filter = try LeadFilter(request)
-        let (leads, total) = try await transaction { store, _ in try await store.list(filter, principal: principal, page: ExportLimit.page) }
+        let filter = try LeadFilter(request, dictionaries: try await dictionaries(principal.storeID))
+        let (leads, total, dictionaries) = try await transaction { store, connection in
+            let (leads, total) = try await store.list(filter, principal: principal, page: ExportLimit.page)
+            // Each row in its own store's words: a group-wide export spans stores.
+            let dictionaries = try await LeadDictionaries.load(
+                stores: leads.map(\.storeId), directory: environment.directory, on: connection, logger: environment.logger)
+            return (leads, total, dictionaries)
+        }
         try ExportLimit.check(total: total)
         let storeTimeZone = try await environment.timeZone(of: principal.storeID)
-        let table = Self.exportTable(leads, timeZone: storeTimeZone)
+        let table = Self.exportTable(leads, dictionaries: dictionaries, timeZone: storeTimeZone)
         return try await Response.export(table, as: format, fileName: "leads")
     }
 
-    static func exportTable(_ leads: [LeadView], timeZone: TimeZone) -> ExportTable {
+    /// The export prints the store's labels (G5) for 性别 (`gender`), 数据来源 (`leadSource`), 级别
+    /// (`leadLevel`), 状态 (`leadState`) and 战败原因 (`defeatReason`; free text from before the
+    /// dictionary as it was written).
+    static func exportTable(_ leads: [LeadView], dictionaries: [UUID: LeadDictionaries], timeZone: TimeZone) -> ExportTable {
         var rows: [[ExportCell]] = []
         for lead in leads {
-            var row: [ExportCell] = [ExportCell(lead.name), ExportCell(lead.mobile), ExportCell(lead.source)]
+            let words = dictionaries[lead.storeId] ?? .builtIn
+            var row: [ExportCell] = [ExportCell(lead.name), ExportCell(lead.mobile), ExportCell(words.gender.label(lead.gender))]
+            row.append(ExportCell(words.source.label(lead.source)))
             row += [ExportCell(lead.province), ExportCell(lead.city), ExportCell(lead.brand), ExportCell(lead.series), ExportCell(lead.model)]
-            row += [ExportCell(lead.level.rawValue), ExportCell(lead.state), ExportCell(lead.consultantName), ExportCell(lead.nextFollowUpOn)]
+            row += [ExportCell(words.level.label(lead.level.rawValue)), ExportCell(words.state.label(lead.state))]
+            row += [ExportCell(words.defeatReason.label(lead.defeatReason)), ExportCell(lead.consultantName), ExportCell(lead.nextFollowUpOn)]
             row.append(ExportCell(lead.createdAt, in: timeZone))
             rows.append(row)
         }
         return ExportTable(
             sheetName: "网销线索",
-            headers: ["客户姓名", "手机号码", "数据来源", "省份", "城市", "品牌", "车系", "车型", "级别", "状态", "销售顾问", "下次回访", "创建时间"],
+            headers: ["客户姓名", "手机号码", "性别", "数据来源", "省份", "城市", "品牌", "车系", "车型", "级别", "状态", "战败原因", "销售顾问", "下次回访", "创建时间"],
             rows: rows)
     }
 
@@ -215,19 +239,24 @@ struct LeadRoutes: Sendable {
         let principal = try context.require(.writeLeads)
         let id = try context.parameters.uuid("id")
         let body = try await request.decodeJSON(as: FollowUpRequest.self, context: context)
-        var check = FieldValidator()
-        let content = check.text("content", body.content, maxLength: 1000)
-        if let nextOn = body.nextOn { check.require(CalendarDate.parse(nextOn) != nil, "nextOn", "must be a date like 2026-11-23") }
-        try check.throwIfInvalid()
         let lead = try await transaction { store, connection in
             guard let lead = try await store.lead(id, principal: principal, forUpdate: true) else { throw ProblemDetails.notFound("lead \(id)") }
+            // Every field at once, against the lead's store's dictionaries.
+            let dictionaries = try await dictionaries(lead.storeId, connection: connection)
+            var check = FieldValidator()
+            let channel = check.requiredCode("channel", body.channel, in: dictionaries.channel) ?? ""
+            let content = check.text("content", body.content, maxLength: 1000)
+            // `leadLevel` is closed: its codes are the levels the rules know.
+            let level = LeadLevel(rawValue: check.requiredCode("level", body.level, in: dictionaries.level) ?? "") ?? .B
+            if let nextOn = body.nextOn { check.require(CalendarDate.parse(nextOn) != nil, "nextOn", "must be a date like 2026-11-23") }
+            try check.throwIfInvalid()
             guard lead.state == "assigned" else { throw ProblemDetails.conflict("only an assigned lead is followed up; this one is \(lead.state)") }
             let today = try await today(lead.storeId, connection: connection)
             if let nextOn = body.nextOn, nextOn < today {
                 throw ProblemDetails.validation([.init(field: "nextOn", message: "must not be before today (\(today))")])
             }
             _ = try await store.recordFollowUp(
-                lead: lead, by: principal.userID, channel: body.channel.rawValue, content: content, level: body.level, nextOn: body.nextOn, today: today)
+                lead: lead, by: principal.userID, channel: channel, content: content, level: level, nextOn: body.nextOn, today: today)
             try await announce([id], on: connection)
             return try await store.lead(id, principal: principal)!
         }
@@ -257,11 +286,12 @@ struct LeadRoutes: Sendable {
         let principal = try context.require(.writeLeads)
         let id = try context.parameters.uuid("id")
         let body = try await request.decodeJSON(as: DefeatRequest.self, context: context)
-        var check = FieldValidator()
-        let reason = check.text("reason", body.reason, maxLength: 200)
-        try check.throwIfInvalid()
         return try await transaction { store, connection in
             guard let lead = try await store.lead(id, principal: principal, forUpdate: true) else { throw ProblemDetails.notFound("lead \(id)") }
+            // A reason of the lead's store that it has not disabled; a lead defeated before keeps its own.
+            var check = FieldValidator()
+            let reason = check.requiredCode("reason", body.reason, in: try await dictionaries(lead.storeId, connection: connection).defeatReason) ?? ""
+            try check.throwIfInvalid()
             guard lead.state != "defeated" else { throw ProblemDetails.conflict("the lead is defeated already") }
             guard lead.state != "arrived" else { throw ProblemDetails.conflict("the lead came to the showroom; it is a prospect now") }
             try await store.defeat(id, reason: reason, at: environment.configuration.clock.now())

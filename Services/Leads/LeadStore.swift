@@ -19,7 +19,7 @@ struct LeadStore {
         let id = UUID()
         let inserted = try await connection.query("""
             INSERT INTO leads.lead (id, store_id, name, mobile, gender, source, province, city, brand, series, model, level, state, note, created_by)
-            VALUES (\(id), \(store), \(draft.name), \(draft.mobile), \(draft.gender), \(draft.source.rawValue), \(draft.province), \(draft.city),
+            VALUES (\(id), \(store), \(draft.name), \(draft.mobile), \(draft.gender), \(draft.source), \(draft.province), \(draft.city),
                     \(draft.brand), \(draft.series), \(draft.model), \(draft.level.rawValue), 'new', \(draft.note), \(user))
             ON CONFLICT (store_id, mobile) DO NOTHING RETURNING id
             """, logger: logger).decode(UUID.self).all()
@@ -32,7 +32,7 @@ struct LeadStore {
         let duplicateID = UUID()
         try await connection.query("""
             INSERT INTO leads.duplicate_lead (id, store_id, lead_id, name, mobile, source, reason, note, created_by)
-            VALUES (\(duplicateID), \(store), \(existing), \(draft.name), \(draft.mobile), \(draft.source.rawValue), 'exists', \(draft.note), \(user))
+            VALUES (\(duplicateID), \(store), \(existing), \(draft.name), \(draft.mobile), \(draft.source), 'exists', \(draft.note), \(user))
             """, logger: logger)
         try await followUpToday(existing, today: today)
         return ("duplicate", existing, duplicateID)
@@ -166,37 +166,40 @@ struct LeadStore {
     }
 }
 
-/// The filters of the lead list and its export.
+/// The filters of the lead list and its export. `state`, `level` and `source` are codes of the
+/// caller's store's dictionaries (`leadState`, `leadLevel`, `leadSource`), disabled ones included:
+/// old leads carry them.
 struct LeadFilter: Sendable {
-    enum State: String, CaseIterable { case new, assigned, defeated, arrived }
-
-    var state: State?
-    var level: LeadLevel?
+    var state: String?
+    var level: String?
     var consultantID: UUID?
-    var source: LeadSource?
+    var source: String?
     var mobile: String?
     var name: String?
     var from: Date?
     var to: Date?
 
-    init(_ request: Request) throws {
+    init(_ request: Request, dictionaries: LeadDictionaries) throws {
         var query = QueryReader(request)
-        state = query.oneOf("state", State.self)
-        level = query.oneOf("level", LeadLevel.self)
+        var check = FieldValidator()
+        state = check.filterCode("state", query.string("state"), in: dictionaries.state)
+        level = check.filterCode("level", query.string("level"), in: dictionaries.level)
         consultantID = query.uuid("consultantId")
-        source = query.oneOf("source", LeadSource.self)
+        source = check.filterCode("source", query.string("source"), in: dictionaries.source)
         mobile = query.mobile("mobile")
         name = query.string("name", maxLength: 50)
         from = query.date("from")
         to = query.date("to")
-        try query.throwIfInvalid()
+        // Every bad parameter at once.
+        let errors = query.validator.errors + check.errors
+        if !errors.isEmpty { throw ProblemDetails.validation(errors) }
     }
 
     func apply(to sql: inout QueryBuilder) {
-        if let state { sql.append(" AND l.state = ", bind: state.rawValue) }
-        if let level { sql.append(" AND l.level = ", bind: level.rawValue) }
+        if let state { sql.append(" AND l.state = ", bind: state) }
+        if let level { sql.append(" AND l.level = ", bind: level) }
         if let consultantID { sql.append(" AND l.consultant_id = ", bind: consultantID) }
-        if let source { sql.append(" AND l.source = ", bind: source.rawValue) }
+        if let source { sql.append(" AND l.source = ", bind: source) }
         if let mobile { sql.append(" AND l.mobile = ", bind: mobile) }
         if let name {
             sql.append(" AND l.name ILIKE ", bind: SearchText.containing(name))

@@ -43,10 +43,12 @@ struct CheckedPlatformLead: Codable, Sendable {
     init(from decoder: any Decoder) throws {
         let lead = try PlatformLeadReceived(from: decoder)
         do {
+            // The platforms are built-in sources (G5), which every store's `leadSource` has; a
+            // platform's lead is entered even where the store disabled its source for staff.
             draft = try LeadDraft(NewLead(
-                name: lead.name, mobile: lead.mobile, gender: nil, source: LeadSource(platform: lead.platform),
+                name: lead.name, mobile: lead.mobile, gender: nil, source: LeadDictionaries.sourceCode(platform: lead.platform),
                 province: lead.province, city: lead.city, brand: lead.brand, series: lead.series, model: lead.model,
-                level: nil, note: lead.note))
+                level: nil, note: lead.note), dictionaries: .builtIn, origin: .platform)
         } catch let problem as ProblemDetails {
             let reasons = (problem.errors ?? []).map { "\($0.field) \($0.message)" }.joined(separator: "; ")
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "the platform lead cannot be entered: \(reasons)"))
@@ -56,16 +58,5 @@ struct CheckedPlatformLead: Codable, Sendable {
 
     func encode(to encoder: any Encoder) throws {
         try lead.encode(to: encoder)
-    }
-}
-
-extension LeadSource {
-    init(platform: LeadPlatform) {
-        switch platform {
-        case .autohome: self = .autohome
-        case .yiche: self = .yiche
-        case .dongchedi: self = .dongchedi
-        case .other: self = .other
-        }
     }
 }

@@ -20,77 +20,100 @@ struct FollowUpRoutes: Sendable {
         group.get("prospects/follow-ups/:id/quote-image", use: quoteImage)
     }
 
-    enum Method: String, Codable, CaseIterable {
-        /// 外出拜访, 展厅接待, 电话回访, 电子邮件, 短信问候, 邮寄资料
-        case visit, showroom, phone, email, sms, mail
-    }
-
-    enum Content: String, Codable, CaseIterable {
-        /// 邀约到店, 看车, 再回展厅, 二手车置换, 需求分析, 车辆介绍, 协商议价
-        case invite
-        case viewCar = "view_car"
-        case returnVisit = "return_visit"
-        case tradeIn = "trade_in"
-        case needsAnalysis = "needs_analysis"
-        case vehicleIntro = "vehicle_intro"
-        case negotiation
-    }
-
-    enum Result: String, Codable, CaseIterable {
-        /// 维护客户信息, 执行失败, 延期访问, 新建客户信息, 客户无意向, 放弃访问, 信息不准, 已完成, 继续跟进
-        case updatedInfo = "updated_info"
-        case failed
-        case postponed
-        case newInfo = "new_info"
-        case noIntent = "no_intent"
-        case abandoned
-        case wrongInfo = "wrong_info"
-        case completed
-        case continuing = "continue"
-    }
-
-    enum Contact: String, Codable, CaseIterable {
-        /// 首次接触, 两次或两次以上
-        case first, repeated
-    }
-
-    enum NextContent: String, Codable, CaseIterable {
-        /// 再回展厅, 预约看车, 试乘试驾, 订交全, 交车, 常规跟进
-        case returnVisit = "return_visit"
-        case appointment
-        case testDrive = "test_drive"
-        case order, delivery, routine
-    }
-
+    /// The next follow-up's plan. The coded fields are codes of the store's dictionaries.
     struct NextPlan: Codable, Sendable {
         /// `yyyy-MM-dd`; after the store's interval for the new level when left out.
         var on: String?
-        var method: Method
-        var content: NextContent
+        /// `followUpMethod` (跟进方式).
+        var method: String
+        /// `nextFollowUpContent` (下次跟进内容).
+        var content: String
         /// 计划次日到店.
         var comesTomorrow: Bool
     }
 
+    /// The follow-up form (P5). Its coded fields are codes of the prospect's store's dictionaries,
+    /// checked all at once with the other fields.
     struct FollowUpRequest: Decodable {
-        var level: ProspectLevel
-        var method: Method
-        var contents: [Content]
-        var result: Result
-        var contact: Contact
+        /// `prospectLevel`, H to C.
+        var level: String
+        /// `followUpMethod` (跟进方式).
+        var method: String
+        /// `followUpContent` (跟进内容); one named twice counts once.
+        var contents: [String]
+        /// `followUpResult` (跟进结果).
+        var result: String
+        /// `followUpContact` (接触次数).
+        var contact: String
         var note: String
         /// 有效回访.
         var valid: Bool
         var next: NextPlan
     }
 
+    /// A follow-up's form, checked.
+    struct CheckedFollowUp {
+        var level: ProspectLevel
+        var method: String
+        /// Each once, sorted.
+        var contents: [String]
+        var result: String
+        var contact: String
+        var note: String
+        var nextOn: String?
+        var nextMethod: String
+        var nextContent: String
+
+        static let dictionarySets = [
+            DataDictionaries.prospectLevel, DataDictionaries.followUpMethod, DataDictionaries.followUpContent, DataDictionaries.followUpResult,
+            DataDictionaries.followUpContact, DataDictionaries.nextFollowUpContent,
+        ]
+
+        /// Every field at once: a 422 names each bad one, a code with the store's allowed values.
+        init(_ body: FollowUpRequest, dictionaries: ProspectDictionaries, today: String) throws {
+            var check = FieldValidator()
+            let level = check.prospectLevel("level", body.level, in: dictionaries[DataDictionaries.prospectLevel], required: true)
+            let method = check.requiredCode("method", body.method, in: dictionaries[DataDictionaries.followUpMethod])
+            let contentSet = dictionaries[DataDictionaries.followUpContent]
+            check.require(body.contents.count <= contentSet.entries.count, "contents", "names each content at most once")
+            let contents = body.contents.enumerated().compactMap { index, content in
+                check.requiredCode("contents[\(index)]", content, in: contentSet)
+            }
+            let result = check.requiredCode("result", body.result, in: dictionaries[DataDictionaries.followUpResult])
+            let contact = check.requiredCode("contact", body.contact, in: dictionaries[DataDictionaries.followUpContact])
+            note = check.text("note", body.note, maxLength: 1000)
+            if let on = body.next.on {
+                if CalendarDate.parse(on) == nil {
+                    check.fail("next.on", "must be a date like 2026-11-23")
+                } else {
+                    check.require(on >= today, "next.on", "must not be before today (\(today))")
+                }
+            }
+            let nextMethod = check.requiredCode("next.method", body.next.method, in: dictionaries[DataDictionaries.followUpMethod])
+            let nextContent = check.requiredCode("next.content", body.next.content, in: dictionaries[DataDictionaries.nextFollowUpContent])
+            try check.throwIfInvalid()
+            self.level = level!
+            self.method = method!
+            self.contents = Array(Set(contents)).sorted()
+            self.result = result!
+            self.contact = contact!
+            nextOn = body.next.on
+            self.nextMethod = nextMethod!
+            self.nextContent = nextContent!
+        }
+    }
+
     struct FollowUpView: Codable, Sendable, ResponseEncodable {
         var id: UUID
         var followUpNo: String
+        var storeId: UUID
         var prospectId: UUID
         var prospectName: String
         var mobile: String
         var consultantId: UUID
         var consultantName: String?
+        /// Codes of `prospectLevel`, `followUpMethod`, `followUpContent`, `followUpResult`,
+        /// `followUpContact`; `nextMethod` of `followUpMethod`, `nextContent` of `nextFollowUpContent`.
         var levelBefore: String
         var level: String
         var method: String
@@ -112,37 +135,30 @@ struct FollowUpRoutes: Sendable {
         let principal = try context.require(.writeProspects)
         let id = try context.parameters.uuid("id")
         let body = try await request.decodeJSON(as: FollowUpRequest.self, context: context)
-        var check = FieldValidator()
-        let note = check.text("note", body.note, maxLength: 1000)
-        check.require(body.contents.count <= Content.allCases.count, "contents", "names each content at most once")
-        if let on = body.next.on { check.require(CalendarDate.parse(on) != nil, "next.on", "must be a date like 2026-11-23") }
-        if body.level == .O { check.fail("level", "O is set when the ERP has an order") }
-        try check.throwIfInvalid()
         let view = try await environment.database.withTransaction { connection in
             let store = ProspectStore(connection: connection, logger: environment.logger, directory: environment.directory)
             guard let prospect = try await store.prospect(id, principal: principal, forUpdate: true) else { throw ProblemDetails.notFound("prospect \(id)") }
+            let day = try await environment.storeDay(prospect.storeId, on: connection)
+            let (now, today) = (day.now, day.today)
+            let form = try CheckedFollowUp(body, dictionaries: try await ProspectDictionaries.load(
+                CheckedFollowUp.dictionarySets, store: prospect.storeId, directory: environment.directory, on: connection, logger: environment.logger
+            ), today: today)
             guard ["active", "ordered"].contains(prospect.state), let consultant = prospect.consultantId else {
                 throw ProblemDetails.conflict("only an assigned prospect that is active or ordered is followed up")
             }
-            let day = try await environment.storeDay(prospect.storeId, on: connection)
-            let (now, today) = (day.now, day.today)
-            if let on = body.next.on, on < today {
-                throw ProblemDetails.validation([.init(field: "next.on", message: "must not be before today (\(today))")])
-            }
             // An ordered prospect stays at O whatever the form says.
-            let level = prospect.level == .O ? .O : body.level
+            let level = prospect.level == .O ? .O : form.level
             let interval = try await ProspectRules(connection: connection, logger: environment.logger).interval(for: level, store: prospect.storeId)
-            let nextOn = body.next.on ?? ServiceClock.day(today, plus: body.next.comesTomorrow ? 1 : interval)
+            let nextOn = form.nextOn ?? ServiceClock.day(today, plus: body.next.comesTomorrow ? 1 : interval)
             let followUpID = UUID()
             let number = try await DocumentNumbers(connection: connection, logger: environment.logger, directory: environment.directory)
                 .next(prefix: "GJ", store: prospect.storeId, at: now)
-            let contents = Array(Set(body.contents.map(\.rawValue))).sorted()
             try await connection.query("""
                 INSERT INTO prospects.prospect_follow_up (id, store_id, follow_up_no, prospect_id, consultant_id, level_before, level, method,
                     contents, result, contact, note, valid, next_on, next_method, next_content, comes_tomorrow, created_at)
                 VALUES (\(followUpID), \(prospect.storeId), \(number), \(id), \(principal.userID), \(prospect.level.rawValue), \(level.rawValue),
-                    \(body.method.rawValue), \(contents), \(body.result.rawValue), \(body.contact.rawValue), \(note), \(body.valid),
-                    \(nextOn)::date, \(body.next.method.rawValue), \(body.next.content.rawValue), \(body.next.comesTomorrow), \(now))
+                    \(form.method), \(form.contents), \(form.result), \(form.contact), \(form.note), \(body.valid),
+                    \(nextOn)::date, \(form.nextMethod), \(form.nextContent), \(body.next.comesTomorrow), \(now))
                 """, logger: environment.logger)
             try await connection.query("""
                 UPDATE prospects.prospect SET level = \(level.rawValue), updated_at = now() WHERE id = \(id)
@@ -150,13 +166,13 @@ struct FollowUpRoutes: Sendable {
             try await store.closeOpenTask(id, as: "done")
             try await store.openTask(
                 id, store: prospect.storeId, consultant: consultant, dueOn: nextOn,
-                planned: body.next.content.rawValue, plannedMethod: body.next.method.rawValue)
+                planned: form.nextContent, plannedMethod: form.nextMethod)
             let consultantName = try await environment.directory.displayNames(of: [principal.userID], on: connection, logger: environment.logger)[principal.userID]
             try await environment.outbox.append(CloudEvent(
                 source: "/crm/prospects", subject: followUpID.uuidString.lowercased(),
                 data: ProspectFollowUpRecorded(
                     followUpId: followUpID, followUpNo: number, prospectId: id, storeId: prospect.storeId,
-                    customer: Person(name: prospect.name, mobile: prospect.mobile), level: level.rawValue, method: body.method.rawValue,
+                    customer: Person(name: prospect.name, mobile: prospect.mobile), level: level.rawValue, method: form.method,
                     brand: prospect.brand, series: prospect.series, model: prospect.model,
                     consultant: consultantName ?? principal.userID.uuidString, recordedAt: now),
                 storeid: prospect.storeId.uuidString.lowercased()
@@ -209,39 +225,50 @@ struct FollowUpRoutes: Sendable {
     struct Filter {
         var prospectID: UUID?
         var consultantID: UUID?
-        var method: Method?
-        var result: Result?
+        /// Codes of the caller's store's `followUpMethod` and `followUpResult`, disabled ones included.
+        var method: String?
+        var result: String?
         var valid: Bool?
         var mobile: String?
         var note: String?
         var from: Date?
         var to: Date?
 
-        init(_ request: Request) throws {
+        static let dictionarySets = [DataDictionaries.followUpMethod, DataDictionaries.followUpResult]
+
+        init(_ request: Request, dictionaries: ProspectDictionaries) throws {
             var query = QueryReader(request)
             prospectID = query.uuid("prospectId")
             consultantID = query.uuid("consultantId")
-            method = query.oneOf("method", Method.self)
-            result = query.oneOf("result", Result.self)
             valid = query.bool("valid")
             mobile = query.mobile("mobile")
             note = query.string("note", maxLength: 100)
             from = query.date("from")
             to = query.date("to")
-            try query.throwIfInvalid()
+            let codes = (method: query.string("method"), result: query.string("result"))
+            var check = query.validator
+            method = check.filterCode("method", codes.method, in: dictionaries[DataDictionaries.followUpMethod])
+            result = check.filterCode("result", codes.result, in: dictionaries[DataDictionaries.followUpResult])
+            try check.throwIfInvalid()
         }
 
         func apply(to sql: inout QueryBuilder) {
             if let prospectID { sql.append(" AND f.prospect_id = ", bind: prospectID) }
             if let consultantID { sql.append(" AND f.consultant_id = ", bind: consultantID) }
-            if let method { sql.append(" AND f.method = ", bind: method.rawValue) }
-            if let result { sql.append(" AND f.result = ", bind: result.rawValue) }
+            if let method { sql.append(" AND f.method = ", bind: method) }
+            if let result { sql.append(" AND f.result = ", bind: result) }
             if let valid { sql.append(" AND f.valid = ", bind: valid) }
             if let mobile { sql.append(" AND p.mobile = ", bind: mobile) }
             if let note { sql.append(" AND f.note ILIKE ", bind: SearchText.containing(note)) }
             if let from { sql.append(" AND f.created_at >= ", bind: from) }
             if let to { sql.append(" AND f.created_at < ", bind: to) }
         }
+    }
+
+    /// The request's filters, checked against the caller's store's dictionaries.
+    private func readFilter(_ request: Request, principal: Principal, connection: PostgresConnection) async throws -> Filter {
+        try Filter(request, dictionaries: try await ProspectDictionaries.load(
+            Filter.dictionarySets, store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger))
     }
 
     /// Records the caller may see, by their author: a consultant's own, a leader's team's, a manager's store's.
@@ -254,19 +281,19 @@ struct FollowUpRoutes: Sendable {
         filter(&sql)
         let total = try await sql.count(on: connection, logger: environment.logger)
         let select = sql.ordered(by: "f.created_at DESC, f.id", page).build(prefix: """
-            SELECT f.id, f.follow_up_no, f.prospect_id, p.name, p.mobile, f.consultant_id, u.display_name, f.level_before, f.level, f.method,
+            SELECT f.id, f.follow_up_no, f.store_id, f.prospect_id, p.name, p.mobile, f.consultant_id, u.display_name, f.level_before, f.level, f.method,
                    f.contents, f.result, f.contact, f.note, f.valid, to_char(f.next_on, 'YYYY-MM-DD'), f.next_method, f.next_content,
                    f.comes_tomorrow, f.quote_image IS NOT NULL, f.created_at
             """)
         var items: [FollowUpView] = []
         for try await r in try await connection.query(select, logger: environment.logger).decode((
-            UUID, String, UUID, String, String, UUID, String?, String, String, String, [String], String, String, String, Bool,
+            UUID, String, UUID, UUID, String, String, UUID, String?, String, String, String, [String], String, String, String, Bool,
             String?, String?, String?, Bool, Bool, Date).self)
         {
             items.append(FollowUpView(
-                id: r.0, followUpNo: r.1, prospectId: r.2, prospectName: r.3, mobile: r.4, consultantId: r.5, consultantName: r.6,
-                levelBefore: r.7, level: r.8, method: r.9, contents: r.10, result: r.11, contact: r.12, note: r.13, valid: r.14,
-                nextOn: r.15, nextMethod: r.16, nextContent: r.17, comesTomorrow: r.18, hasQuoteImage: r.19, createdAt: r.20))
+                id: r.0, followUpNo: r.1, storeId: r.2, prospectId: r.3, prospectName: r.4, mobile: r.5, consultantId: r.6, consultantName: r.7,
+                levelBefore: r.8, level: r.9, method: r.10, contents: r.11, result: r.12, contact: r.13, note: r.14, valid: r.15,
+                nextOn: r.16, nextMethod: r.17, nextContent: r.18, comesTomorrow: r.19, hasQuoteImage: r.20, createdAt: r.21))
         }
         return (items, total)
     }
@@ -274,9 +301,9 @@ struct FollowUpRoutes: Sendable {
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<FollowUpView> {
         let principal = try context.require(.readProspects)
         let page = try PageRequest(request: request)
-        let filter = try Filter(request)
         let (items, total) = try await environment.database.withTransaction { connection in
-            try await read(filter: filter.apply(to:), principal: principal, page: page, connection: connection)
+            let filter = try await readFilter(request, principal: principal, connection: connection)
+            return try await read(filter: filter.apply(to:), principal: principal, page: page, connection: connection)
         }
         return Page(items: items, request: page, total: total)
     }
@@ -284,16 +311,21 @@ struct FollowUpRoutes: Sendable {
     @Sendable func export(_ request: Request, context: CRMRequestContext) async throws -> Response {
         let principal = try context.require(.readProspects)
         let format = try ExportFormat(request: request)
-        let filter = try Filter(request)
         let (items, total, timeZone) = try await environment.database.withTransaction { connection in
+            let filter = try await readFilter(request, principal: principal, connection: connection)
             let (items, total) = try await read(filter: filter.apply(to:), principal: principal, page: ExportLimit.page, connection: connection)
             return (items, total, try await environment.storeDay(principal.storeID, on: connection).timeZone)
         }
         try ExportLimit.check(total: total)
+        let labels = try await ExportLabels.load(Self.exportSets, stores: items.map(\.storeId), environment: environment)
         let rows: [[ExportCell]] = items.map { f in
-            [ExportCell(f.followUpNo), ExportCell(f.prospectName), ExportCell(f.mobile), ExportCell(f.levelBefore), ExportCell(f.level),
-             ExportCell(f.method), ExportCell(f.contents.joined(separator: ",")), ExportCell(f.result), ExportCell(f.valid ? "是" : "否"),
-             ExportCell(f.note), ExportCell(f.nextOn), ExportCell(f.nextContent), ExportCell(f.consultantName), ExportCell(f.createdAt, in: timeZone)]
+            [ExportCell(f.followUpNo), ExportCell(f.prospectName), ExportCell(f.mobile),
+             labels.cell(DataDictionaries.prospectLevel, f.levelBefore, store: f.storeId), labels.cell(DataDictionaries.prospectLevel, f.level, store: f.storeId),
+             labels.cell(DataDictionaries.followUpMethod, f.method, store: f.storeId),
+             ExportCell(f.contents.compactMap { labels.label(DataDictionaries.followUpContent, $0, store: f.storeId) }.joined(separator: "、")),
+             labels.cell(DataDictionaries.followUpResult, f.result, store: f.storeId), ExportCell(f.valid ? "是" : "否"),
+             ExportCell(f.note), ExportCell(f.nextOn), labels.cell(DataDictionaries.nextFollowUpContent, f.nextContent, store: f.storeId),
+             ExportCell(f.consultantName), ExportCell(f.createdAt, in: timeZone)]
         }
         let table = ExportTable(
             sheetName: "潜客跟进记录",
@@ -301,4 +333,10 @@ struct FollowUpRoutes: Sendable {
             rows: rows)
         return try await Response.export(table, as: format, fileName: "prospect-follow-ups")
     }
+
+    /// The dictionaries whose labels the follow-up export prints.
+    static let exportSets = [
+        DataDictionaries.prospectLevel, DataDictionaries.followUpMethod, DataDictionaries.followUpContent, DataDictionaries.followUpResult,
+        DataDictionaries.nextFollowUpContent,
+    ]
 }

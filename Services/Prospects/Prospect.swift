@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import ServiceKit
@@ -14,20 +15,24 @@ struct ProspectView: Codable, Sendable, ResponseEncodable {
     var province: String?
     var city: String?
     var district: String?
-    var category: ProspectCategory
-    var source: ProspectSource
+    /// A code of the dictionary `prospectCategory` (登记大类).
+    var category: String
+    /// A code of the dictionary `prospectSource` (客户来源), the store's own ones included.
+    var source: String
     var brand: String?
     var series: String?
     var model: String?
     var plate: String?
     var level: ProspectLevel
-    /// `active`, `defeat_pending` (waiting for a manager), `defeated`, `ordered`, `delivered`.
+    /// `active`, `defeat_pending` (waiting for a manager), `defeated`, `ordered`, `delivered`
+    /// (the dictionary `prospectState`).
     var state: String
     var consultantId: UUID?
     var consultantName: String?
     var assignedAt: Date?
     /// The online lead whose data was carried over, if the prospect began as one.
     var leadId: UUID?
+    /// A code of the dictionary `defeatReason`; a defeat recorded before reasons were codes keeps its free text.
     var defeatReason: String?
     var defeatNote: String?
     var defeatedAt: Date?
@@ -65,71 +70,45 @@ enum ProspectLevel: String, Codable, Sendable, CaseIterable, IntentLevel {
     }
 }
 
-/// 登记大类: showroom (展厅), online (网络), key account (大客户).
-enum ProspectCategory: String, Codable, Sendable, CaseIterable {
-    case showroom, online
-    case keyAccount = "key_account"
+/// The sources the system sets, which nobody registers: 网销线索, an online lead that came to the
+/// showroom (P2), and 战败池, a customer taken from another store's defeat pool.
+enum SystemSource {
+    static let onlineLead = "online_lead"
+    static let defeatPool = "defeat_pool"
+    static let all = [onlineLead, defeatPool]
 }
 
-/// 客户来源.
-enum ProspectSource: String, Codable, Sendable, CaseIterable {
-    /// 自然到店
-    case walkIn = "walk_in"
-    /// 老客户介绍
-    case referral
-    /// 展厅活动
-    case showroomEvent = "showroom_event"
-    /// 厂家直购
-    case factoryDirect = "factory_direct"
-    /// 二网
-    case secondaryDealer = "secondary_dealer"
-    /// 重新购买
-    case repurchase
-    /// 网销线索: an online lead that came to the showroom.
-    case onlineLead = "online_lead"
-    /// Taken from another store's defeat pool.
-    case defeatPool = "defeat_pool"
-    case other
-}
-
-/// 登记方式.
-enum TrafficArrival: String, Codable, Sendable, CaseIterable {
-    /// 来店
-    case showroom
-    /// 来电
-    case phone
-}
-
-/// 获取性质: first visit (首次到店), second visit (二次到店), repeat visit (再次到店).
-enum TrafficNature: String, Codable, Sendable, CaseIterable {
-    case firstVisit = "first_visit"
-    case secondVisit = "second_visit"
-    case repeatVisit = "repeat_visit"
-}
-
-/// A showroom visit to register (流量登记, P1). A valid one becomes a prospect.
+/// A showroom visit to register (流量登记, P1). A valid one becomes a prospect. The coded fields
+/// are codes of the store's dictionaries (see `ProspectDictionaries`), checked all at once with
+/// the other fields.
 struct NewTraffic: Decodable {
     var name: String
     var mobile: String
     var landline: String?
+    /// `gender`: male, female.
     var gender: String?
     var province: String?
     var city: String?
     var district: String?
-    var arrival: TrafficArrival
+    /// `trafficArrival` (登记方式): showroom, phone.
+    var arrival: String
     var partySize: Int?
     var arrivedAt: Date
     var leftAt: Date?
-    var category: ProspectCategory
-    var source: ProspectSource
-    var nature: TrafficNature
+    /// `prospectCategory` (登记大类).
+    var category: String
+    /// `prospectSource` (客户来源), the store's own ones included; not the system's `online_lead` and `defeat_pool`.
+    var source: String
+    /// `trafficNature` (获取性质).
+    var nature: String
     /// The consultant who received the visitor; the registering consultant when left out.
     var consultantId: UUID?
     var brand: String?
     var series: String?
     var model: String?
     var plate: String?
-    var level: ProspectLevel?
+    /// `prospectLevel`, H to C; B when left out.
+    var level: String?
     var note: String?
 }
 
@@ -142,13 +121,13 @@ struct TrafficDraft: Sendable {
     var province: String?
     var city: String?
     var district: String?
-    var arrival: TrafficArrival
+    var arrival: String
     var partySize: Int
     var arrivedAt: Date
     var leftAt: Date?
-    var category: ProspectCategory
-    var source: ProspectSource
-    var nature: TrafficNature
+    var category: String
+    var source: String
+    var nature: String
     var consultantID: UUID?
     var brand: String?
     var series: String?
@@ -157,7 +136,14 @@ struct TrafficDraft: Sendable {
     var level: ProspectLevel
     var note: String?
 
-    init(_ body: NewTraffic) throws {
+    /// The sets a registration's codes come from.
+    static let dictionarySets = [
+        DataDictionaries.gender, DataDictionaries.trafficArrival, DataDictionaries.prospectCategory, DataDictionaries.prospectSource,
+        DataDictionaries.trafficNature, DataDictionaries.prospectLevel,
+    ]
+
+    /// Checks every field at once: a 422 names each bad one, a code with the store's allowed values.
+    init(_ body: NewTraffic, dictionaries: ProspectDictionaries) throws {
         var check = FieldValidator()
         name = check.text("name", body.name, maxLength: 50)
         mobile = check.mobile("mobile", body.mobile)
@@ -165,30 +151,54 @@ struct TrafficDraft: Sendable {
         if let landline {
             check.require(landline.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "-" || $0 == " ") }, "landline", "must be digits and dashes, e.g. 027-84561234")
         }
-        if let gender = body.gender { check.require(["male", "female"].contains(gender), "gender", "must be male or female") }
-        gender = body.gender
+        gender = check.code("gender", body.gender, in: dictionaries[DataDictionaries.gender])
         province = check.optionalText("province", body.province, maxLength: 20)
         city = check.optionalText("city", body.city, maxLength: 20)
         district = check.optionalText("district", body.district, maxLength: 20)
-        arrival = body.arrival
+        arrival = check.requiredCode("arrival", body.arrival, in: dictionaries[DataDictionaries.trafficArrival]) ?? ""
         partySize = body.partySize ?? 1
         check.range("partySize", partySize, 1...50)
         arrivedAt = body.arrivedAt
         leftAt = body.leftAt
         if let leftAt = body.leftAt { check.require(leftAt >= body.arrivedAt, "leftAt", "must not be before arrivedAt") }
-        category = body.category
-        source = body.source
-        check.require(![.onlineLead, .defeatPool].contains(body.source), "source", "online_lead and defeat_pool are set by the system, not registered")
-        nature = body.nature
+        category = check.requiredCode("category", body.category, in: dictionaries[DataDictionaries.prospectCategory]) ?? ""
+        source = check.registeredSource("source", body.source, in: dictionaries[DataDictionaries.prospectSource]) ?? ""
+        nature = check.requiredCode("nature", body.nature, in: dictionaries[DataDictionaries.trafficNature]) ?? ""
         consultantID = body.consultantId
         brand = check.optionalText("brand", body.brand, maxLength: 100)
         series = check.optionalText("series", body.series, maxLength: 100)
         model = check.optionalText("model", body.model, maxLength: 100)
         plate = check.optionalPlate("plate", body.plate)
-        if body.level == .O { check.fail("level", "O is set when the ERP has an order") }
-        level = body.level ?? .B
+        level = check.prospectLevel("level", body.level, in: dictionaries[DataDictionaries.prospectLevel]) ?? .B
         note = check.optionalText("note", body.note, maxLength: 500)
         try check.throwIfInvalid()
+    }
+}
+
+extension FieldValidator {
+    /// A source staff register (`prospectSource`): the store's enabled ones but the system's
+    /// `online_lead` and `defeat_pool`. Nil when left out (which fails) or wrong.
+    mutating func registeredSource(_ field: String, _ value: String?, in dictionary: StoreDictionary) -> String? {
+        var registered = dictionary
+        registered.entries.removeAll { SystemSource.all.contains($0.code) }
+        if let value = value?.trimmed, SystemSource.all.contains(value) {
+            fail(field, "\(value) is set by the system, not registered; must be one of: \(registered.allowedText)")
+            return nil
+        }
+        return requiredCode(field, value, in: registered)
+    }
+
+    /// A level staff may give (`prospectLevel`): H, A, B or C, as the store allows them. O is the
+    /// ERP's to set, with an order. Nil when left out (which fails if `required`) or wrong.
+    mutating func prospectLevel(_ field: String, _ value: String?, in dictionary: StoreDictionary, required: Bool = false) -> ProspectLevel? {
+        var given = dictionary
+        given.entries.removeAll { $0.code == ProspectLevel.O.rawValue }
+        if value?.trimmed == ProspectLevel.O.rawValue {
+            fail(field, "O is set when the ERP has an order; must be one of: \(given.allowedText)")
+            return nil
+        }
+        let code = required ? requiredCode(field, value, in: given) : code(field, value, in: given)
+        return code.flatMap(ProspectLevel.init(rawValue:))
     }
 }
 
@@ -204,10 +214,13 @@ struct TrafficIntake: Codable, Sendable, ResponseEncodable {
 
 struct TrafficView: Codable, Sendable {
     var id: UUID
+    var storeId: UUID
     var prospectId: UUID
+    /// What registering the visit came to (`TrafficIntake.outcome`).
     var outcome: String
     var name: String
     var mobile: String
+    /// Codes of `trafficArrival`, `prospectCategory`, `prospectSource` and `trafficNature`.
     var arrival: String
     var partySize: Int
     var arrivedAt: Date

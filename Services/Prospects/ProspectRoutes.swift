@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -40,7 +41,7 @@ struct ProspectRoutes: Sendable {
     }
 
     struct DefeatRequest: Decodable {
-        /// 战败原因, as the store's dictionary names it (价格, 竞品, 购买力 …).
+        /// 战败原因: a code of the store's dictionary `defeatReason` that the store has not disabled.
         var reason: String
         var note: String?
     }
@@ -88,26 +89,43 @@ struct ProspectRoutes: Sendable {
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<ProspectView> {
         let principal = try context.require(.readProspects)
         let page = try PageRequest(request: request)
-        let filter = try ProspectFilter(request)
-        let (items, total) = try await transaction { store, _ in try await store.list(filter, principal: principal, page: page) }
+        let (items, total) = try await transaction { store, connection in
+            let filter = try await ProspectFilter.read(request, store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger)
+            return try await store.list(filter, principal: principal, page: page)
+        }
         return Page(items: items, request: page, total: total)
     }
 
     @Sendable func export(_ request: Request, context: CRMRequestContext) async throws -> Response {
         let principal = try context.require(.readProspects)
         let format = try ExportFormat(request: request)
-        let filter = try ProspectFilter(request)
-        let (items, total) = try await transaction { store, _ in try await store.list(filter, principal: principal, page: ExportLimit.page) }
+        let (items, total) = try await transaction { store, connection in
+            let filter = try await ProspectFilter.read(request, store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger)
+            return try await store.list(filter, principal: principal, page: ExportLimit.page)
+        }
         try ExportLimit.check(total: total)
+        let labels = try await ExportLabels.load(Self.exportSets, stores: items.map(\.storeId), environment: environment)
         let timeZone = try await environment.timeZone(of: principal.storeID)
-        return try await Response.export(Self.exportTable(items, timeZone: timeZone, sheetName: "潜在客户"), as: format, fileName: "prospects")
+        return try await Response.export(Self.exportTable(items, labels: labels, timeZone: timeZone, sheetName: "潜在客户"), as: format, fileName: "prospects")
     }
 
-    static func exportTable(_ prospects: [ProspectView], timeZone: TimeZone, sheetName: String) -> ExportTable {
+    /// The dictionaries whose labels the prospect export prints.
+    static let exportSets = [
+        DataDictionaries.gender, DataDictionaries.prospectCategory, DataDictionaries.prospectSource, DataDictionaries.prospectLevel,
+        DataDictionaries.prospectState, DataDictionaries.defeatReason,
+    ]
+
+    /// The prospects as staff read them: every coded column in the words of the prospect's store.
+    static func exportTable(_ prospects: [ProspectView], labels: ExportLabels, timeZone: TimeZone, sheetName: String) -> ExportTable {
         let rows: [[ExportCell]] = prospects.map { p in
-            [ExportCell(p.name), ExportCell(p.mobile), ExportCell(p.gender), ExportCell(p.category.rawValue), ExportCell(p.source.rawValue),
-             ExportCell(p.brand), ExportCell(p.series), ExportCell(p.model), ExportCell(p.level.rawValue), ExportCell(p.state),
-             ExportCell(p.consultantName), ExportCell(p.nextFollowUpOn), ExportCell(p.defeatReason), ExportCell(p.createdAt, in: timeZone)]
+            [ExportCell(p.name), ExportCell(p.mobile), labels.cell(DataDictionaries.gender, p.gender, store: p.storeId),
+             labels.cell(DataDictionaries.prospectCategory, p.category, store: p.storeId),
+             labels.cell(DataDictionaries.prospectSource, p.source, store: p.storeId),
+             ExportCell(p.brand), ExportCell(p.series), ExportCell(p.model),
+             labels.cell(DataDictionaries.prospectLevel, p.level.rawValue, store: p.storeId),
+             labels.cell(DataDictionaries.prospectState, p.state, store: p.storeId),
+             ExportCell(p.consultantName), ExportCell(p.nextFollowUpOn),
+             labels.cell(DataDictionaries.defeatReason, p.defeatReason, store: p.storeId), ExportCell(p.createdAt, in: timeZone)]
         }
         return ExportTable(
             sheetName: sheetName,
@@ -184,12 +202,14 @@ struct ProspectRoutes: Sendable {
         let principal = try context.require(.writeProspects)
         let id = try context.parameters.uuid("id")
         let body = try await request.decodeJSON(as: DefeatRequest.self, context: context)
-        var check = FieldValidator()
-        let reason = check.text("reason", body.reason, maxLength: 200)
-        let note = check.optionalText("note", body.note, maxLength: 500)
-        try check.throwIfInvalid()
         return try await transaction { store, connection in
             guard let prospect = try await store.prospect(id, principal: principal, forUpdate: true) else { throw ProblemDetails.notFound("prospect \(id)") }
+            let reasons = try await environment.directory.dictionary(
+                DataDictionaries.defeatReason, store: prospect.storeId, on: connection, logger: environment.logger)
+            var check = FieldValidator()
+            let reason = check.requiredCode("reason", body.reason, in: reasons)
+            let note = check.optionalText("note", body.note, maxLength: 500)
+            try check.throwIfInvalid()
             guard prospect.state == "active" else { throw ProblemDetails.conflict("only an active prospect is defeated; this one is \(prospect.state)") }
             let settings = try await ProspectSettings.read(store: prospect.storeId, on: connection, logger: environment.logger)
             let now = environment.configuration.clock.now()

@@ -11,6 +11,7 @@ struct ProspectSettings: Codable, Sendable, Equatable {
     var defeatApproval: Bool
     /// 战败池: defeats for `defeatPoolReasons` go to the pool; after 48 h the group's other stores see them.
     var defeatPool: Bool
+    /// Codes of the store's dictionary `defeatReason`.
     var defeatPoolReasons: [String]
     /// 客户公海: prospects whose follow-up is `poolOverdueDays` overdue are released to the pool.
     var publicPool: Bool
@@ -40,11 +41,12 @@ struct ProspectSettings: Codable, Sendable, Equatable {
         return .defaults
     }
 
-    func validated() throws -> ProspectSettings {
+    /// Checked: the pool's reasons are codes the store's `defeatReason` set allows.
+    func validated(reasons: StoreDictionary) throws -> ProspectSettings {
         var check = FieldValidator()
         var copy = self
         copy.defeatPoolReasons = defeatPoolReasons.enumerated().map { index, reason in
-            check.text("defeatPoolReasons[\(index)]", reason, maxLength: 200)
+            check.requiredCode("defeatPoolReasons[\(index)]", reason, in: reasons) ?? reason
         }
         check.require(defeatPoolReasons.count <= 50, "defeatPoolReasons", "must list at most 50 reasons")
         check.require(!defeatPool || !defeatPoolReasons.isEmpty, "defeatPoolReasons", "must name at least one reason when the defeat pool is on")

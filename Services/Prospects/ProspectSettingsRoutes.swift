@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -27,8 +28,11 @@ struct ProspectSettingsRoutes: Sendable {
 
     @Sendable func setSettings(_ request: Request, context: CRMRequestContext) async throws -> ProspectSettings {
         let principal = try context.require(.configureProspects)
-        let settings = try await request.decodeJSON(as: ProspectSettings.self, context: context).validated()
+        let body = try await request.decodeJSON(as: ProspectSettings.self, context: context)
         return try await environment.database.withTransaction { connection in
+            let reasons = try await environment.directory.dictionary(
+                DataDictionaries.defeatReason, store: principal.storeID, on: connection, logger: environment.logger)
+            let settings = try body.validated(reasons: reasons)
             try await settings.save(store: principal.storeID, on: connection, logger: environment.logger)
             return try await ProspectSettings.read(store: principal.storeID, on: connection, logger: environment.logger)
         }

@@ -67,7 +67,7 @@ struct ProspectStore {
         {
             prospects.append(ProspectView(
                 id: r.0, storeId: r.1, name: r.2, mobile: r.3, landline: r.4, gender: r.5, province: r.6, city: r.7, district: r.8,
-                category: ProspectCategory(rawValue: r.9) ?? .showroom, source: ProspectSource(rawValue: r.10) ?? .other,
+                category: r.9, source: r.10,
                 brand: r.11, series: r.12, model: r.13, plate: r.14, level: ProspectLevel(rawValue: r.15) ?? .B, state: r.16,
                 consultantId: r.17, consultantName: r.18, assignedAt: r.19, leadId: r.20,
                 defeatReason: r.21, defeatNote: r.22, defeatedAt: r.23, defeatPoolSince: r.24, inPublicPool: r.25, releasedAt: r.26,
@@ -144,43 +144,55 @@ struct ProspectStore {
     }
 }
 
-/// The filters of the prospect list and its export.
+/// The filters of the prospect list and its export. The coded ones are codes of the caller's
+/// store's dictionaries (`prospectState`, `prospectLevel`, `prospectCategory`, `prospectSource`),
+/// disabled ones included: old records keep them.
 struct ProspectFilter: Sendable {
-    enum State: String, CaseIterable { case active, defeatPending = "defeat_pending", defeated, ordered, delivered }
+    static let dictionarySets = [
+        DataDictionaries.prospectState, DataDictionaries.prospectLevel, DataDictionaries.prospectCategory, DataDictionaries.prospectSource,
+    ]
 
-    var state: State?
-    var level: ProspectLevel?
+    var state: String?
+    var level: String?
     var consultantID: UUID?
     var unassigned: Bool?
-    var category: ProspectCategory?
-    var source: ProspectSource?
+    var category: String?
+    var source: String?
     var mobile: String?
     var name: String?
     var from: Date?
     var to: Date?
 
-    init(_ request: Request) throws {
+    init(_ request: Request, dictionaries: ProspectDictionaries) throws {
         var query = QueryReader(request)
-        state = query.oneOf("state", State.self)
-        level = query.oneOf("level", ProspectLevel.self)
         consultantID = query.uuid("consultantId")
         unassigned = query.bool("unassigned")
-        category = query.oneOf("category", ProspectCategory.self)
-        source = query.oneOf("source", ProspectSource.self)
         mobile = query.mobile("mobile")
         name = query.string("name", maxLength: 50)
         from = query.date("from")
         to = query.date("to")
-        try query.throwIfInvalid()
+        let codes = (state: query.string("state"), level: query.string("level"), category: query.string("category"), source: query.string("source"))
+        var check = query.validator
+        state = check.filterCode("state", codes.state, in: dictionaries[DataDictionaries.prospectState])
+        level = check.filterCode("level", codes.level, in: dictionaries[DataDictionaries.prospectLevel])
+        category = check.filterCode("category", codes.category, in: dictionaries[DataDictionaries.prospectCategory])
+        source = check.filterCode("source", codes.source, in: dictionaries[DataDictionaries.prospectSource])
+        try check.throwIfInvalid()
+    }
+
+    /// The filters of `request`, checked against the caller's store's dictionaries.
+    static func read(_ request: Request, store: UUID, directory: Directory, on connection: PostgresConnection, logger: Logger) async throws -> ProspectFilter {
+        try ProspectFilter(request, dictionaries: try await ProspectDictionaries.load(
+            dictionarySets, store: store, directory: directory, on: connection, logger: logger))
     }
 
     func apply(to sql: inout QueryBuilder) {
-        if let state { sql.append(" AND p.state = ", bind: state.rawValue) }
-        if let level { sql.append(" AND p.level = ", bind: level.rawValue) }
+        if let state { sql.append(" AND p.state = ", bind: state) }
+        if let level { sql.append(" AND p.level = ", bind: level) }
         if let consultantID { sql.append(" AND p.consultant_id = ", bind: consultantID) }
         if let unassigned { sql.append(unassigned ? " AND p.consultant_id IS NULL" : " AND p.consultant_id IS NOT NULL") }
-        if let category { sql.append(" AND p.category = ", bind: category.rawValue) }
-        if let source { sql.append(" AND p.source = ", bind: source.rawValue) }
+        if let category { sql.append(" AND p.category = ", bind: category) }
+        if let source { sql.append(" AND p.source = ", bind: source) }
         if let mobile { sql.append(" AND p.mobile = ", bind: mobile) }
         if let name { sql.append(" AND p.name ILIKE ", bind: SearchText.containing(name)) }
         if let from { sql.append(" AND p.created_at >= ", bind: from) }

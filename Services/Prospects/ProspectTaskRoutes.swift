@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -35,15 +36,20 @@ struct ProspectTaskRoutes: Sendable {
         var query = QueryReader(request)
         let when = query.oneOf("when", TaskDue.self)
         let consultantID = query.uuid("consultantId")
-        let level = query.oneOf("level", ProspectLevel.self)
-        try query.throwIfInvalid()
+        let levelCode = query.string("level")
+        let queryChecks = query.validator
         return try await environment.database.withTransaction { connection in
+            // `level`: a code of the caller's store's `prospectLevel`.
+            var check = queryChecks
+            let level = check.filterCode("level", levelCode, in: try await environment.directory.dictionary(
+                DataDictionaries.prospectLevel, store: principal.storeID, on: connection, logger: environment.logger))
+            try check.throwIfInvalid()
             let today = try await environment.storeDay(principal.storeID, on: connection).today
             var sql = QueryBuilder(" FROM prospects.prospect_task t JOIN prospects.prospect p ON p.id = t.prospect_id WHERE t.state = 'open' AND p.deleted_at IS NULL")
             sql.restrict(to: principal, storeColumn: "t.store_id", ownerColumn: "t.consultant_id", directory: environment.directory.schema)
             when?.restrict(&sql, column: "t.due_on", today: today)
             if let consultantID { sql.append(" AND t.consultant_id = ", bind: consultantID) }
-            if let level { sql.append(" AND p.level = ", bind: level.rawValue) }
+            if let level { sql.append(" AND p.level = ", bind: level) }
             let total = try await sql.count(on: connection, logger: environment.logger)
             let select = sql.ordered(by: "t.due_on, t.id", page)
             var items: [TaskView] = []

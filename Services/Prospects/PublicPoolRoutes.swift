@@ -86,8 +86,8 @@ struct PublicPoolRoutes: Sendable {
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<ProspectView> {
         let principal = try context.require(.readProspects)
         let page = try PageRequest(request: request)
-        let filter = try ProspectFilter(request)
         return try await environment.database.withTransaction { connection in
+            let filter = try await ProspectFilter.read(request, store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger)
             let store = ProspectStore(connection: connection, logger: environment.logger, directory: environment.directory)
             var sql = ProspectStore.from()
             sql.append(" AND p.in_public_pool")

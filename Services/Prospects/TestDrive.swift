@@ -42,11 +42,10 @@ struct TestDriveRouteRequest: Decodable {
     }
 }
 
-/// 试乘 (the customer rides along) or 试驾 (the customer drives, which needs a driving licence).
+/// 试乘 (the customer rides along) or 试驾 (the customer drives, which needs a driving licence):
+/// the dictionary `testDriveKind`, whose labels the store may change.
 enum TestDriveKind: String, Codable, Sendable, CaseIterable {
     case ride, drive
-
-    var label: String { self == .ride ? "试乘" : "试驾" }
 }
 
 /// The documents photographed for a test drive: the ID card and driving licence before it, the
@@ -84,7 +83,7 @@ struct TestDriveView: Codable, Sendable, ResponseEncodable {
     var licenceNumber: String?
     var driverAddress: String?
     var bookedFor: Date
-    /// `booked`, `started`, `finished`, `cancelled`.
+    /// `booked`, `started`, `finished`, `cancelled` (the dictionary `testDriveState`).
     var state: String
     var startedAt: Date?
     var finishedAt: Date?
@@ -105,7 +104,8 @@ struct TestDriveView: Codable, Sendable, ResponseEncodable {
 struct NewTestDrive: Decodable {
     var prospectId: UUID
     var routeId: UUID
-    var kind: TestDriveKind
+    /// A code of the store's `testDriveKind`: ride or drive.
+    var kind: String
     var bookedFor: Date
     var brand: String?
     var series: String?
@@ -122,7 +122,8 @@ struct NewTestDrive: Decodable {
 /// A change to a booked drive: any of the booking's fields.
 struct TestDriveChange: Decodable {
     var routeId: UUID?
-    var kind: TestDriveKind?
+    /// A code of the store's `testDriveKind`: ride or drive.
+    var kind: String?
     var bookedFor: Date?
     var brand: String?
     var series: String?
@@ -166,8 +167,8 @@ struct TestDriveDetails: Sendable {
     var licenceNumber: String?
     var driverAddress: String?
 
-    init(_ body: some TestDriveDetailFields) throws {
-        var check = FieldValidator()
+    /// Checks the fields into `check`, which the caller throws with its own.
+    init(_ body: some TestDriveDetailFields, check: inout FieldValidator) {
         brand = check.optionalText("brand", body.brand, maxLength: 100)
         series = check.optionalText("series", body.series, maxLength: 100)
         model = check.optionalText("model", body.model, maxLength: 100)
@@ -178,7 +179,6 @@ struct TestDriveDetails: Sendable {
         idNumber = check.optionalIdentityNumber("idNumber", body.idNumber)
         licenceNumber = check.optionalIdentityNumber("licenceNumber", body.licenceNumber)
         driverAddress = check.optionalText("driverAddress", body.driverAddress, maxLength: 200)
-        try check.throwIfInvalid()
     }
 }
 

@@ -5,12 +5,14 @@ import ServiceKit
 /// car on which route when, and what the driver undertakes.
 struct TestDriveAgreement {
     let drive: TestDriveView
+    /// The store's word for the drive's kind (`testDriveKind`): 试乘 or 试驾 unless relabelled.
+    let kindLabel: String
     let route: TestDriveRouteView?
     let storeName: String
     let timeZone: TimeZone
 
     func document() -> PrintableDocument {
-        var document = PrintableDocument(title: "\(drive.kind.label)协议")
+        var document = PrintableDocument(title: "\(kindLabel)协议")
         document.paragraph("\(storeName)    单号: \(drive.testDriveNo)")
         document.heading("客户与试驾人")
         document.fields([
@@ -25,7 +27,7 @@ struct TestDriveAgreement {
         ])
         document.heading("车辆与路线")
         document.fields([
-            (label: "类型", value: drive.kind.label),
+            (label: "类型", value: kindLabel),
             (label: "试驾车型", value: [drive.brand, drive.series, drive.model].compactMap { $0 }.joined(separator: " ")),
             (label: "车牌号", value: drive.vehiclePlate ?? ""),
             (label: "VIN", value: drive.vin ?? ""),

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -34,12 +35,17 @@ struct TestDriveRoutes: Sendable {
     @Sendable func book(_ request: Request, context: CRMRequestContext) async throws -> EditedResponse<TestDriveView> {
         let principal = try context.require(.writeProspects)
         let body = try await request.decodeJSON(as: NewTestDrive.self, context: context)
-        let details = try TestDriveDetails(body)
         let drive = try await environment.database.withTransaction { connection in
             let prospects = ProspectStore(connection: connection, logger: environment.logger, directory: environment.directory)
-            guard let prospect = try await prospects.prospect(body.prospectId, principal: principal) else {
-                throw ProblemDetails.validation([.init(field: "prospectId", message: "names no prospect of yours")])
-            }
+            var check = FieldValidator()
+            let prospect = try await prospects.prospect(body.prospectId, principal: principal)
+            if prospect == nil { check.fail("prospectId", "names no prospect of yours") }
+            let kinds = try await environment.directory.dictionary(
+                DataDictionaries.testDriveKind, store: prospect?.storeId ?? principal.storeID, on: connection, logger: environment.logger)
+            let kind = check.requiredCode("kind", body.kind, in: kinds)
+            let details = TestDriveDetails(body, check: &check)
+            try check.throwIfInvalid()
+            guard let prospect else { throw ProblemDetails.validation([.init(field: "prospectId", message: "names no prospect of yours")]) }
             guard ["active", "ordered"].contains(prospect.state), let consultant = prospect.consultantId else {
                 throw ProblemDetails.conflict("only an assigned prospect that is active or ordered books a test drive")
             }
@@ -54,7 +60,7 @@ struct TestDriveRoutes: Sendable {
             try await connection.query("""
                 INSERT INTO prospects.test_drive (id, store_id, test_drive_no, prospect_id, route_id, consultant_id, kind, brand, series, model,
                     vehicle_plate, vin, driver_name, driver_mobile, id_number, licence_number, driver_address, booked_for, state)
-                VALUES (\(id), \(prospect.storeId), \(number), \(prospect.id), \(route.id), \(consultant), \(body.kind.rawValue),
+                VALUES (\(id), \(prospect.storeId), \(number), \(prospect.id), \(route.id), \(consultant), \(kind),
                     \(details.brand ?? prospect.brand), \(details.series ?? prospect.series), \(details.model ?? prospect.model),
                     \(details.vehiclePlate), \(details.vin), \(details.driverName ?? prospect.name), \(details.driverMobile ?? prospect.mobile),
                     \(details.idNumber), \(details.licenceNumber), \(details.driverAddress), \(body.bookedFor), 'booked')
@@ -69,11 +75,15 @@ struct TestDriveRoutes: Sendable {
         let principal = try context.require(.writeProspects)
         let id = try context.parameters.uuid("id")
         let body = try await request.decodeJSON(as: TestDriveChange.self, context: context)
-        let details = try TestDriveDetails(body)
         return try await environment.database.withTransaction { connection in
             guard let drive = try await store(connection).testDrive(id, principal: principal, forUpdate: true) else {
                 throw ProblemDetails.notFound("test drive \(id)")
             }
+            var check = FieldValidator()
+            let kind = check.code("kind", body.kind, in: try await environment.directory.dictionary(
+                DataDictionaries.testDriveKind, store: drive.storeId, on: connection, logger: environment.logger))
+            let details = TestDriveDetails(body, check: &check)
+            try check.throwIfInvalid()
             guard drive.state == "booked" else { throw ProblemDetails.conflict("only a booked test drive is changed; this one is \(drive.state)") }
             let routeID = body.routeId ?? drive.routeId
             let route = try await bookableRoute(routeID, store: drive.storeId, on: connection, current: drive.routeId)
@@ -85,7 +95,7 @@ struct TestDriveRoutes: Sendable {
             }
             try await connection.query("""
                 UPDATE prospects.test_drive
-                SET route_id = \(routeID), kind = \((body.kind ?? drive.kind).rawValue), booked_for = \(bookedFor),
+                SET route_id = \(routeID), kind = \(kind ?? drive.kind.rawValue), booked_for = \(bookedFor),
                     brand = \(details.brand ?? drive.brand), series = \(details.series ?? drive.series), model = \(details.model ?? drive.model),
                     vehicle_plate = \(plate), vin = \(details.vin ?? drive.vin), driver_name = \(details.driverName ?? drive.driverName),
                     driver_mobile = \(details.driverMobile ?? drive.driverMobile), id_number = \(details.idNumber ?? drive.idNumber),
@@ -244,15 +254,19 @@ struct TestDriveRoutes: Sendable {
     @Sendable func agreement(_ request: Request, context: CRMRequestContext) async throws -> Response {
         let principal = try context.require(.readProspects)
         let id = try context.parameters.uuid("id")
-        let (drive, storeName, timeZone, route) = try await environment.database.withTransaction { connection in
+        let (drive, storeName, timeZone, route, kinds) = try await environment.database.withTransaction { connection in
             guard let drive = try await store(connection).testDrive(id, principal: principal) else {
                 throw ProblemDetails.notFound("test drive \(id)")
             }
             let store = try await environment.directory.store(drive.storeId, on: connection, logger: environment.logger)
             let route = try await TestDriveRouteSettings(environment: environment).routes(of: drive.storeId, id: drive.routeId, on: connection).first
-            return (drive, store?.name ?? "", store?.timeZone ?? Directory.defaultTimeZone, route)
+            let kinds = try await environment.directory.dictionary(
+                DataDictionaries.testDriveKind, store: drive.storeId, on: connection, logger: environment.logger)
+            return (drive, store?.name ?? "", store?.timeZone ?? Directory.defaultTimeZone, route, kinds)
         }
-        let document = TestDriveAgreement(drive: drive, route: route, storeName: storeName, timeZone: timeZone).document()
+        let document = TestDriveAgreement(
+            drive: drive, kindLabel: kinds.label(drive.kind.rawValue) ?? drive.kind.rawValue, route: route, storeName: storeName, timeZone: timeZone
+        ).document()
         return Response.pdf(document, fileName: "\(drive.testDriveNo)-agreement")
     }
 
@@ -262,35 +276,38 @@ struct TestDriveRoutes: Sendable {
         var prospectID: UUID?
         var consultantID: UUID?
         var routeID: UUID?
-        var state: State?
-        var kind: TestDriveKind?
+        /// Codes of the caller's store's `testDriveState` and `testDriveKind`, disabled ones included.
+        var state: String?
+        var kind: String?
         var mobile: String?
         var agreementSigned: Bool?
         var from: Date?
         var to: Date?
 
-        enum State: String, CaseIterable { case booked, started, finished, cancelled }
+        static let dictionarySets = [DataDictionaries.testDriveState, DataDictionaries.testDriveKind]
 
-        init(_ request: Request) throws {
+        init(_ request: Request, dictionaries: ProspectDictionaries) throws {
             var query = QueryReader(request)
             prospectID = query.uuid("prospectId")
             consultantID = query.uuid("consultantId")
             routeID = query.uuid("routeId")
-            state = query.oneOf("state", State.self)
-            kind = query.oneOf("kind", TestDriveKind.self)
             mobile = query.mobile("mobile")
             agreementSigned = query.bool("agreementSigned")
             from = query.date("from")
             to = query.date("to")
-            try query.throwIfInvalid()
+            let codes = (state: query.string("state"), kind: query.string("kind"))
+            var check = query.validator
+            state = check.filterCode("state", codes.state, in: dictionaries[DataDictionaries.testDriveState])
+            kind = check.filterCode("kind", codes.kind, in: dictionaries[DataDictionaries.testDriveKind])
+            try check.throwIfInvalid()
         }
 
         func apply(to sql: inout QueryBuilder) {
             if let prospectID { sql.append(" AND t.prospect_id = ", bind: prospectID) }
             if let consultantID { sql.append(" AND t.consultant_id = ", bind: consultantID) }
             if let routeID { sql.append(" AND t.route_id = ", bind: routeID) }
-            if let state { sql.append(" AND t.state = ", bind: state.rawValue) }
-            if let kind { sql.append(" AND t.kind = ", bind: kind.rawValue) }
+            if let state { sql.append(" AND t.state = ", bind: state) }
+            if let kind { sql.append(" AND t.kind = ", bind: kind) }
             if let mobile {
                 let placeholder = sql.placeholder(for: mobile)
                 sql.append(" AND (p.mobile = \(placeholder) OR t.driver_mobile = \(placeholder))")
@@ -301,13 +318,19 @@ struct TestDriveRoutes: Sendable {
         }
     }
 
+    /// The drives the caller may see that the request's filters match, checked against the caller's store's dictionaries.
+    private func read(_ request: Request, principal: Principal, page: PageRequest) async throws -> (items: [TestDriveView], total: Int) {
+        try await environment.database.withTransaction { connection in
+            let filter = try Filter(request, dictionaries: try await ProspectDictionaries.load(
+                Filter.dictionarySets, store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger))
+            return try await store(connection).list(filter.apply(to:), principal: principal, page: page)
+        }
+    }
+
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<TestDriveView> {
         let principal = try context.require(.readProspects)
         let page = try PageRequest(request: request)
-        let filter = try Filter(request)
-        let (items, total) = try await environment.database.withTransaction { connection in
-            try await store(connection).list(filter.apply(to:), principal: principal, page: page)
-        }
+        let (items, total) = try await read(request, principal: principal, page: page)
         return Page(items: items, request: page, total: total)
     }
 
@@ -324,17 +347,18 @@ struct TestDriveRoutes: Sendable {
     @Sendable func export(_ request: Request, context: CRMRequestContext) async throws -> Response {
         let principal = try context.require(.readProspects)
         let format = try ExportFormat(request: request)
-        let filter = try Filter(request)
-        let (items, total) = try await environment.database.withTransaction { connection in
-            try await store(connection).list(filter.apply(to:), principal: principal, page: ExportLimit.page)
-        }
+        let (items, total) = try await read(request, principal: principal, page: ExportLimit.page)
         try ExportLimit.check(total: total)
         let timeZone = try await environment.timeZone(of: principal.storeID)
+        let labels = try await ExportLabels.load(
+            [DataDictionaries.testDriveKind, DataDictionaries.testDriveState], stores: items.map(\.storeId), environment: environment)
         let rows: [[ExportCell]] = items.map { t in
-            [ExportCell(t.testDriveNo), ExportCell(t.prospectName), ExportCell(t.prospectMobile), ExportCell(t.kind.label),
+            [ExportCell(t.testDriveNo), ExportCell(t.prospectName), ExportCell(t.prospectMobile),
+             labels.cell(DataDictionaries.testDriveKind, t.kind.rawValue, store: t.storeId),
              ExportCell(t.routeName), ExportCell([t.brand, t.series, t.model].compactMap { $0 }.joined(separator: " ")),
              ExportCell(t.vehiclePlate), ExportCell(t.driverName), ExportCell(t.bookedFor, in: timeZone), ExportCell(t.startedAt, in: timeZone),
-             ExportCell(t.finishedAt, in: timeZone), ExportCell(t.distanceKm), ExportCell(t.state), ExportCell(t.rating),
+             ExportCell(t.finishedAt, in: timeZone), ExportCell(t.distanceKm),
+             labels.cell(DataDictionaries.testDriveState, t.state, store: t.storeId), ExportCell(t.rating),
              ExportCell(t.feedback), ExportCell(t.agreementSigned ? "是" : "否"), ExportCell(t.consultantName)]
         }
         let table = ExportTable(

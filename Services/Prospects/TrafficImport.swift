@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import ServiceKit
 
@@ -59,11 +60,12 @@ struct TrafficImportReport: Codable, Sendable {
     var results: [RowResult]
 }
 
-/// Reads the rows of a traffic import as registrations. The sheet's words are the ones staff
-/// use (来店, 展厅, 自然到店, 首次到店, 男); the API's codes are accepted too.
+/// Reads the rows of a traffic import as registrations. A coded column (性别, 登记方式, 登记大类,
+/// 客户来源, 获取性质, 意向级别) takes the store's word for a code or the code itself, through the
+/// store's dictionaries: a source the store added or relabelled reads too.
 enum TrafficImportReader {
     static func traffic(
-        _ row: ImportedRow<TrafficImportColumn>, consultants: [String: UUID], timeZone: TimeZone
+        _ row: ImportedRow<TrafficImportColumn>, consultants: [String: UUID], timeZone: TimeZone, dictionaries: ProspectDictionaries
     ) -> Result<TrafficDraft, ProblemDetails> {
         var errors: [ProblemDetails.FieldError] = []
         func read<Value>(_ column: TrafficImportColumn, _ parse: (String) -> Value?, expected: String) -> Value? {
@@ -74,25 +76,30 @@ enum TrafficImportReader {
             }
             return value
         }
+        /// The code a coded cell names; nil for an empty or unknown one (which is reported).
+        func code(_ column: TrafficImportColumn, _ set: DataDictionaries.Set) -> String? {
+            let dictionary = dictionaries[set]
+            return read(column, { Self.code(named: $0, in: dictionary, set: set) }, expected: "one of: \(dictionary.allowedText)")
+        }
         let arrivedAt = read(.arrivedAt, { ImportFile.dateTime($0, in: timeZone) }, expected: "a time like 2026-11-22 10:30")
         if row.cell(.arrivedAt) == nil { errors.append(.init(field: TrafficImportColumn.arrivedAt.header, message: "is required")) }
         let body = NewTraffic(
             name: row.cell(.name) ?? "", mobile: row.cell(.mobile) ?? "", landline: row.cell(.landline),
-            gender: read(.gender, Self.gender, expected: "男 or 女"),
+            gender: code(.gender, DataDictionaries.gender),
             province: row.cell(.province), city: row.cell(.city), district: nil,
-            arrival: read(.arrival, TrafficArrival.init(sheetText:), expected: "来店 or 来电") ?? .showroom,
+            arrival: code(.arrival, DataDictionaries.trafficArrival) ?? "showroom",
             partySize: read(.partySize, { Int($0) }, expected: "a whole number"),
             arrivedAt: arrivedAt ?? Date(timeIntervalSince1970: 0),
             leftAt: read(.leftAt, { ImportFile.dateTime($0, in: timeZone) }, expected: "a time like 2026-11-22 11:15"),
-            category: read(.category, ProspectCategory.init(sheetText:), expected: "展厅, 网络 or 大客户") ?? .showroom,
-            source: read(.source, ProspectSource.init(sheetText:), expected: "自然到店, 老客户介绍, 展厅活动, 厂家直购, 二网, 重新购买 or 其他") ?? .walkIn,
-            nature: read(.nature, TrafficNature.init(sheetText:), expected: "首次到店, 二次到店 or 再次到店") ?? .firstVisit,
+            category: code(.category, DataDictionaries.prospectCategory) ?? "showroom",
+            source: code(.source, DataDictionaries.prospectSource) ?? "walk_in",
+            nature: code(.nature, DataDictionaries.trafficNature) ?? "first_visit",
             consultantId: read(.consultant, { consultants[$0] }, expected: "the user name or name of an active user of the store"),
             brand: row.cell(.brand), series: row.cell(.series), model: row.cell(.model), plate: row.cell(.plate),
-            level: read(.level, { ProspectLevel(rawValue: $0.uppercased()) }, expected: "H, A, B or C"),
+            level: code(.level, DataDictionaries.prospectLevel),
             note: row.cell(.note))
         do {
-            let draft = try TrafficDraft(body)
+            let draft = try TrafficDraft(body, dictionaries: dictionaries)
             return errors.isEmpty ? .success(draft) : .failure(.validation(errors))
         } catch let problem as ProblemDetails {
             let named = (problem.errors ?? []).map {
@@ -106,61 +113,16 @@ enum TrafficImportReader {
         }
     }
 
-    static func gender(_ text: String) -> String? {
-        switch text.lowercased() {
-        case "男", "male": return "male"
-        case "女", "female": return "female"
-        default: return nil
-        }
+    /// The code a cell names: by the store's code or word for it; else by the catalogue's word
+    /// (a sheet written before the store relabelled it) or a word sheets use for it.
+    static func code(named text: String, in dictionary: StoreDictionary, set: DataDictionaries.Set) -> String? {
+        dictionary.code(forCodeOrLabel: text) ?? StoreDictionary(set).code(forCodeOrLabel: text) ?? otherWords[set.id]?[text.trimmed]
     }
-}
 
-extension TrafficArrival {
-    init?(sheetText text: String) {
-        switch text {
-        case "来店", "到店": self = .showroom
-        case "来电", "电话": self = .phone
-        default: self.init(rawValue: text.lowercased())
-        }
-    }
-}
-
-extension ProspectCategory {
-    init?(sheetText text: String) {
-        switch text {
-        case "展厅": self = .showroom
-        case "网络": self = .online
-        case "大客户": self = .keyAccount
-        default: self.init(rawValue: text.lowercased())
-        }
-    }
-}
-
-extension ProspectSource {
-    /// The sources staff register; online_lead and defeat_pool are the system's and read as invalid.
-    init?(sheetText text: String) {
-        switch text {
-        case "自然到店": self = .walkIn
-        case "老客户介绍": self = .referral
-        case "展厅活动": self = .showroomEvent
-        case "厂家直购": self = .factoryDirect
-        case "二网": self = .secondaryDealer
-        case "重新购买": self = .repurchase
-        case "其他", "其它": self = .other
-        default:
-            guard let source = ProspectSource(rawValue: text.lowercased()), ![.onlineLead, .defeatPool].contains(source) else { return nil }
-            self = source
-        }
-    }
-}
-
-extension TrafficNature {
-    init?(sheetText text: String) {
-        switch text {
-        case "首次到店", "展厅首次到店", "网络首次到店": self = .firstVisit
-        case "二次到店", "展厅到店二次": self = .secondVisit
-        case "再次到店": self = .repeatVisit
-        default: self.init(rawValue: text.lowercased())
-        }
-    }
+    /// Words sheets use besides the catalogue's labels.
+    static let otherWords: [String: [String: String]] = [
+        DataDictionaries.trafficArrival.id: ["到店": "showroom", "电话": "phone"],
+        DataDictionaries.prospectSource.id: ["其它": "other"],
+        DataDictionaries.trafficNature.id: ["展厅首次到店": "first_visit", "网络首次到店": "first_visit", "展厅到店二次": "second_visit"],
+    ]
 }

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -34,11 +35,13 @@ struct TrafficImportRoutes: Sendable {
         return try await environment.database.withTransaction(dryRun: dryRun) { connection in
             let day = try await environment.storeDay(principal.storeID, on: connection)
             let consultants = try await consultantsByName(in: principal.storeID, on: connection)
+            let dictionaries = try await ProspectDictionaries.load(
+                TrafficDraft.dictionarySets, store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger)
             let traffic = TrafficStore(
                 connection: connection, logger: environment.logger, directory: environment.directory, outbox: environment.outbox)
             var results: [TrafficImportReport.RowResult] = []
             for row in rows {
-                switch TrafficImportReader.traffic(row, consultants: consultants, timeZone: day.timeZone) {
+                switch TrafficImportReader.traffic(row, consultants: consultants, timeZone: day.timeZone, dictionaries: dictionaries) {
                 case .failure(let problem):
                     results.append(.init(row: row.row, outcome: "rejected", errors: problem.errors))
                 case .success(let draft):
@@ -67,13 +70,17 @@ struct TrafficImportRoutes: Sendable {
         return byName
     }
 
+    /// The template's example row shows the coded columns in the store's words.
     @Sendable func template(_ request: Request, context: CRMRequestContext) async throws -> Response {
-        _ = try context.require(.writeProspects)
+        let principal = try context.require(.writeProspects)
         let format = try ExportFormat(request: request)
+        let words = try await ExportLabels.load(TrafficDraft.dictionarySets, stores: [principal.storeID], environment: environment)
+        func word(_ set: DataDictionaries.Set, _ code: String) -> ExportCell { words.cell(set, code, store: principal.storeID) }
         let example: [ExportCell] = [
-            ExportCell("巴奔"), ExportCell("15381203873"), ExportCell(nil as String?), ExportCell("男"), ExportCell("湖北省"), ExportCell("武汉市"),
-            ExportCell("来店"), ExportCell(2), ExportCell("2026-11-22 11:12"), ExportCell("2026-11-22 11:40"), ExportCell("展厅"),
-            ExportCell("自然到店"), ExportCell("首次到店"), ExportCell(nil as String?), ExportCell("凯迪拉克"), ExportCell("XT5"),
+            ExportCell("巴奔"), ExportCell("15381203873"), ExportCell(nil as String?), word(DataDictionaries.gender, "male"), ExportCell("湖北省"),
+            ExportCell("武汉市"), word(DataDictionaries.trafficArrival, "showroom"), ExportCell(2), ExportCell("2026-11-22 11:12"),
+            ExportCell("2026-11-22 11:40"), word(DataDictionaries.prospectCategory, "showroom"), word(DataDictionaries.prospectSource, "walk_in"),
+            word(DataDictionaries.trafficNature, "first_visit"), ExportCell(nil as String?), ExportCell("凯迪拉克"), ExportCell("XT5"),
             ExportCell("2026款 28T 豪华型"), ExportCell(nil as String?), ExportCell("B"), ExportCell("周末再来"),
         ]
         let table = ExportTable(sheetName: "流量登记导入模板", headers: TrafficImportColumn.allCases.map(\.header), rows: [example])

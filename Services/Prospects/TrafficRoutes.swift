@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import Logging
@@ -16,8 +17,10 @@ struct TrafficRoutes: Sendable {
 
     @Sendable func register(_ request: Request, context: CRMRequestContext) async throws -> EditedResponse<TrafficIntake> {
         let principal = try context.require(.writeProspects)
-        let draft = try TrafficDraft(try await request.decodeJSON(as: NewTraffic.self, context: context))
+        let body = try await request.decodeJSON(as: NewTraffic.self, context: context)
         let intake = try await environment.database.withTransaction { connection in
+            let draft = try TrafficDraft(body, dictionaries: try await ProspectDictionaries.load(
+                TrafficDraft.dictionarySets, store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger))
             if let named = draft.consultantID {
                 try await environment.directory.requireActiveUser(
                     named, inStore: principal.storeID, field: "consultantId", on: connection, logger: environment.logger)
@@ -49,22 +52,27 @@ struct TrafficRoutes: Sendable {
         var to: Date?
         var mobile: String?
         var consultantID: UUID?
-        var category: ProspectCategory?
-        var source: ProspectSource?
+        /// Codes of the caller's store's `prospectCategory` and `prospectSource`, disabled ones included.
+        var category: String?
+        var source: String?
         var outcome: String?
 
         enum Outcome: String, CaseIterable { case created, existing, reactivated, carriedOver = "carried_over", restored }
 
-        init(_ request: Request) throws {
+        static let dictionarySets = [DataDictionaries.prospectCategory, DataDictionaries.prospectSource]
+
+        init(_ request: Request, dictionaries: ProspectDictionaries) throws {
             var query = QueryReader(request)
             from = query.date("from")
             to = query.date("to")
             mobile = query.mobile("mobile")
             consultantID = query.uuid("consultantId")
-            category = query.oneOf("category", ProspectCategory.self)
-            source = query.oneOf("source", ProspectSource.self)
             outcome = query.oneOf("outcome", Outcome.self)?.rawValue
-            try query.throwIfInvalid()
+            let codes = (category: query.string("category"), source: query.string("source"))
+            var check = query.validator
+            category = check.filterCode("category", codes.category, in: dictionaries[DataDictionaries.prospectCategory])
+            source = check.filterCode("source", codes.source, in: dictionaries[DataDictionaries.prospectSource])
+            try check.throwIfInvalid()
         }
 
         func apply(to sql: inout QueryBuilder) {
@@ -72,29 +80,38 @@ struct TrafficRoutes: Sendable {
             if let to { sql.append(" AND t.arrived_at < ", bind: to) }
             if let mobile { sql.append(" AND t.mobile = ", bind: mobile) }
             if let consultantID { sql.append(" AND t.consultant_id = ", bind: consultantID) }
-            if let category { sql.append(" AND t.category = ", bind: category.rawValue) }
-            if let source { sql.append(" AND t.source = ", bind: source.rawValue) }
+            if let category { sql.append(" AND t.category = ", bind: category) }
+            if let source { sql.append(" AND t.source = ", bind: source) }
             if let outcome { sql.append(" AND t.outcome = ", bind: outcome) }
         }
     }
 
-    private func read(_ filter: Filter, principal: Principal, page: PageRequest) async throws -> (items: [TrafficView], total: Int) {
+    /// What registering a visit came to, as staff say it. Not a dictionary of the catalogue: the
+    /// outcomes are the duplicate rules' (P2), the same in every store.
+    static let outcomeLabels = [
+        "created": "新建潜客", "existing": "已有潜客", "reactivated": "战败激活", "carried_over": "网销线索转入", "restored": "回收站恢复",
+    ]
+
+    /// The traffic the caller may see that the request's filters match.
+    private func read(_ request: Request, principal: Principal, page: PageRequest) async throws -> (items: [TrafficView], total: Int) {
         try await environment.database.withTransaction { connection in
+            let filter = try Filter(request, dictionaries: try await ProspectDictionaries.load(
+                Filter.dictionarySets, store: principal.storeID, directory: environment.directory, on: connection, logger: environment.logger))
             var sql = QueryBuilder(" FROM prospects.traffic t LEFT JOIN prospects.directory_user u ON u.id = t.consultant_id WHERE true")
             sql.restrict(to: principal, storeColumn: "t.store_id", ownerColumn: "t.consultant_id", directory: environment.directory.schema)
             filter.apply(to: &sql)
             let total = try await sql.count(on: connection, logger: environment.logger)
             let select = sql.ordered(by: "t.arrived_at DESC, t.id", page).build(prefix: """
-                SELECT t.id, t.prospect_id, t.outcome, t.name, t.mobile, t.arrival, t.party_size, t.arrived_at, t.left_at, t.category,
+                SELECT t.id, t.store_id, t.prospect_id, t.outcome, t.name, t.mobile, t.arrival, t.party_size, t.arrived_at, t.left_at, t.category,
                        t.source, t.nature, t.consultant_id, u.display_name, t.note, t.created_at
                 """)
             var items: [TrafficView] = []
             for try await r in try await connection.query(select, logger: environment.logger).decode((
-                UUID, UUID, String, String, String, String, Int, Date, Date?, String, String, String, UUID?, String?, String?, Date).self)
+                UUID, UUID, UUID, String, String, String, String, Int, Date, Date?, String, String, String, UUID?, String?, String?, Date).self)
             {
                 items.append(TrafficView(
-                    id: r.0, prospectId: r.1, outcome: r.2, name: r.3, mobile: r.4, arrival: r.5, partySize: r.6, arrivedAt: r.7,
-                    leftAt: r.8, category: r.9, source: r.10, nature: r.11, consultantId: r.12, consultantName: r.13, note: r.14, createdAt: r.15))
+                    id: r.0, storeId: r.1, prospectId: r.2, outcome: r.3, name: r.4, mobile: r.5, arrival: r.6, partySize: r.7, arrivedAt: r.8,
+                    leftAt: r.9, category: r.10, source: r.11, nature: r.12, consultantId: r.13, consultantName: r.14, note: r.15, createdAt: r.16))
             }
             return (items, total)
         }
@@ -103,20 +120,24 @@ struct TrafficRoutes: Sendable {
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<TrafficView> {
         let principal = try context.require(.readProspects)
         let page = try PageRequest(request: request)
-        let (items, total) = try await read(try Filter(request), principal: principal, page: page)
+        let (items, total) = try await read(request, principal: principal, page: page)
         return Page(items: items, request: page, total: total)
     }
 
     @Sendable func export(_ request: Request, context: CRMRequestContext) async throws -> Response {
         let principal = try context.require(.readProspects)
         let format = try ExportFormat(request: request)
-        let (items, total) = try await read(try Filter(request), principal: principal, page: ExportLimit.page)
+        let (items, total) = try await read(request, principal: principal, page: ExportLimit.page)
         try ExportLimit.check(total: total)
+        let labels = try await ExportLabels.load(Self.exportSets, stores: items.map(\.storeId), environment: environment)
         let timeZone = try await environment.timeZone(of: principal.storeID)
         let rows: [[ExportCell]] = items.map { t in
-            [ExportCell(t.name), ExportCell(t.mobile), ExportCell(t.arrival), ExportCell(t.partySize), ExportCell(t.arrivedAt, in: timeZone),
-             ExportCell(t.leftAt, in: timeZone),
-             ExportCell(t.category), ExportCell(t.source), ExportCell(t.nature), ExportCell(t.consultantName), ExportCell(t.outcome), ExportCell(t.note)]
+            [ExportCell(t.name), ExportCell(t.mobile), labels.cell(DataDictionaries.trafficArrival, t.arrival, store: t.storeId),
+             ExportCell(t.partySize), ExportCell(t.arrivedAt, in: timeZone), ExportCell(t.leftAt, in: timeZone),
+             labels.cell(DataDictionaries.prospectCategory, t.category, store: t.storeId),
+             labels.cell(DataDictionaries.prospectSource, t.source, store: t.storeId),
+             labels.cell(DataDictionaries.trafficNature, t.nature, store: t.storeId),
+             ExportCell(t.consultantName), ExportCell(Self.outcomeLabels[t.outcome] ?? t.outcome), ExportCell(t.note)]
         }
         let table = ExportTable(
             sheetName: "流量登记",
@@ -124,4 +145,9 @@ struct TrafficRoutes: Sendable {
             rows: rows)
         return try await Response.export(table, as: format, fileName: "traffic")
     }
+
+    /// The dictionaries whose labels the traffic export prints.
+    static let exportSets = [
+        DataDictionaries.trafficArrival, DataDictionaries.prospectCategory, DataDictionaries.prospectSource, DataDictionaries.trafficNature,
+    ]
 }

@@ -67,9 +67,9 @@ struct TrafficStore {
         try await connection.query("""
             INSERT INTO prospects.traffic (id, store_id, prospect_id, outcome, name, mobile, arrival, party_size, arrived_at, left_at,
                                            category, source, nature, consultant_id, note, created_by)
-            VALUES (\(trafficID), \(store), \(prospectID), \(outcome), \(draft.name), \(draft.mobile), \(draft.arrival.rawValue),
-                    \(draft.partySize), \(draft.arrivedAt), \(draft.leftAt), \(draft.category.rawValue), \(draft.source.rawValue),
-                    \(draft.nature.rawValue), \(consultant), \(draft.note), \(user))
+            VALUES (\(trafficID), \(store), \(prospectID), \(outcome), \(draft.name), \(draft.mobile), \(draft.arrival),
+                    \(draft.partySize), \(draft.arrivedAt), \(draft.leftAt), \(draft.category), \(draft.source),
+                    \(draft.nature), \(consultant), \(draft.note), \(user))
             """, logger: logger)
         return Registered(outcome: outcome, trafficID: trafficID, prospectID: prospectID)
     }
@@ -119,8 +119,8 @@ struct TrafficStore {
             INSERT INTO prospects.prospect (id, store_id, name, mobile, landline, gender, province, city, district, category, source,
                                             brand, series, model, plate, level, state, consultant_id, assigned_at, lead_id, note, created_by)
             VALUES (\(id), \(store), \(draft.name), \(draft.mobile), \(draft.landline), \(draft.gender ?? lead?.gender),
-                    \(draft.province ?? lead?.province), \(draft.city ?? lead?.city), \(draft.district), \(draft.category.rawValue),
-                    \(lead == nil ? draft.source.rawValue : ProspectSource.onlineLead.rawValue),
+                    \(draft.province ?? lead?.province), \(draft.city ?? lead?.city), \(draft.district), \(draft.category),
+                    \(lead == nil ? draft.source : SystemSource.onlineLead),
                     \(draft.brand ?? lead?.brand), \(draft.series ?? lead?.series), \(draft.model ?? lead?.model), \(draft.plate),
                     \(draft.level.rawValue), 'active', \(consultant), \(consultant == nil ? nil : now), \(lead?.leadID),
                     \(draft.note ?? lead?.note), \(user))

@@ -8,7 +8,7 @@ import Foundation
 /// them. A store's administrator relabels, reorders and disables entries, and adds entries to an
 /// open set (sources, defeat reasons, complaint categories); the gateway owns those changes and
 /// announces each set as `identity.dictionary.changed.v1`, which every service keeps in its
-/// directory (ServiceKit's `StoreDictionaries`).
+/// directory (ServiceKit's `StoreDictionary` and `Directory.dictionary(_:store:on:logger:)`).
 public enum DataDictionaries {
     /// One code of a set and its label.
     public struct Entry: Codable, Sendable, Equatable {

@@ -57,7 +57,7 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(Set(reply.problemFields), ["complainantName", "complainantMobile", "source", "category", "content"])
 
         reply = try await suite.request(.POST, "/api/v1/customer-service/complaints", token: supervisor, json: [
-            "complainantName": "张三", "complainantMobile": "13871150099", "source": "phone", "category": "价格",
+            "complainantName": "张三", "complainantMobile": "13871150099", "source": "phone", "category": "price",
             "level": "catastrophic", "content": "太贵",
         ])
         XCTAssertEqual(reply.status, 422, reply.text)

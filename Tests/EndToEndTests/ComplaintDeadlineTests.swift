@@ -36,7 +36,7 @@ final class ComplaintDeadlineTests: XCTestCase {
         func open(_ level: String, receivedAt: Date? = nil, name: String) async throws -> [String: Any] {
             var body: [String: Any] = [
                 "complainantName": name, "complainantMobile": "139" + String(format: "%08d", Int.random(in: 0...99_999_999)),
-                "source": "phone", "category": "维修质量", "level": level, "content": "刹车异响未修好",
+                "source": "phone", "category": "quality", "level": level, "content": "刹车异响未修好",
             ]
             if let receivedAt { body["receivedAt"] = RFC3339.string(from: receivedAt) }
             let reply = try await supervisor.request(.POST, "/api/v1/customer-service/complaints", json: body)
@@ -65,7 +65,7 @@ final class ComplaintDeadlineTests: XCTestCase {
         XCTAssertEqual(date(earlier["dueAt"]), Self.start.addingTimeInterval(71 * 3600))
         // Received tomorrow on the service clock: refused.
         let tomorrow = try await supervisor.request(.POST, "/api/v1/customer-service/complaints", json: [
-            "complainantName": "明天", "complainantMobile": "13900000000", "source": "phone", "category": "维修质量", "level": "minor",
+            "complainantName": "明天", "complainantMobile": "13900000000", "source": "phone", "category": "quality", "level": "minor",
             "content": "x", "receivedAt": RFC3339.string(from: Self.start.addingTimeInterval(24 * 3600)),
         ])
         XCTAssertEqual(tomorrow.status, 422, tomorrow.text)

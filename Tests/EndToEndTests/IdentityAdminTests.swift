@@ -262,7 +262,7 @@ final class IdentityAdminTests: XCTestCase {
         let refused: [(HTTPMethod, String, [String: Any]?)] = [
             (.POST, "/api/v1/customer-service/visit-tasks/assign", ["taskIds": [tasks[0].id], "assigneeId": lead.id]),
             (.POST, "/api/v1/customer-service/complaints", [
-                "complainantName": "赖朝朝", "complainantMobile": "15972197426", "source": "phone", "category": "维修质量",
+                "complainantName": "赖朝朝", "complainantMobile": "15972197426", "source": "phone", "category": "quality",
                 "level": "general", "content": "等待时间太长",
             ]),
             (.GET, "/api/v1/customer-service/complaints", nil),
@@ -338,7 +338,7 @@ final class IdentityAdminTests: XCTestCase {
                 "name": "总经理模板\(mileage)", "kind": "after_sales", "questions": [["text": "满意吗？", "type": "rating"]],
             ]),
             (.POST, "/api/v1/customer-service/complaints", [
-                "complainantName": "赖朝朝", "complainantMobile": "15972197426", "source": "phone", "category": "维修质量",
+                "complainantName": "赖朝朝", "complainantMobile": "15972197426", "source": "phone", "category": "quality",
                 "level": "general", "content": "总经理\(mileage)",
             ]),
             (.POST, "/api/v1/leads/leads", ["name": "陈云", "mobile": mobile, "source": "autohome"]),

@@ -59,6 +59,8 @@ final class LeadImportTests: XCTestCase {
             XCTAssertEqual(byRow[6]?["reason"] as? String, "repeated_in_import")
             XCTAssertEqual(byRow[7]?["reason"] as? String, "exists")
             XCTAssertEqual((byRow[8]?["errors"] as? [[String: Any]])?.first?["field"] as? String, "数据来源")
+            let message = (byRow[8]?["errors"] as? [[String: Any]])?.first?["message"] as? String ?? ""
+            XCTAssertTrue(message.contains("must be one of: autohome (汽车之家)"), "the allowed sources with their labels: \(message)")
         }
         try check(reply)
         let written = try await suite.database.scalar("SELECT count(*)::int8 FROM leads.lead WHERE mobile IN ('\(new[0])', '\(new[1])')")

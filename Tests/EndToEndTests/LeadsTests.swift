@@ -57,8 +57,9 @@ final class LeadsTests: XCTestCase {
         XCTAssertTrue(reply.items.contains { $0["leadId"] as? String == leadID }, reply.text)
 
         // Defeat, then re-activate: level H, due today, back to unassigned.
-        reply = try await suite.request(.POST, "/api/v1/leads/leads/\(leadID)/defeat", token: token, json: ["reason": "已在他店购车"])
+        reply = try await suite.request(.POST, "/api/v1/leads/leads/\(leadID)/defeat", token: token, json: ["reason": "competitor"])
         XCTAssertEqual(reply.json["state"] as? String, "defeated", reply.text)
+        XCTAssertEqual(reply.json["defeatReason"] as? String, "competitor", "a code of the store's defeatReason dictionary")
         reply = try await suite.request(.POST, "/api/v1/leads/leads/\(leadID)/activate", token: token)
         XCTAssertEqual(reply.status, 403, "a consultant may not re-activate")
         reply = try await suite.request(.POST, "/api/v1/leads/leads/\(leadID)/activate", token: manager)

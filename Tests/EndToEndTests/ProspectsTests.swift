@@ -117,7 +117,7 @@ final class ProspectsTests: XCTestCase {
         XCTAssertTrue(reply.text.contains("客户对价格有顾虑"), reply.text)
 
         // Defeated, then the visitor comes back: active again at H with a task today.
-        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(prospectID)/defeat", token: consultant, json: ["reason": "已购竞品"])
+        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(prospectID)/defeat", token: consultant, json: ["reason": "competitor"])
         XCTAssertEqual(reply.status, 200, reply.text)
         XCTAssertEqual(reply.json["state"] as? String, "defeated")
         reply = try await suite.request(.GET, "/api/v1/prospects/prospects?state=defeated&mobile=\(mobile)", token: manager)
@@ -169,7 +169,7 @@ final class ProspectsTests: XCTestCase {
         let consultant = try await suite.login("consultant.1")
         let otherStore = try await suite.login("consultant.2")
         var reply = try await suite.request(.PUT, "/api/v1/prospects/settings", token: manager, json: [
-            "defeatApproval": true, "defeatPool": true, "defeatPoolReasons": ["价格", "竞品"], "publicPool": false,
+            "defeatApproval": true, "defeatPool": true, "defeatPoolReasons": ["price", "competitor"], "publicPool": false,
             "poolOverdueDays": 3, "claimDailyCap": 10, "reclaimBlockDays": 30,
         ])
         XCTAssertEqual(reply.status, 200, reply.text)
@@ -179,7 +179,7 @@ final class ProspectsTests: XCTestCase {
         let mobile = Self.mobile()
         let (_, prospect) = try await register(traffic(mobile, name: "唐宁"), as: consultant)
         let id = try XCTUnwrap(prospect["id"] as? String)
-        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(id)/defeat", token: consultant, json: ["reason": "价格", "note": "预算不够"])
+        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(id)/defeat", token: consultant, json: ["reason": "price", "note": "预算不够"])
         XCTAssertEqual(reply.json["state"] as? String, "defeat_pending", reply.text)
         reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(id)/defeat/approve", token: consultant, json: [:])
         XCTAssertEqual(reply.status, 403, "a consultant does not approve")
@@ -187,7 +187,7 @@ final class ProspectsTests: XCTestCase {
         XCTAssertEqual(reply.status, 200, reply.text)
         XCTAssertEqual(reply.json["state"] as? String, "defeated")
         XCTAssertEqual(reply.json["defeatNote"] as? String, "预算不够 / 批准: 属实", "the approval's note is kept with the consultant's")
-        XCTAssertNotNil(reply.json["defeatPoolSince"] as? String, "a defeat for 价格 goes to the pool")
+        XCTAssertNotNil(reply.json["defeatPoolSince"] as? String, "a defeat for price (价格因素) goes to the pool")
 
         func pool(_ token: String) async throws -> [[String: Any]] {
             try await suite.request(.GET, "/api/v1/prospects/defeat-pool?mobile=\(mobile)", token: token).items

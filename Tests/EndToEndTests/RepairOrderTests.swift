@@ -67,6 +67,11 @@ final class RepairOrderTests: XCTestCase {
             XCTAssertEqual(sheet.count, 2)
             // The ERP completed it last, so the row carries the ERP's plate and customer.
             XCTAssertEqual(sheet.last?.prefix(4), [roNo, vin, "粤B12345", "王先生"])
+            // Business type and state in the store's words (G5), not codes.
+            XCTAssertEqual(sheet.first?[6], "业务类型")
+            XCTAssertEqual(sheet.last?[6], "付费保养", "the ERP's paidMaintenance")
+            XCTAssertEqual(sheet.first?[10], "状态")
+            XCTAssertEqual(sheet.last?[10], "已完工")
             let files = try await suite.request(.GET, "/api/v1/after-sales/vehicles/export?format=csv&vin=\(vin)", token: sa)
             XCTAssertEqual(files.status, 200, files.text)
             XCTAssertTrue(files.text.contains(vin), files.text)

@@ -74,7 +74,7 @@ final class ScopeTests: XCTestCase {
         let templates = try await suite.request(.GET, "/api/v1/customer-service/visit-templates", token: supervisor1)
         let templateID = try XCTUnwrap(templates.items.first?["id"] as? String)
         let complaint = try await suite.request(.POST, "/api/v1/customer-service/complaints", token: supervisor1, json: [
-            "complainantName": "赖朝朝", "complainantMobile": "15972197426", "source": "phone", "category": "维修质量",
+            "complainantName": "赖朝朝", "complainantMobile": "15972197426", "source": "phone", "category": "quality",
             "level": "urgent", "content": "刹车异响未修好",
         ])
         XCTAssertEqual(complaint.status, 201, complaint.text)
@@ -274,7 +274,7 @@ final class ScopeTests: XCTestCase {
         let pooled = try await register("江河").id
         let defeated = try await register("江湖")
         var reply = try await suite.request(.PUT, "/api/v1/prospects/settings", token: manager, json: [
-            "defeatApproval": false, "defeatPool": true, "defeatPoolReasons": ["价格"], "publicPool": true,
+            "defeatApproval": false, "defeatPool": true, "defeatPoolReasons": ["price"], "publicPool": true,
             "poolOverdueDays": 3, "claimDailyCap": 100, "reclaimBlockDays": 0,
         ])
         XCTAssertEqual(reply.status, 200, reply.text)
@@ -283,7 +283,7 @@ final class ScopeTests: XCTestCase {
         reply = try await suite.request(.POST, "/api/v1/prospects/public-pool/\(pooled)/claim", token: try await suite.login("consultant.3"), json: [:])
         XCTAssertEqual(reply.status, 202, reply.text)
         let claim = try XCTUnwrap(reply.json["claimId"] as? String)
-        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(defeated.id)/defeat", token: manager, json: ["reason": "价格"])
+        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(defeated.id)/defeat", token: manager, json: ["reason": "price"])
         XCTAssertEqual(reply.json["state"] as? String, "defeated", reply.text)
         XCTAssertNotNil(reply.json["defeatPoolSince"] as? String, "defeated for a reason the store's defeat pool takes: \(reply.text)")
         return (prospect, pooled, claim, defeated)

@@ -14,6 +14,8 @@
    answer 415 for another type. Path parameters are uuids, or names from an enum.
 4. The schemas of the request and response types list exactly the properties of their Swift
    types, with `required` matching the non-optional ones, and enums list the Swift raw values.
+5. A schema that carries a data dictionary's codes (G5) lists exactly the catalogue's codes
+   (Shared/Contracts/DataDictionaries.swift), or is a plain string naming an open set.
 
 Usage: python3 Tests/OpenAPI/check_openapi.py [path/to/openapi.yaml]
 Needs: pip install openapi-spec-validator pyyaml
@@ -72,6 +74,8 @@ TYPES = {
     "NewStore": ("Services/Gateway/AdminModels.swift", "NewStore"),
     "StoreChange": ("Services/Gateway/AdminModels.swift", "StoreChange"),
     "Team": ("Services/Gateway/AdminModels.swift", "TeamView"),
+    "DictionarySet": ("Services/Gateway/Dictionaries/DictionaryRoutes.swift", "SetView"),
+    "DictionaryEntryChange": ("Services/Gateway/Dictionaries/DictionaryRoutes.swift", "EntryChange"),
     "NewTeam": ("Services/Gateway/AdminModels.swift", "NewTeam"),
     "Role": ("Services/Gateway/AdminModels.swift", "RoleView"),
     "NewRole": ("Services/Gateway/AdminModels.swift", "NewRole"),
@@ -202,28 +206,47 @@ ENUMS = {
     "RepairBusinessType": ("Shared/Contracts/CommonTypes.swift", "RepairBusinessType"),
     "RepairOrder.state": ("Services/AfterSales/RepairOrder.swift", "State"),
     "LeadLevel": ("Services/Leads/Lead.swift", "LeadLevel"),
-    "LeadSource": ("Services/Leads/Lead.swift", "LeadSource"),
-    "LeadState": ("Services/Leads/LeadStore.swift", "State"),
-    "LeadFollowUpChannel": ("Services/Leads/LeadRoutes.swift", "Channel"),
     "LeadTaskWhen": ("Shared/ServiceKit/FollowUp/TaskDue.swift", "TaskDue"),
     "ProspectLevel": ("Services/Prospects/Prospect.swift", "ProspectLevel"),
-    "ProspectCategory": ("Services/Prospects/Prospect.swift", "ProspectCategory"),
-    "ProspectSource": ("Services/Prospects/Prospect.swift", "ProspectSource"),
-    "ProspectState": ("Services/Prospects/ProspectStore.swift", "State"),
-    "TrafficArrival": ("Services/Prospects/Prospect.swift", "TrafficArrival"),
-    "TrafficNature": ("Services/Prospects/Prospect.swift", "TrafficNature"),
     "TrafficOutcome": ("Services/Prospects/TrafficRoutes.swift", "Outcome"),
-    "ProspectFollowUpMethod": ("Services/Prospects/FollowUpRoutes.swift", "Method"),
-    "ProspectFollowUpContent": ("Services/Prospects/FollowUpRoutes.swift", "Content"),
-    "ProspectFollowUpResult": ("Services/Prospects/FollowUpRoutes.swift", "Result"),
-    "ProspectContact": ("Services/Prospects/FollowUpRoutes.swift", "Contact"),
-    "ProspectNextContent": ("Services/Prospects/FollowUpRoutes.swift", "NextContent"),
     "ProspectTaskWhen": ("Shared/ServiceKit/FollowUp/TaskDue.swift", "TaskDue"),
     "PoolClaimState": ("Services/Prospects/PublicPoolRoutes.swift", "State"),
     "TestDriveKind": ("Services/Prospects/TestDrive.swift", "TestDriveKind"),
     "TestDrivePhotoKind": ("Services/Prospects/TestDrive.swift", "TestDrivePhotoKind"),
-    "TestDriveState": ("Services/Prospects/TestDriveRoutes.swift", "State"),
 }
+
+# Schema name (or "Schema.property") → the data dictionary (G5) whose codes it carries. A closed
+# set's schema is an enum of exactly the catalogue's codes; an open set's (a store may add codes)
+# is a plain string whose description names the set.
+DICTIONARY_ENUMS = {
+    "LeadSource": "leadSource", "LeadLevel": "leadLevel", "LeadState": "leadState",
+    "LeadFollowUpChannel": "leadFollowUpChannel",
+    "ProspectCategory": "prospectCategory", "ProspectSource": "prospectSource", "ProspectLevel": "prospectLevel",
+    "ProspectState": "prospectState", "TrafficArrival": "trafficArrival", "TrafficNature": "trafficNature",
+    "ProspectFollowUpMethod": "followUpMethod", "ProspectFollowUpContent": "followUpContent",
+    "ProspectFollowUpResult": "followUpResult", "ProspectContact": "followUpContact",
+    "ProspectNextContent": "nextFollowUpContent", "TestDriveKind": "testDriveKind", "TestDriveState": "testDriveState",
+    "RepairBusinessType": "repairBusinessType", "RepairOrder.state": "repairOrderState",
+    "ComplaintLevel": "complaintLevel", "ComplaintState": "complaintState", "ComplaintSummary.source": "complaintSource",
+    "ComplaintCategory": "complaintCategory", "VisitResult": "visitResult", "VisitTemplateKind": "visitKind",
+    "VisitTaskState": "visitTaskState", "VisitTask.orderType": "visitOrderType",
+}
+
+# Path parameters that are neither ids nor from a fixed list: (path, name). A data dictionary's
+# code names an entry of an open set, which a store may add (`PUT …/entries/{code}` creates it).
+FREE_PATH_PARAMETERS = {("/api/v1/identity/dictionaries/{set}/entries/{code}", "code")}
+
+# The data dictionaries' built-in catalogue (G5): set name → its codes, read from Contracts.
+DICTIONARIES_FILE = "Shared/Contracts/DataDictionaries.swift"
+
+
+def dictionary_catalogue() -> dict[str, list[str]]:
+    text = (ROOT / DICTIONARIES_FILE).read_text()
+    catalogue = {}
+    for match in re.finditer(r'= Set\("(\w+)",[^\[]*\[(.*?)\]\)', text, re.S):
+        catalogue[match.group(1)] = re.findall(r'\.init\("([^"]+)"', match.group(2))
+    return catalogue
+
 
 problems: list[str] = []
 
@@ -487,6 +510,8 @@ def check_operations(document: dict) -> None:
                 else:
                     # An id, or a name from a fixed list (a test drive's photo kind); an unknown one is a 404 too.
                     schema = resolve(document, declared[0].get("schema", {}))
+                    if (path, parameter_name) in FREE_PATH_PARAMETERS:
+                        continue
                     if schema.get("format") != "uuid" and enum_of(document, schema) is None:
                         fail(f"{name}: path parameter {parameter_name} should be a uuid or an enum")
             if "Permission:" in (operation.get("description") or ""):
@@ -541,6 +566,28 @@ def check_schemas(document: dict) -> None:
             continue
         if documented is None or sorted(documented) != sorted(swift):
             fail(f"{target}: enum {documented}, but {enum_name} in {file} has {swift}")
+    catalogue = dictionary_catalogue()
+    open_sets = set(re.findall(r'= Set\("(\w+)", "[^"]*", open: true', (ROOT / DICTIONARIES_FILE).read_text()))
+    for target, set_name in DICTIONARY_ENUMS.items():
+        schema_name, _, prop = target.partition(".")
+        if schema_name not in schemas:
+            fail(f"components/schemas/{schema_name}: missing (dictionary {set_name})")
+            continue
+        schema = {"$ref": f"#/components/schemas/{schema_name}"}
+        if prop:
+            schema = object_shape(document, schema)[0].get(prop, {})
+        documented = enum_of(document, schema)
+        if set_name in open_sets:
+            description = resolve(document, schema).get("description", "") + schemas[schema_name].get("description", "")
+            if documented is not None:
+                fail(f"{target}: an enum, but {set_name} is an open set (a store may add codes): a string")
+            elif set_name not in description:
+                fail(f"{target}: the description should name the dictionary {set_name}")
+        elif sorted(documented or []) != sorted(catalogue.get(set_name, [])):
+            fail(f"{target}: enum {documented}, but the dictionary {set_name} has {catalogue.get(set_name)}")
+    documented = enum_of(document, document["components"]["parameters"]["DictionarySetName"]["schema"])
+    if sorted(documented or []) != sorted(catalogue):
+        fail(f"parameters/DictionarySetName: enum {documented}, but {DICTIONARIES_FILE} has {sorted(catalogue)}")
     permissions = swift_permissions()
     documented = enum_of(document, schemas.get("Permission", {}))
     if sorted(documented or []) != sorted(permissions):

@@ -64,9 +64,10 @@ struct DictionaryRoutes: Sendable {
 
     @Sendable func change(_ request: Request, context: CRMRequestContext) async throws -> SetView {
         let principal = try context.require(.administerIdentity)
+        // The body first: a body that is not JSON is a 400 whatever the path names.
+        let body = try await request.decodeJSON(as: EntryChange.self, context: context)
         let set = try Self.set(named: context.parameters.require("set"))
         let code = try context.parameters.require("code")
-        let body = try await request.decodeJSON(as: EntryChange.self, context: context)
         var check = FieldValidator()
         let label = check.optionalText("label", body.label, maxLength: 50)
         if let position = body.position { check.range("position", position, 1...500) }
