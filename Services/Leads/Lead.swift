@@ -9,6 +9,8 @@ struct LeadView: Codable, Sendable, ResponseEncodable {
     var name: String
     /// Normalised: 11 digits.
     var mobile: String
+    /// 固定电话, as given (digits, dashes, spaces); never a mobile number.
+    var landline: String?
     var gender: String?
     var source: String
     var province: String?
@@ -60,6 +62,7 @@ enum LeadSource: String, Codable, Sendable, CaseIterable {
 struct NewLead: Decodable {
     var name: String
     var mobile: String
+    var landline: String?
     var gender: String?
     var source: LeadSource
     var province: String?
@@ -75,6 +78,7 @@ struct NewLead: Decodable {
 struct LeadDraft: Sendable {
     var name: String
     var mobile: String
+    var landline: String?
     var gender: String?
     var source: LeadSource
     var province: String?
@@ -89,6 +93,10 @@ struct LeadDraft: Sendable {
         var check = FieldValidator()
         name = check.text("name", body.name, maxLength: 50)
         mobile = check.mobile("mobile", body.mobile)
+        landline = check.optionalText("landline", body.landline, maxLength: 20)
+        if let landline {
+            check.require(Self.isLandline(landline), "landline", "must be a landline in digits and dashes, e.g. 027-84561234 (a mobile number goes in mobile)")
+        }
         if let gender = body.gender { check.require(["male", "female"].contains(gender), "gender", "must be male or female") }
         gender = body.gender
         source = body.source
@@ -100,6 +108,13 @@ struct LeadDraft: Sendable {
         level = body.level ?? .B
         note = check.optionalText("note", body.note, maxLength: 500)
         try check.throwIfInvalid()
+    }
+
+    /// A landline as staff write one, the same rule as a prospect's (P1): digits, dashes and
+    /// spaces, at least 7 digits — and not a mobile number, which belongs in `mobile`.
+    static func isLandline(_ text: String) -> Bool {
+        text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "-" || $0 == " ") }
+            && text.filter(\.isNumber).count >= 7 && ChineseMobile.normalise(text) == nil
     }
 }
 

@@ -134,7 +134,7 @@ struct LeadRoutes: Sendable {
     static func exportTable(_ leads: [LeadView], timeZone: TimeZone) -> ExportTable {
         var rows: [[ExportCell]] = []
         for lead in leads {
-            var row: [ExportCell] = [ExportCell(lead.name), ExportCell(lead.mobile), ExportCell(lead.source)]
+            var row: [ExportCell] = [ExportCell(lead.name), ExportCell(lead.mobile), ExportCell(lead.landline), ExportCell(lead.source)]
             row += [ExportCell(lead.province), ExportCell(lead.city), ExportCell(lead.brand), ExportCell(lead.series), ExportCell(lead.model)]
             row += [ExportCell(lead.level.rawValue), ExportCell(lead.state), ExportCell(lead.consultantName), ExportCell(lead.nextFollowUpOn)]
             row.append(ExportCell(lead.createdAt, in: timeZone))
@@ -142,7 +142,7 @@ struct LeadRoutes: Sendable {
         }
         return ExportTable(
             sheetName: "网销线索",
-            headers: ["客户姓名", "手机号码", "数据来源", "省份", "城市", "品牌", "车系", "车型", "级别", "状态", "销售顾问", "下次回访", "创建时间"],
+            headers: ["客户姓名", "手机号码", "固定电话", "数据来源", "省份", "城市", "品牌", "车系", "车型", "级别", "状态", "销售顾问", "下次回访", "创建时间"],
             rows: rows)
     }
 
