@@ -9,6 +9,8 @@ struct LeadView: Codable, Sendable, ResponseEncodable {
     var name: String
     /// Normalised: 11 digits.
     var mobile: String
+    /// 固定电话, as given (digits, dashes, spaces); never a mobile number.
+    var landline: String?
     /// A code of the dictionary `gender`.
     var gender: String?
     /// A code of the store's dictionary `leadSource` (open: the store's own codes too).
@@ -54,6 +56,7 @@ enum LeadLevel: String, Codable, Sendable, CaseIterable, IntentLevel {
 struct NewLead: Decodable {
     var name: String
     var mobile: String
+    var landline: String?
     /// `gender`: male or female.
     var gender: String?
     /// `leadSource`, open: a built-in source or one the store added.
@@ -76,6 +79,7 @@ struct LeadDraft: Sendable {
 
     var name: String
     var mobile: String
+    var landline: String?
     var gender: String?
     /// A code of the store's `leadSource`.
     var source: String
@@ -92,6 +96,10 @@ struct LeadDraft: Sendable {
         var check = FieldValidator()
         name = check.text("name", body.name, maxLength: 50)
         mobile = check.mobile("mobile", body.mobile)
+        landline = check.optionalText("landline", body.landline, maxLength: 20)
+        if let landline {
+            check.require(Self.isLandline(landline), "landline", "must be a landline in digits and dashes, e.g. 027-84561234 (a mobile number goes in mobile)")
+        }
         gender = check.code("gender", body.gender, in: dictionaries.gender)
         switch origin {
         case .staff:
@@ -110,6 +118,13 @@ struct LeadDraft: Sendable {
         level = levelCode.flatMap(LeadLevel.init(rawValue:)) ?? .B
         note = check.optionalText("note", body.note, maxLength: 500)
         try check.throwIfInvalid()
+    }
+
+    /// A landline as staff write one, the same rule as a prospect's (P1): digits, dashes and
+    /// spaces, at least 7 digits — and not a mobile number, which belongs in `mobile`.
+    static func isLandline(_ text: String) -> Bool {
+        text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "-" || $0 == " ") }
+            && text.filter(\.isNumber).count >= 7 && ChineseMobile.normalise(text) == nil
     }
 }
 

@@ -4,7 +4,7 @@ import Logging
 import PostgresNIO
 import ServiceKit
 
-/// Writes an import's rows in sets of a few thousand: one INSERT for the new leads, one for
+/// Writes an import's rows (or an ADF document's prospects, `LeadBatch`) in sets of a few thousand: one INSERT for the new leads, one for
 /// the duplicate-list entries, two for the existing leads' follow-ups — all in the import's one
 /// transaction, so an import is whole or not at all.
 struct LeadImportStore {
@@ -21,7 +21,7 @@ struct LeadImportStore {
         var ids = TimeOrderedUUIDs()
         for start in stride(from: 0, to: drafts.count, by: Self.chunk) {
             let part = Array(drafts[start..<min(drafts.count, start + Self.chunk)])
-            var binds = PostgresBindings(capacity: 14)
+            var binds = PostgresBindings(capacity: 15)
             binds.append(part.map { _ in ids.next() })
             binds.append(part.map(\.name))
             binds.append(part.map(\.mobile))
@@ -37,13 +37,15 @@ struct LeadImportStore {
             binds.append(store)
             binds.append(user)
             binds.append(part.map { $0.gender ?? "" })
+            binds.append(part.map { $0.landline ?? "" })
             let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO leads.lead (id, store_id, name, mobile, gender, source, province, city, brand, series, model, level, state, note, created_by)
-                SELECT id, $12, name, mobile, NULLIF(gender, ''), source, NULLIF(province, ''), NULLIF(city, ''), NULLIF(brand, ''),
-                       NULLIF(series, ''), NULLIF(model, ''), level, 'new', NULLIF(note, ''), $13
+                INSERT INTO leads.lead (id, store_id, name, mobile, landline, gender, source, province, city, brand, series, model, level, state, note,
+                                        created_by)
+                SELECT id, $12, name, mobile, NULLIF(landline, ''), NULLIF(gender, ''), source, NULLIF(province, ''), NULLIF(city, ''),
+                       NULLIF(brand, ''), NULLIF(series, ''), NULLIF(model, ''), level, 'new', NULLIF(note, ''), $13
                 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                            $9::text[], $10::text[], $11::text[], $14::text[])
-                     AS row(id, name, mobile, source, province, city, brand, series, model, level, note, gender)
+                            $9::text[], $10::text[], $11::text[], $14::text[], $15::text[])
+                     AS row(id, name, mobile, source, province, city, brand, series, model, level, note, gender, landline)
                 ON CONFLICT (store_id, mobile) DO NOTHING
                 RETURNING mobile, id
                 """, binds: binds), logger: logger)

@@ -156,7 +156,7 @@ struct LeadRoutes: Sendable {
         var rows: [[ExportCell]] = []
         for lead in leads {
             let words = dictionaries[lead.storeId] ?? .builtIn
-            var row: [ExportCell] = [ExportCell(lead.name), ExportCell(lead.mobile), ExportCell(words.gender.label(lead.gender))]
+            var row: [ExportCell] = [ExportCell(lead.name), ExportCell(lead.mobile), ExportCell(lead.landline), ExportCell(words.gender.label(lead.gender))]
             row.append(ExportCell(words.source.label(lead.source)))
             row += [ExportCell(lead.province), ExportCell(lead.city), ExportCell(lead.brand), ExportCell(lead.series), ExportCell(lead.model)]
             row += [ExportCell(words.level.label(lead.level.rawValue)), ExportCell(words.state.label(lead.state))]
@@ -166,7 +166,7 @@ struct LeadRoutes: Sendable {
         }
         return ExportTable(
             sheetName: "网销线索",
-            headers: ["客户姓名", "手机号码", "性别", "数据来源", "省份", "城市", "品牌", "车系", "车型", "级别", "状态", "战败原因", "销售顾问", "下次回访", "创建时间"],
+            headers: ["客户姓名", "手机号码", "固定电话", "性别", "数据来源", "省份", "城市", "品牌", "车系", "车型", "级别", "状态", "战败原因", "销售顾问", "下次回访", "创建时间"],
             rows: rows)
     }
 

@@ -18,9 +18,9 @@ struct LeadStore {
     func enter(_ draft: LeadDraft, store: UUID, by user: UUID?, today: String) async throws -> (outcome: String, leadID: UUID, duplicateID: UUID?) {
         let id = UUID()
         let inserted = try await connection.query("""
-            INSERT INTO leads.lead (id, store_id, name, mobile, gender, source, province, city, brand, series, model, level, state, note, created_by)
-            VALUES (\(id), \(store), \(draft.name), \(draft.mobile), \(draft.gender), \(draft.source), \(draft.province), \(draft.city),
-                    \(draft.brand), \(draft.series), \(draft.model), \(draft.level.rawValue), 'new', \(draft.note), \(user))
+            INSERT INTO leads.lead (id, store_id, name, mobile, landline, gender, source, province, city, brand, series, model, level, state, note, created_by)
+            VALUES (\(id), \(store), \(draft.name), \(draft.mobile), \(draft.landline), \(draft.gender), \(draft.source), \(draft.province),
+                    \(draft.city), \(draft.brand), \(draft.series), \(draft.model), \(draft.level.rawValue), 'new', \(draft.note), \(user))
             ON CONFLICT (store_id, mobile) DO NOTHING RETURNING id
             """, logger: logger).decode(UUID.self).all()
         if !inserted.isEmpty { return ("created", id, nil) }
@@ -55,7 +55,7 @@ struct LeadStore {
     // MARK: reading
 
     static let columns = """
-        SELECT l.id, l.store_id, l.name, l.mobile, l.gender, l.source, l.province, l.city, l.brand, l.series, l.model, l.level,
+        SELECT l.id, l.store_id, l.name, l.mobile, l.landline, l.gender, l.source, l.province, l.city, l.brand, l.series, l.model, l.level,
                l.state, l.consultant_id, u.display_name, l.assigned_at, l.defeat_reason, l.defeated_at, l.note,
                (SELECT to_char(t.due_on, 'YYYY-MM-DD') FROM leads.lead_task t WHERE t.lead_id = l.id AND t.state = 'open'),
                l.created_at
@@ -86,13 +86,13 @@ struct LeadStore {
     private func rows(_ query: PostgresQuery) async throws -> [LeadView] {
         var leads: [LeadView] = []
         for try await r in try await connection.query(query, logger: logger).decode((
-            UUID, UUID, String, String, String?, String, String?, String?, String?, String?, String?, String,
+            UUID, UUID, String, String, String?, String?, String, String?, String?, String?, String?, String?, String,
             String, UUID?, String?, Date?, String?, Date?, String?, String?, Date).self)
         {
             leads.append(LeadView(
-                id: r.0, storeId: r.1, name: r.2, mobile: r.3, gender: r.4, source: r.5, province: r.6, city: r.7, brand: r.8,
-                series: r.9, model: r.10, level: LeadLevel(rawValue: r.11) ?? .B, state: r.12, consultantId: r.13, consultantName: r.14,
-                assignedAt: r.15, defeatReason: r.16, defeatedAt: r.17, note: r.18, nextFollowUpOn: r.19, createdAt: r.20))
+                id: r.0, storeId: r.1, name: r.2, mobile: r.3, landline: r.4, gender: r.5, source: r.6, province: r.7, city: r.8, brand: r.9,
+                series: r.10, model: r.11, level: LeadLevel(rawValue: r.12) ?? .B, state: r.13, consultantId: r.14, consultantName: r.15,
+                assignedAt: r.16, defeatReason: r.17, defeatedAt: r.18, note: r.19, nextFollowUpOn: r.20, createdAt: r.21))
         }
         return leads
     }

@@ -144,7 +144,9 @@ TYPES = {
     "LeadConsultantChange": ("Services/Leads/LeadSettingsRoutes.swift", "ConsultantChange"),
     "LeadImportReport": ("Services/Leads/LeadImport.swift", "LeadImportReport"),
     "LeadImportRowResult": ("Services/Leads/LeadImport.swift", "RowResult"),
-    "LeadIntakeResults": ("Services/Leads/LeadImportRoutes.swift", "IntakeResult"),
+    # An ADF document's report is an import's report, one result per prospect.
+    "ADFIntakeReport": ("Services/Leads/LeadImport.swift", "LeadImportReport"),
+    "ADFProspectResult": ("Services/Leads/LeadImport.swift", "RowResult"),
     # prospects
     "Prospect": ("Services/Prospects/Prospect.swift", "ProspectView"),
     "NewTraffic": ("Services/Prospects/Prospect.swift", "NewTraffic"),
