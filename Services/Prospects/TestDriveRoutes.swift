@@ -253,7 +253,7 @@ struct TestDriveRoutes: Sendable {
             return (drive, store?.name ?? "", store?.timeZone ?? Directory.defaultTimeZone, route)
         }
         let document = TestDriveAgreement(drive: drive, route: route, storeName: storeName, timeZone: timeZone).document()
-        return Response.pdf(document, fileName: "\(drive.testDriveNo)-agreement")
+        return try await Response.pdf(document, fileName: "\(drive.testDriveNo)-agreement")
     }
 
     // MARK: lists
