@@ -15,12 +15,13 @@ FROM ${SWIFT_IMAGE} AS build
 ARG SERVICE
 RUN test -n "${SERVICE}" || { echo "missing --build-arg SERVICE=crm-<service>" >&2; exit 1; }
 
-# rabbitmq-c for Shared/CRabbitMQ; libxlsxwriter for the Excel exports; zlib for reading imported .xlsx.
+# rabbitmq-c for Shared/CRabbitMQ; libxlsxwriter for the Excel exports; zlib for reading imported .xlsx;
+# pango and cairo for Shared/CPangoCairo, the printable documents (PDF).
 # Versions are not pinned: bookworm point releases replace them, and pins would break the build.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        librabbitmq-dev libxlsxwriter-dev zlib1g-dev pkg-config \
+        librabbitmq-dev libxlsxwriter-dev zlib1g-dev libpango1.0-dev libcairo2-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -51,10 +52,15 @@ FROM debian:bookworm-slim
 ARG SERVICE
 
 # Unpinned for the same reason as above: the security fixes of bookworm point releases.
+# The printable documents embed subsets of these fonts, which fontconfig finds by name: Noto
+# Serif/Sans CJK SC (fonts-noto-cjk), and HanaMin (fonts-hanazono) for the rarer ideographs of
+# CJK Extensions B–F; without them a document fails rather than print a name as boxes. fontconfig
+# (fc-cache) builds the font cache at install, so a service on a read-only root need not.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         librabbitmq4 libxlsxwriter4 zlib1g libstdc++6 ca-certificates tzdata \
+        libpangocairo-1.0-0 fontconfig fonts-noto-cjk fonts-hanazono \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --no-create-home \
         --home-dir /app --shell /usr/sbin/nologin crm

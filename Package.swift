@@ -63,6 +63,12 @@ let package = Package(
             pkgConfig: "xlsxwriter",
             providers: [.apt(["libxlsxwriter-dev"])]
         ),
+        .systemLibrary(
+            name: "CPangoCairo",
+            path: "Shared/CPangoCairo",
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]
+        ),
         .target(
             name: "Contracts",
             path: "Shared/Contracts",
@@ -73,6 +79,7 @@ let package = Package(
             dependencies: [
                 "CRabbitMQ",
                 "CXlsxWriter",
+                "CPangoCairo",
                 "Contracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -46,7 +46,7 @@ struct ProposalDocument {
                 ["月供 (等额本息)", quote.monthlyPayment.map(Money.printed) ?? ""],
             ]
         }
-        document.table(headers: ["项目", "金额"], rows: rows, widths: [0.6, 0.4])
+        document.table(headers: ["项目", "金额"], rows: rows, widths: [0.6, 0.4], alignments: [.leading, .trailing])
         if let note = proposal.note {
             document.heading("备注")
             document.paragraph(note)

@@ -157,7 +157,7 @@ struct ProposalRoutes: Sendable {
         }
         let timeZone = store?.timeZone ?? Directory.defaultTimeZone
         let document = ProposalDocument(proposal: proposal, storeName: store?.name ?? "", timeZone: timeZone).document()
-        return Response.pdf(document, fileName: proposal.proposalNo)
+        return try await Response.pdf(document, fileName: proposal.proposalNo)
     }
 
     @Sendable func export(_ request: Request, context: CRMRequestContext) async throws -> Response {

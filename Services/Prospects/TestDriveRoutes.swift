@@ -267,7 +267,7 @@ struct TestDriveRoutes: Sendable {
         let document = TestDriveAgreement(
             drive: drive, kindLabel: kinds.label(drive.kind.rawValue) ?? drive.kind.rawValue, route: route, storeName: storeName, timeZone: timeZone
         ).document()
-        return Response.pdf(document, fileName: "\(drive.testDriveNo)-agreement")
+        return try await Response.pdf(document, fileName: "\(drive.testDriveNo)-agreement")
     }
 
     // MARK: lists

@@ -318,7 +318,8 @@ final class ProspectDictionaryTests: XCTestCase {
             let driveID = try XCTUnwrap(reply.json["id"] as? String, reply.text)
             reply = try await suite.request(.GET, "/api/v1/prospects/test-drives/\(driveID)/agreement", token: consultant1)
             XCTAssertEqual(reply.headers.first(name: "content-type"), "application/pdf")
-            XCTAssertTrue(reply.text.contains(ProspectDocumentsTests.pdfHex("\(ride)协议")), "the agreement says \(ride)协议")
+            let agreement = try PDFReader(reply.body).text()
+            XCTAssertTrue(agreement.contains("\(ride)协议"), "the agreement says \(ride)协议: \(agreement)")
             exported = try await sheet("/api/v1/prospects/test-drives/export?format=xlsx&prospectId=\(prospect1)", token: manager1)
             XCTAssertEqual(exported.row("联系手机", mobile1)?["类型"], ride, "\(exported)")
         }

@@ -37,9 +37,25 @@ final class ProspectDocumentsTests: XCTestCase {
         return try XCTUnwrap((reply.json["prospect"] as? [String: Any])?["id"] as? String)
     }
 
-    /// `text` as the PDF writer puts it in a page: UTF-16BE in hex.
-    static func pdfHex(_ text: String) -> String {
-        text.utf16.map { String(format: "%04X", $0) }.joined()
+    /// Checks a printed document as a reader sees it (poppler): every font embedded and mapped back
+    /// to Unicode, `texts` in the text copied out of it (`pdftotext -raw`), every page drawn
+    /// (`pdftoppm`) and not blank.
+    static func assertPrintable(_ pdf: Data, shows texts: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertTrue(pdf.starts(with: Data("%PDF-".utf8)), file: file, line: line)
+        let reader = PDFReader(pdf)
+        let fonts = try reader.fonts()
+        XCTAssertFalse(fonts.isEmpty, file: file, line: line)
+        for font in fonts {
+            XCTAssertTrue(font.embedded && font.unicode, "embedded, text copyable: \(font)", file: file, line: line)
+        }
+        // In the order drawn: reading order drops the spaces of short lines ("建设大道 1 号").
+        let text = try reader.text(raw: true)
+        for shown in texts {
+            XCTAssertTrue(text.contains(shown), "pdftotext gives back \(shown): \(text)", file: file, line: line)
+        }
+        for (index, page) in try reader.pages(resolution: 60).enumerated() {
+            XCTAssertGreaterThan(page.inkedPixels, 2_000, "page \(index + 1) drawn by pdftoppm shows something", file: file, line: line)
+        }
     }
 
     // MARK: P9
@@ -128,10 +144,7 @@ final class ProspectDocumentsTests: XCTestCase {
         reply = try await suite.request(.GET, "/api/v1/prospects/test-drives/\(driveID)/agreement", token: consultant)
         XCTAssertEqual(reply.status, 200, reply.text)
         XCTAssertEqual(reply.headers.first(name: "content-type"), "application/pdf")
-        XCTAssertTrue(reply.body.starts(with: Data("%PDF-".utf8)))
-        for text in ["范思博", driveNo, "鄂A12345", "11010519491231002X"] {
-            XCTAssertTrue(reply.text.contains(Self.pdfHex(text)), "the agreement shows \(text)")
-        }
+        try Self.assertPrintable(reply.body, shows: ["范思博", driveNo, "鄂A12345", "11010519491231002X", "武汉市江汉区建设大道 1 号"])
 
         reply = try await suite.request(.POST, "/api/v1/prospects/test-drives/\(driveID)/start", token: consultant)
         XCTAssertEqual(reply.json["state"] as? String, "started", reply.text)
@@ -181,6 +194,44 @@ final class ProspectDocumentsTests: XCTestCase {
         XCTAssertEqual(reply.json["total"] as? Int, 1, reply.text)
     }
 
+    /// driver.json: a driver whose name has a CJK Extension B character. The agreement printed
+    /// "?喆燊堃" in a font it did not embed; now the name, the address and the ID number come back
+    /// out of the PDF as written, and the customer's purchase proposal prints the name too.
+    func testTheDocumentsPrintTheDriverOfDriverJSON() async throws {
+        let driver = try RealWorldFiles.driver()
+        let name = try XCTUnwrap(driver["driverName"])
+        let manager = try await suite.login("sales.manager.1")
+        let consultant = try await suite.login("consultant.1")
+        var reply = try await suite.request(.POST, "/api/v1/prospects/test-drive-routes", token: manager, json: ["name": "江岸线", "distanceKm": 6, "minutes": 20])
+        let routeID = try XCTUnwrap(reply.json["id"] as? String, reply.text)
+        let prospectID = try await prospect(named: name, consultant: consultant)
+        reply = try await suite.request(.POST, "/api/v1/prospects/test-drives", token: consultant, json: [
+            "prospectId": prospectID, "routeId": routeID, "kind": "drive", "bookedFor": "2026-11-22T07:00:00Z", "vehiclePlate": "鄂A54321",
+        ])
+        XCTAssertEqual(reply.status, 201, reply.text)
+        let driveID = try XCTUnwrap(reply.json["id"] as? String)
+        reply = try await suite.request(.PATCH, "/api/v1/prospects/test-drives/\(driveID)", token: consultant, json: driver)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertEqual(reply.json["driverName"] as? String, name, reply.text)
+
+        reply = try await suite.request(.GET, "/api/v1/prospects/test-drives/\(driveID)/agreement", token: consultant)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertEqual(reply.headers.first(name: "content-type"), "application/pdf")
+        let driverValues = [name, try XCTUnwrap(driver["driverAddress"]), try XCTUnwrap(driver["idNumber"])]
+        try Self.assertPrintable(reply.body, shows: driverValues)
+        // Plain `pdftotext` too, as the issue checked it.
+        let text = try PDFReader(reply.body).text()
+        for value in driverValues {
+            XCTAssertTrue(text.contains(value), "pdftotext gives back \(value): \(text)")
+        }
+
+        reply = try await suite.request(.POST, "/api/v1/prospects/prospects/\(prospectID)/proposals", token: consultant, json: ["listPrice": 250000, "discount": 10000])
+        let proposalID = try XCTUnwrap(reply.json["id"] as? String, reply.text)
+        reply = try await suite.request(.GET, "/api/v1/prospects/proposals/\(proposalID)/document", token: consultant)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        try Self.assertPrintable(reply.body, shows: [name, "250,000.00"])
+    }
+
     // MARK: P11
 
     func testAProposalQuotesEveryCostAndTheLoanAndPrints() async throws {
@@ -212,9 +263,7 @@ final class ProspectDocumentsTests: XCTestCase {
 
         reply = try await suite.request(.GET, "/api/v1/prospects/proposals/\(proposalID)/document", token: consultant)
         XCTAssertEqual(reply.headers.first(name: "content-type"), "application/pdf")
-        for text in ["购车建议书", proposalNo, "313,278.76", "6,344.39", "300,000.00"] {
-            XCTAssertTrue(reply.text.contains(Self.pdfHex(text)), "the proposal shows \(text)")
-        }
+        try Self.assertPrintable(reply.body, shows: ["购车建议书", proposalNo, "313,278.76", "6,344.39", "300,000.00", "巴奔"])
         reply = try await suite.request(.GET, "/api/v1/prospects/proposals?prospectId=\(prospectID)", token: consultant)
         XCTAssertEqual(reply.items.map { $0["proposalNo"] as? String }, [proposalNo])
         reply = try await suite.request(.GET, "/api/v1/prospects/proposals/export?format=xlsx&prospectId=\(prospectID)", token: consultant)

@@ -1,66 +1,111 @@
 import Foundation
 import ServiceKit
+import TestSupport
 import XCTest
 
-/// The PDF that `PrintableDocument` writes, checked the way a reader finds its way through it:
-/// header and end marker, the cross-reference table's offsets, the page tree, the text.
+/// The PDF that `PrintableDocument` writes, read back with poppler the way a reader sees it: every
+/// font embedded, the text copied out as written (a CJK Extension B name included), page breaks
+/// with the table header repeated, pages that draw.
 final class PrintableDocumentTests: XCTestCase {
-    /// A test-drive agreement with a 60-row table: too long for one page.
-    static let agreement: [UInt8] = {
+    /// A test-drive agreement for the driver of `driver.json`, with a 60-row table: too long for
+    /// one page.
+    static func agreement(driver: [String: String]) throws -> Data {
         var document = PrintableDocument(title: "试乘试驾协议")
-        document.fields([(label: "客户姓名", value: "张三"), (label: "手机", value: "13800138000")])
+        document.fields([
+            (label: "试驾人姓名", value: driver["driverName"] ?? ""), (label: "手机", value: "13800138000"),
+            (label: "身份证号码", value: driver["idNumber"] ?? ""), (label: "试驾人地址", value: driver["driverAddress"] ?? ""),
+            (label: "驾驶证号", value: ""),
+        ])
         document.heading("试驾记录")
-        document.table(headers: ["序号", "路线", "里程"], rows: (1...60).map { ["\($0)", "城市道路 (含高速)", "\($0) km"] })
+        document.paragraph(String(repeating: "试驾人遵守道路交通安全法律法规，按指定路线行驶，服从陪同人员指挥。", count: 4))
+        document.table(headers: ["序号", "路线", "里程"], rows: (1...60).map { ["\($0)", "城市道路 (含高速) <环线>", "\($0) km"] },
+                       widths: [1, 3, 1], alignments: [.center, .leading, .trailing])
         document.signatures(["客户签字", "销售顾问签字", "日期"])
-        return [UInt8](document.pdf())
-    }()
-
-    func testFileStartsWithTheHeaderAndEndsWithTheEndMarker() {
-        XCTAssertTrue(Self.agreement.starts(with: Array("%PDF-1.".utf8)))
-        XCTAssertTrue(Self.agreement.reversed().starts(with: Array("%%EOF\n".utf8).reversed()))
+        return try document.pdf()
     }
 
-    func testEveryCrossReferenceEntryPointsAtItsObject() throws {
-        let pdf = Self.agreement
-        let tail = text(pdf.suffix(40))
-        let startxref = try XCTUnwrap(tail.range(of: "startxref\n"))
-        let xrefOffset = try XCTUnwrap(Int(tail[startxref.upperBound...].prefix { $0.isNumber }))
-        let lines = text(pdf[xrefOffset...]).split(separator: "\n")
-        XCTAssertEqual(lines[0], "xref")
-        let objectCount = try XCTUnwrap(Int(lines[1].split(separator: " ")[1]))
-        XCTAssertGreaterThan(objectCount, 6)
-        for number in 1..<objectCount {
-            let entry = lines[2 + number]
-            XCTAssertEqual(entry.count, 19, "an entry is 20 bytes with its newline")
-            let offset = try XCTUnwrap(Int(entry.prefix(10)))
-            let marker = Array("\(number) 0 obj\n".utf8)
-            XCTAssertEqual(Array(pdf[offset..<offset + marker.count]), marker, "object \(number)")
+    func testEveryFontIsEmbeddedAsASubsetThatMapsBackToUnicode() throws {
+        let fonts = try PDFReader(try Self.agreement(driver: try RealWorldFiles.driver())).fonts()
+        XCTAssertFalse(fonts.isEmpty, "pdffonts lists the fonts the pages use")
+        for font in fonts {
+            XCTAssertTrue(font.embedded, "\(font)")
+            XCTAssertTrue(font.subset, "only the glyphs used, not a 20 MB font: \(font)")
+            XCTAssertTrue(font.unicode, "the text can be copied: \(font)")
+        }
+        XCTAssertTrue(fonts.contains { $0.name.hasSuffix("+NotoSerifCJKsc-Regular") }, "\(fonts)")
+        XCTAssertTrue(fonts.contains { $0.name.hasSuffix("+NotoSansCJKsc-Bold") }, "\(fonts)")
+    }
+
+    /// driver.json: the name with U+20BB7 𠮷 (Extension B, beyond UTF-16's first plane), which the
+    /// STSong-Light PDF printed as "?".
+    func testTheDriverOfDriverJSONComesBackAsWritten() throws {
+        let driver = try RealWorldFiles.driver()
+        XCTAssertEqual(driver["driverName"], "𠮷喆燊堃")
+        let text = try PDFReader(try Self.agreement(driver: driver)).text()
+        for value in ["𠮷喆燊堃", driver["driverAddress"] ?? "-", driver["idNumber"] ?? "-", "13800138000", "城市道路 (含高速) <环线>"] {
+            XCTAssertTrue(text.contains(value), "pdftotext gives back \(value): \(text.prefix(400))")
         }
     }
 
-    func testPageTreeCountsEveryPageAndEachPageIsNumbered() throws {
-        let pdf = text(Self.agreement[...])
-        let afterCount = try XCTUnwrap(pdf.range(of: "/Count ")).upperBound
-        let count = try XCTUnwrap(Int(pdf[afterCount...].prefix { $0.isNumber }))
-        XCTAssertGreaterThanOrEqual(count, 2, "60 table rows do not fit on one page")
-        XCTAssertEqual(pdf.components(separatedBy: "/Type /Page ").count - 1, count, "one page object per page")
-        XCTAssertTrue(pdf.contains("<\(utf16Hex("第 \(count) / \(count) 页"))> Tj"), "the last page's number")
+    /// Ideographs Noto lacks (U+20000 𠀀, U+2A6A5 𪚥, Extension C's U+2A700 𪜀) come from HanaMin,
+    /// embedded too; control characters are dropped, not printed as boxes.
+    func testRareIdeographsAreSetInTheFallbackFontAndEmbedded() throws {
+        var document = PrintableDocument(title: "罕见字")
+        document.paragraph("𠀀𪚥𪜀\u{0}\u{7}张三\r\n李四")
+        let reader = PDFReader(try document.pdf())
+        let text = try reader.text()
+        XCTAssertTrue(text.contains("𠀀𪚥𪜀张三\n李四"), text)
+        let fonts = try reader.fonts()
+        XCTAssertTrue(fonts.contains { $0.name.contains("HanaMin") }, "\(fonts)")
+        XCTAssertTrue(fonts.allSatisfy(\.embedded), "\(fonts)")
     }
 
-    func testChineseTextIsWrittenAsUTF16Hex() {
-        let pdf = text(Self.agreement[...])
-        XCTAssertTrue(pdf.contains("<\(utf16Hex("张三"))> Tj"))
-        XCTAssertTrue(pdf.contains(utf16Hex("城市道路 (含高速)")), "parentheses inside a hex string need no escaping")
-        XCTAssertFalse(pdf.contains("(含高速)"), "no text is written as a literal string")
+    func testALongTableRunsOntoNumberedPagesEachWithItsHeader() throws {
+        let reader = PDFReader(try Self.agreement(driver: try RealWorldFiles.driver()))
+        let info = try reader.info()
+        let pages = try XCTUnwrap(Int(info["Pages"] ?? ""), "\(info)")
+        XCTAssertGreaterThanOrEqual(pages, 2, "60 table rows do not fit on one page")
+        XCTAssertEqual(info["Title"], "试乘试驾协议")
+        XCTAssertEqual(info["Creator"], "Dealer CRM")
+        XCTAssertTrue(info["Page size"]?.hasPrefix("595.276 x 841.89") == true, "A4: \(info)")
+        for page in 1...pages {
+            let text = try reader.text(page: page, raw: true)
+            XCTAssertTrue(text.contains("第 \(page) / \(pages) 页"), "page \(page) is numbered: \(text)")
+            XCTAssertTrue(text.contains("序号"), "page \(page) repeats the table's header")
+        }
+        let lastPage = try reader.text(page: pages)
+        XCTAssertTrue(lastPage.contains("60 km") && lastPage.contains("销售顾问签字"), "the last row, then the signatures: \(lastPage)")
     }
 
-    /// The bytes as text, one character per byte: apart from the header's binary comment, the
-    /// writer writes only ASCII.
-    private func text(_ bytes: ArraySlice<UInt8>) -> String {
-        String(decoding: bytes.map { $0 < 0x80 ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+    func testEveryPageDrawsAndIsNotBlank() throws {
+        let pages = try PDFReader(try Self.agreement(driver: try RealWorldFiles.driver())).pages(resolution: 60)
+        XCTAssertGreaterThanOrEqual(pages.count, 2)
+        for (index, page) in pages.enumerated() {
+            XCTAssertTrue(page.png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "page \(index + 1) is a PNG")
+            // A4 at 60 dpi: 595.276 × 841.89 points are 496.06 × 701.58 pixels.
+            XCTAssertEqual(page.width, 497)
+            XCTAssertEqual(page.height, 702)
+            XCTAssertGreaterThan(page.inkedPixels, 2_000, "page \(index + 1) shows text and rules")
+            XCTAssertLessThan(page.inkedPixels, page.width * page.height / 4, "page \(index + 1) is not a black mess")
+        }
     }
 
-    private func utf16Hex(_ string: String) -> String {
-        string.utf16.map { String(format: "%04X", $0) }.joined()
+    /// Sixteen documents at once, as concurrent requests write them: each its own font map, all
+    /// alike and whole.
+    func testDocumentsWrittenAtOnceAreAllWhole() throws {
+        let driver = try RealWorldFiles.driver()
+        let results = UnsafeMutableBufferPointer<Data?>.allocate(capacity: 16)
+        defer { results.deallocate() }
+        results.initialize(repeating: nil)
+        DispatchQueue.concurrentPerform(iterations: results.count) { index in
+            results[index] = try? Self.agreement(driver: driver)
+        }
+        let first = try XCTUnwrap(results[0])
+        let text = try PDFReader(first).text()
+        for (index, result) in results.enumerated() {
+            let pdf = try XCTUnwrap(result, "document \(index) was written")
+            XCTAssertEqual(pdf.count, first.count, "document \(index)")
+        }
+        XCTAssertEqual(try PDFReader(try XCTUnwrap(results[15])).text(), text)
     }
 }

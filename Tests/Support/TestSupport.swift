@@ -94,3 +94,14 @@ public enum RealWorldFiles {
         try Data(contentsOf: folder.appendingPathComponent(name))
     }
 }
+
+extension RealWorldFiles {
+    /// `driver.json`: a test-drive driver (a PATCH body) whose name has a CJK Extension B
+    /// character — `driverName` 𠮷喆燊堃, `driverAddress`, `idNumber`.
+    public static func driver() throws -> [String: String] {
+        guard let driver = try JSONSerialization.jsonObject(with: data("driver.json")) as? [String: String] else {
+            throw TestFailure("driver.json is not an object of strings")
+        }
+        return driver
+    }
+}
