@@ -37,15 +37,4 @@ extension FieldValidator {
             name: text("\(field).name", value.name, maxLength: Self.nameLength),
             mobile: mobile("\(field).mobile", value.mobile))
     }
-
-    /// A code to filter a list by (G5): any code of the store's set, a disabled one too — old
-    /// records keep theirs. Otherwise "must be one of: open (在修), …" and nil.
-    mutating func filterCode(_ field: String, _ value: String?, in dictionary: StoreDictionary) -> String? {
-        guard let value = value?.trimmed, !value.isEmpty else { return nil }
-        guard dictionary.entries.contains(where: { $0.code == value }) else {
-            fail(field, "must be one of: " + dictionary.entries.map { "\($0.code) (\($0.label))" }.joined(separator: ", "))
-            return nil
-        }
-        return value
-    }
 }

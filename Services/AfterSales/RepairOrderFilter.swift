@@ -76,7 +76,6 @@ struct RepairOrderDictionaries: Sendable {
         let sets = try await environment.directory.dictionaries(
             [DataDictionaries.repairBusinessType, DataDictionaries.repairOrderState], store: store, on: connection, logger: environment.logger)
         return Self(
-            businessTypes: sets[DataDictionaries.repairBusinessType.id] ?? StoreDictionary(DataDictionaries.repairBusinessType),
-            states: sets[DataDictionaries.repairOrderState.id] ?? StoreDictionary(DataDictionaries.repairOrderState))
+            businessTypes: sets[DataDictionaries.repairBusinessType], states: sets[DataDictionaries.repairOrderState])
     }
 }

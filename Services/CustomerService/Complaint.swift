@@ -144,7 +144,7 @@ struct ComplaintDraft: Sendable {
     /// was received now; given, it may not lie in the future (five minutes' grace for the
     /// caller's clock). Codes are checked against `dictionaries`, the store's: an entry it
     /// disabled is refused.
-    init(_ body: NewComplaint, now: Date, dictionaries: StoreSets) throws {
+    init(_ body: NewComplaint, now: Date, dictionaries: StoreDictionaries) throws {
         var check = FieldValidator()
         let name = check.text("complainantName", body.complainantName, maxLength: 50)
         let mobile = check.mobile("complainantMobile", body.complainantMobile)

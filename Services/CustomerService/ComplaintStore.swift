@@ -157,7 +157,7 @@ struct ComplaintFilter: Sendable {
 
     /// The filters of the query string; a state or level the caller's store's dictionary does
     /// not know is a 422 listing its codes with their labels.
-    init(_ request: Request, dictionaries: StoreSets) throws {
+    init(_ request: Request, dictionaries: StoreDictionaries) throws {
         var query = QueryReader(request)
         let state = query.string("state", maxLength: 50)
         let level = query.string("level", maxLength: 50)

@@ -7,7 +7,7 @@ import ServiceKit
 /// words of the row's own store's dictionary (G5) — a group-wide list spans stores.
 enum CustomerServiceExports {
     /// 类型 `visitOrderType`, 业务类型 `repairBusinessType`, 状态 `visitTaskState`, 结果 `visitResult`.
-    static func visitTasks(_ tasks: [VisitTaskView], dictionaries: CustomerServiceDictionaries, timeZone: TimeZone) -> ExportTable {
+    static func visitTasks(_ tasks: [VisitTaskView], dictionaries: DictionarySets, timeZone: TimeZone) -> ExportTable {
         ExportTable(
             sheetName: "回访任务",
             headers: ["单号", "类型", "业务类型", "客户", "手机", "车牌", "VIN", "送修人", "送修人电话", "车系", "车型", "顾问", "单据时间", "状态", "回访人", "回访时间", "结果"],
@@ -28,7 +28,7 @@ enum CustomerServiceExports {
 
     /// 来源 `complaintSource`, 状态 `complaintState`, 级别 `complaintLevel`, 类别 `complaintCategory`
     /// (free text of old complaints as written), 性别 `gender`.
-    static func complaints(_ complaints: [ComplaintView], dictionaries: CustomerServiceDictionaries, timeZone: TimeZone) -> ExportTable {
+    static func complaints(_ complaints: [ComplaintView], dictionaries: DictionarySets, timeZone: TimeZone) -> ExportTable {
         ExportTable(
             sheetName: "投诉",
             headers: ["投诉单号", "来源", "状态", "级别", "类别", "投诉人", "性别", "电话", "内容", "工单号", "车牌", "车型", "处理人", "受理时间", "处理期限", "超时"],

@@ -59,7 +59,7 @@ struct VisitTaskFilter: Sendable {
 
     /// The filters of the query string; a code the caller's store's dictionary does not know is
     /// a 422 listing its codes with their labels.
-    init(_ request: Request, dictionaries: StoreSets) throws {
+    init(_ request: Request, dictionaries: StoreDictionaries) throws {
         var query = QueryReader(request)
         let state = query.string("state", maxLength: 50)
         assigneeID = query.uuid("assigneeId")

@@ -28,18 +28,17 @@ struct LeadDictionaries: Sendable {
         DataDictionaries.leadFollowUpChannel, DataDictionaries.defeatReason, DataDictionaries.gender,
     ]
 
-    init(_ dictionaries: [String: StoreDictionary]) {
-        func set(_ set: DataDictionaries.Set) -> StoreDictionary { dictionaries[set.id] ?? StoreDictionary(set) }
-        source = set(DataDictionaries.leadSource)
-        level = set(DataDictionaries.leadLevel)
-        state = set(DataDictionaries.leadState)
-        channel = set(DataDictionaries.leadFollowUpChannel)
-        defeatReason = set(DataDictionaries.defeatReason)
-        gender = set(DataDictionaries.gender)
+    init(_ dictionaries: StoreDictionaries) {
+        source = dictionaries[DataDictionaries.leadSource]
+        level = dictionaries[DataDictionaries.leadLevel]
+        state = dictionaries[DataDictionaries.leadState]
+        channel = dictionaries[DataDictionaries.leadFollowUpChannel]
+        defeatReason = dictionaries[DataDictionaries.defeatReason]
+        gender = dictionaries[DataDictionaries.gender]
     }
 
     /// The built-in catalogue, as a store that never changed a set has it.
-    static let builtIn = LeadDictionaries([:])
+    static let builtIn = LeadDictionaries(.builtIn)
 
     /// The store's sets, from the service's copy of the gateway's announcements.
     static func load(store: UUID, directory: Directory, on connection: PostgresConnection, logger: Logger) async throws -> LeadDictionaries {
@@ -49,19 +48,15 @@ struct LeadDictionaries: Sendable {
     /// Each store's sets, for an export whose rows may come from several stores (group scope):
     /// every row prints its own store's words.
     static func load(stores: some Sequence<UUID>, directory: Directory, on connection: PostgresConnection, logger: Logger) async throws -> [UUID: LeadDictionaries] {
-        var result: [UUID: LeadDictionaries] = [:]
-        for store in Set(stores) { result[store] = try await load(store: store, directory: directory, on: connection, logger: logger) }
-        return result
+        let sets = try await directory.dictionaries(sets, stores: stores, on: connection, logger: logger)
+        return Dictionary(Set(stores).map { ($0, LeadDictionaries(sets[$0])) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The source a sheet cell or a platform names: a code or label of the store's set (enabled
-    /// or not, so that the check can say it is disabled), then the built-in label (a file filled
-    /// in before the store relabelled it) or a word staff also write for one (易车网, 网站, 其它).
+    /// or not, so that the check can say it is disabled) or a built-in label (a file filled in
+    /// before the store relabelled it), else a word staff also write for one (易车网, 网站, 其它).
     func sourceCode(named text: String) -> String? {
-        if let code = source.code(forCodeOrLabel: text) { return code }
-        let text = text.trimmed
-        if let entry = DataDictionaries.leadSource.entries.first(where: { $0.label == text }) { return entry.code }
-        return Self.sourceSynonyms[text]
+        source.code(forCodeOrLabel: text) ?? Self.sourceSynonyms[text.trimmed]
     }
 
     static let sourceSynonyms = ["易车网": "yiche", "网站": "website", "其它": "other"]
@@ -74,18 +69,5 @@ struct LeadDictionaries: Sendable {
         case .dongchedi: return "dongchedi"
         case .other: return "other"
         }
-    }
-}
-
-extension FieldValidator {
-    /// A code to filter a list by: any code of the store's set, disabled ones included (old
-    /// records carry them); otherwise "must be one of: …" with every code and its label.
-    mutating func filterCode(_ field: String, _ value: String?, in dictionary: StoreDictionary) -> String? {
-        guard let value = value?.trimmed, !value.isEmpty else { return nil }
-        guard dictionary.entries.contains(where: { $0.code == value }) else {
-            fail(field, "must be one of: " + dictionary.entries.map { "\($0.code) (\($0.label))" }.joined(separator: ", "))
-            return nil
-        }
-        return value
     }
 }

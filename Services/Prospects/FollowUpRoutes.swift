@@ -70,7 +70,7 @@ struct FollowUpRoutes: Sendable {
         ]
 
         /// Every field at once: a 422 names each bad one, a code with the store's allowed values.
-        init(_ body: FollowUpRequest, dictionaries: ProspectDictionaries, today: String) throws {
+        init(_ body: FollowUpRequest, dictionaries: StoreDictionaries, today: String) throws {
             var check = FieldValidator()
             let level = check.prospectLevel("level", body.level, in: dictionaries[DataDictionaries.prospectLevel], required: true)
             let method = check.requiredCode("method", body.method, in: dictionaries[DataDictionaries.followUpMethod])
@@ -236,7 +236,7 @@ struct FollowUpRoutes: Sendable {
 
         static let dictionarySets = [DataDictionaries.followUpMethod, DataDictionaries.followUpResult]
 
-        init(_ request: Request, dictionaries: ProspectDictionaries) throws {
+        init(_ request: Request, dictionaries: StoreDictionaries) throws {
             var query = QueryReader(request)
             prospectID = query.uuid("prospectId")
             consultantID = query.uuid("consultantId")
@@ -317,7 +317,7 @@ struct FollowUpRoutes: Sendable {
             return (items, total, try await environment.storeDay(principal.storeID, on: connection).timeZone)
         }
         try ExportLimit.check(total: total)
-        let labels = try await ExportLabels.load(Self.exportSets, stores: items.map(\.storeId), environment: environment)
+        let labels = try await environment.dictionaries(Self.exportSets, stores: items.map(\.storeId))
         let rows: [[ExportCell]] = items.map { f in
             [ExportCell(f.followUpNo), ExportCell(f.prospectName), ExportCell(f.mobile),
              labels.cell(DataDictionaries.prospectLevel, f.levelBefore, store: f.storeId), labels.cell(DataDictionaries.prospectLevel, f.level, store: f.storeId),

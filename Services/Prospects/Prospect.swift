@@ -143,7 +143,7 @@ struct TrafficDraft: Sendable {
     ]
 
     /// Checks every field at once: a 422 names each bad one, a code with the store's allowed values.
-    init(_ body: NewTraffic, dictionaries: ProspectDictionaries) throws {
+    init(_ body: NewTraffic, dictionaries: StoreDictionaries) throws {
         var check = FieldValidator()
         name = check.text("name", body.name, maxLength: 50)
         mobile = check.mobile("mobile", body.mobile)

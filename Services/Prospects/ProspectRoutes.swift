@@ -104,7 +104,7 @@ struct ProspectRoutes: Sendable {
             return try await store.list(filter, principal: principal, page: ExportLimit.page)
         }
         try ExportLimit.check(total: total)
-        let labels = try await ExportLabels.load(Self.exportSets, stores: items.map(\.storeId), environment: environment)
+        let labels = try await environment.dictionaries(Self.exportSets, stores: items.map(\.storeId))
         let timeZone = try await environment.timeZone(of: principal.storeID)
         return try await Response.export(Self.exportTable(items, labels: labels, timeZone: timeZone, sheetName: "潜在客户"), as: format, fileName: "prospects")
     }
@@ -116,7 +116,7 @@ struct ProspectRoutes: Sendable {
     ]
 
     /// The prospects as staff read them: every coded column in the words of the prospect's store.
-    static func exportTable(_ prospects: [ProspectView], labels: ExportLabels, timeZone: TimeZone, sheetName: String) -> ExportTable {
+    static func exportTable(_ prospects: [ProspectView], labels: DictionarySets, timeZone: TimeZone, sheetName: String) -> ExportTable {
         let rows: [[ExportCell]] = prospects.map { p in
             [ExportCell(p.name), ExportCell(p.mobile), labels.cell(DataDictionaries.gender, p.gender, store: p.storeId),
              labels.cell(DataDictionaries.prospectCategory, p.category, store: p.storeId),

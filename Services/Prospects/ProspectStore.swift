@@ -163,7 +163,7 @@ struct ProspectFilter: Sendable {
     var from: Date?
     var to: Date?
 
-    init(_ request: Request, dictionaries: ProspectDictionaries) throws {
+    init(_ request: Request, dictionaries: StoreDictionaries) throws {
         var query = QueryReader(request)
         consultantID = query.uuid("consultantId")
         unassigned = query.bool("unassigned")

@@ -286,7 +286,7 @@ struct TestDriveRoutes: Sendable {
 
         static let dictionarySets = [DataDictionaries.testDriveState, DataDictionaries.testDriveKind]
 
-        init(_ request: Request, dictionaries: ProspectDictionaries) throws {
+        init(_ request: Request, dictionaries: StoreDictionaries) throws {
             var query = QueryReader(request)
             prospectID = query.uuid("prospectId")
             consultantID = query.uuid("consultantId")
@@ -350,8 +350,7 @@ struct TestDriveRoutes: Sendable {
         let (items, total) = try await read(request, principal: principal, page: ExportLimit.page)
         try ExportLimit.check(total: total)
         let timeZone = try await environment.timeZone(of: principal.storeID)
-        let labels = try await ExportLabels.load(
-            [DataDictionaries.testDriveKind, DataDictionaries.testDriveState], stores: items.map(\.storeId), environment: environment)
+        let labels = try await environment.dictionaries([DataDictionaries.testDriveKind, DataDictionaries.testDriveState], stores: items.map(\.storeId))
         let rows: [[ExportCell]] = items.map { t in
             [ExportCell(t.testDriveNo), ExportCell(t.prospectName), ExportCell(t.prospectMobile),
              labels.cell(DataDictionaries.testDriveKind, t.kind.rawValue, store: t.storeId),

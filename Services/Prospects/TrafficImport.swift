@@ -65,7 +65,7 @@ struct TrafficImportReport: Codable, Sendable {
 /// store's dictionaries: a source the store added or relabelled reads too.
 enum TrafficImportReader {
     static func traffic(
-        _ row: ImportedRow<TrafficImportColumn>, consultants: [String: UUID], timeZone: TimeZone, dictionaries: ProspectDictionaries
+        _ row: ImportedRow<TrafficImportColumn>, consultants: [String: UUID], timeZone: TimeZone, dictionaries: StoreDictionaries
     ) -> Result<TrafficDraft, ProblemDetails> {
         var errors: [ProblemDetails.FieldError] = []
         func read<Value>(_ column: TrafficImportColumn, _ parse: (String) -> Value?, expected: String) -> Value? {
@@ -116,7 +116,7 @@ enum TrafficImportReader {
     /// The code a cell names: by the store's code or word for it; else by the catalogue's word
     /// (a sheet written before the store relabelled it) or a word sheets use for it.
     static func code(named text: String, in dictionary: StoreDictionary, set: DataDictionaries.Set) -> String? {
-        dictionary.code(forCodeOrLabel: text) ?? StoreDictionary(set).code(forCodeOrLabel: text) ?? otherWords[set.id]?[text.trimmed]
+        dictionary.code(forCodeOrLabel: text) ?? otherWords[set.id]?[text.trimmed]
     }
 
     /// Words sheets use besides the catalogue's labels.

@@ -74,7 +74,7 @@ struct TrafficImportRoutes: Sendable {
     @Sendable func template(_ request: Request, context: CRMRequestContext) async throws -> Response {
         let principal = try context.require(.writeProspects)
         let format = try ExportFormat(request: request)
-        let words = try await ExportLabels.load(TrafficDraft.dictionarySets, stores: [principal.storeID], environment: environment)
+        let words = try await environment.dictionaries(TrafficDraft.dictionarySets, stores: [principal.storeID])
         func word(_ set: DataDictionaries.Set, _ code: String) -> ExportCell { words.cell(set, code, store: principal.storeID) }
         let example: [ExportCell] = [
             ExportCell("巴奔"), ExportCell("15381203873"), ExportCell(nil as String?), word(DataDictionaries.gender, "male"), ExportCell("湖北省"),

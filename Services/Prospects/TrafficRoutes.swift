@@ -61,7 +61,7 @@ struct TrafficRoutes: Sendable {
 
         static let dictionarySets = [DataDictionaries.prospectCategory, DataDictionaries.prospectSource]
 
-        init(_ request: Request, dictionaries: ProspectDictionaries) throws {
+        init(_ request: Request, dictionaries: StoreDictionaries) throws {
             var query = QueryReader(request)
             from = query.date("from")
             to = query.date("to")
@@ -129,7 +129,7 @@ struct TrafficRoutes: Sendable {
         let format = try ExportFormat(request: request)
         let (items, total) = try await read(request, principal: principal, page: ExportLimit.page)
         try ExportLimit.check(total: total)
-        let labels = try await ExportLabels.load(Self.exportSets, stores: items.map(\.storeId), environment: environment)
+        let labels = try await environment.dictionaries(Self.exportSets, stores: items.map(\.storeId))
         let timeZone = try await environment.timeZone(of: principal.storeID)
         let rows: [[ExportCell]] = items.map { t in
             [ExportCell(t.name), ExportCell(t.mobile), labels.cell(DataDictionaries.trafficArrival, t.arrival, store: t.storeId),
