@@ -22,7 +22,7 @@ struct ComplaintRoutes: Sendable {
     }
 
     struct EntryRequest: Decodable {
-        enum Kind: String, Decodable, CaseIterable {
+        enum Kind: String, Decodable, CaseIterable, BodyCode {
             case feedback, plan
             case followUp = "follow_up"
             case improvement, note

@@ -63,14 +63,10 @@ struct VisitStatisticsRoutes: Sendable {
 
     private func statistics(_ request: Request, principal: Principal) async throws -> VisitStatistics {
         var query = QueryReader(request)
-        let templateID = query.uuid("templateId")
+        let templateID = query.requiredUUID("templateId")
         let from = query.date("from")
         let to = query.date("to")
-        var check = query.validator
-        if templateID == nil, query.values["templateId"]?.trimmed.isEmpty ?? true {
-            check.fail("templateId", "is required")
-        }
-        try check.throwIfInvalid()
+        try query.throwIfInvalid()
         guard let templateID else { throw ProblemDetails.validation([.init(field: "templateId", message: "is required")]) }
         return try await environment.database.withTransaction { connection in
             guard let template = try await TemplateStore(connection: connection, logger: environment.logger).template(templateID, store: principal.storeID) else {

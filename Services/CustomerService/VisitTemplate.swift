@@ -26,7 +26,7 @@ struct VisitTemplate: Codable, Sendable, ResponseEncodable {
 }
 
 struct Question: Codable, Sendable, Equatable {
-    enum QuestionType: String, Codable, Sendable, CaseIterable {
+    enum QuestionType: String, Codable, Sendable, CaseIterable, BodyCode {
         case singleChoice = "single_choice"
         case multipleChoice = "multiple_choice"
         /// A score from 1 to `maxRating`.

@@ -44,7 +44,7 @@ struct TestDriveRouteRequest: Decodable {
 
 /// 试乘 (the customer rides along) or 试驾 (the customer drives, which needs a driving licence):
 /// the dictionary `testDriveKind`, whose labels the store may change.
-enum TestDriveKind: String, Codable, Sendable, CaseIterable {
+enum TestDriveKind: String, Codable, Sendable, CaseIterable, BodyCode {
     case ride, drive
 }
 

@@ -93,6 +93,79 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(Set(reply.problemFields), ["supervisorId", "teamId"])
     }
 
+    /// The API's one rule for query strings (`/openapi.yaml`, info): a parameter sent empty is
+    /// the same as one left out — a filter not applied, a page default, a required parameter
+    /// missing — in every service; any other value is read exactly, and a bad one is a 422 naming it.
+    func testAnEmptyQueryValueIsTheSameAsLeavingTheParameterOut() async throws {
+        let manager = try await suite.login("sales.manager.1")
+        let admin = try await suite.login("admin")
+        let supervisor = try await suite.login("cs.supervisor.1")
+        let sa = try await suite.login("sa.1")
+        let mobile = "139" + String(format: "%08d", Int.random(in: 0...99_999_999))
+        var reply = try await suite.request(.POST, "/api/v1/leads/leads", token: manager, json: ["name": "陈云", "mobile": mobile, "source": "phone"])
+        XCTAssertEqual(reply.status, 201, reply.text)
+
+        // Leads: empty filters and page parameters change nothing.
+        let leads = "/api/v1/leads/leads?mobile=\(mobile)"
+        for query in ["", "&to=", "&to", "&from=&to=&consultantId=&state=&level=&source=&name=", "&page=&pageSize="] {
+            reply = try await suite.request(.GET, leads + query, token: manager)
+            XCTAssertEqual(reply.status, 200, "\(query): \(reply.text)")
+            XCTAssertEqual(reply.items.count, 1, "\(query): \(reply.text)")
+            XCTAssertEqual(reply.json["page"] as? Int, 1, query)
+            XCTAssertEqual(reply.json["pageSize"] as? Int, 20, query)
+        }
+        // … while a value is a filter, read exactly: `+` is a space, a plus is %2B.
+        reply = try await suite.request(.GET, leads + "&to=2000-01-01T00:00:00%2B08:00", token: manager)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertEqual(reply.items.count, 0, reply.text)
+        reply = try await suite.request(.GET, "/api/v1/leads/leads?mobile=%2B86+\(mobile.prefix(3))+\(mobile.dropFirst(3))", token: manager)
+        XCTAssertEqual(reply.items.count, 1, "a mobile written +86 139 …: \(reply.text)")
+        for bad in ["notadate", "2026-02-30", "2026-11-22T25:00:00Z", "2026-11-22T09:30:00+08:00", "%202026-11-22", "2026-11-22T09:30:00"] {
+            reply = try await suite.request(.GET, leads + "&to=\(bad)", token: manager)
+            XCTAssertEqual(reply.status, 422, "to=\(bad): \(reply.text)")
+            XCTAssertEqual(reply.problemFields, ["to"], "to=\(bad): \(reply.text)")
+        }
+        reply = try await suite.request(.GET, leads + "&page=0&pageSize=%2010", token: manager)
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(Set(reply.problemFields), ["page", "pageSize"], reply.text)
+
+        // The same in the other services and the gateway.
+        let empty: [(token: String, path: String)] = [
+            (manager, "/api/v1/prospects/tasks?consultantId=&when=&level="),
+            (manager, "/api/v1/prospects/orders?delivered=&from=&to=&page="),
+            (supervisor, "/api/v1/customer-service/complaints?state=&handlerId=&overdue=&from=&to=&pageSize="),
+            (supervisor, "/api/v1/customer-service/visit-tasks?assigneeId=&orderType=&to="),
+            (sa, "/api/v1/after-sales/repair-orders?state=&businessType=&from=&to=&vin="),
+            (admin, "/api/v1/identity/audit-log?userId=&from=&to=&page="),
+            (admin, "/api/v1/identity/users?storeId=&pageSize="),
+        ]
+        for (token, path) in empty {
+            reply = try await suite.request(.GET, path, token: token)
+            XCTAssertEqual(reply.status, 200, "\(path): \(reply.text)")
+        }
+        let bad: [(token: String, path: String, field: String)] = [
+            (manager, "/api/v1/prospects/tasks?consultantId=%20", "consultantId"),
+            (manager, "/api/v1/prospects/orders?delivered=TRUE", "delivered"),
+            (supervisor, "/api/v1/customer-service/complaints?overdue=yes", "overdue"),
+            (supervisor, "/api/v1/customer-service/visit-tasks?to=2026-13-01", "to"),
+            (sa, "/api/v1/after-sales/repair-orders?state=OPEN", "state"),
+            (admin, "/api/v1/identity/audit-log?userId=42", "userId"),
+            (admin, "/api/v1/identity/users?page=%2B1", "page"),
+        ]
+        for (token, path, field) in bad {
+            reply = try await suite.request(.GET, path, token: token)
+            XCTAssertEqual(reply.status, 422, "\(path): \(reply.text)")
+            XCTAssertEqual(reply.problemFields, [field], "\(path): \(reply.text)")
+        }
+        // A required parameter sent empty is missing.
+        for path in ["/api/v1/customer-service/complaints/export?format=", "/api/v1/customer-service/visit-statistics?templateId="] {
+            reply = try await suite.request(.GET, path, token: supervisor)
+            XCTAssertEqual(reply.status, 422, "\(path): \(reply.text)")
+            XCTAssertEqual(reply.problemFields.count, 1, "\(path): \(reply.text)")
+            XCTAssertTrue(reply.text.contains("is required"), "\(path): \(reply.text)")
+        }
+    }
+
     func testVehiclesRefuseBadVINsPlatesAndMobiles() async throws {
         let sa = try await suite.login("sa.1")
         let cases: [(vin: String, message: String)] = [

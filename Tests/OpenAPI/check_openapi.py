@@ -11,7 +11,10 @@
    for, and the right security (login, refresh and the document itself are public). Request bodies
    are JSON, except the few that are files (CSV or .xlsx imports, ADF XML): those are strings with an
    example, and answer no 400 (nothing reads them as JSON); and photo uploads, binary strings that
-   answer 415 for another type. Path parameters are uuids, or names from an enum.
+   answer 415 for another type. Path parameters are uuids, or names from an enum. The rule for
+   query strings — a parameter sent empty is the same as one left out — is in every schema: an
+   optional query parameter's schema admits the empty string (`EmptyQueryValue`), a required
+   one's does not (sent empty, it is missing: a 422).
 4. The schemas of the request and response types list exactly the properties of their Swift
    types, with `required` matching the non-optional ones, and enums list the Swift raw values.
 5. A schema that carries a data dictionary's codes (G5) lists exactly the catalogue's codes
@@ -29,6 +32,7 @@ import sys
 
 try:
     import yaml
+    from jsonschema import Draft202012Validator
     from openapi_spec_validator import validate
     from openapi_spec_validator.readers import read_from_filename
 except ImportError as error:  # pragma: no cover
@@ -423,6 +427,12 @@ def enum_of(document: dict, schema: dict) -> list | None:
     return None
 
 
+def admits_empty(document: dict, schema: dict) -> bool:
+    """Whether the empty string is valid for `schema` (formats checked, `#/components/…` resolved)."""
+    root = {"components": document.get("components", {}), "allOf": [schema]}
+    return Draft202012Validator(root, format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid("")
+
+
 def check_operations(document: dict) -> None:
     seen_ids: dict[str, str] = {}
     for path, item in document.get("paths", {}).items():
@@ -504,6 +514,16 @@ def check_operations(document: dict) -> None:
             parameters = [resolve(document, p) for p in item.get("parameters", []) + operation.get("parameters", [])]
             if any(p["in"] == "query" for p in parameters):
                 expected.add("422")
+            for parameter in parameters:
+                if parameter["in"] != "query":
+                    continue
+                empty_allowed = admits_empty(document, parameter.get("schema", {}))
+                if not parameter.get("required") and not empty_allowed:
+                    fail(f"{name}: optional query parameter {parameter['name']} sent empty is the same as left out, so its "
+                         "schema must admit '' (anyOf with #/components/schemas/EmptyQueryValue)")
+                if parameter.get("required") and empty_allowed:
+                    fail(f"{name}: required query parameter {parameter['name']} sent empty is missing (422), so its "
+                         "schema must not admit ''")
             for parameter_name in re.findall(r"\{(\w+)\}", path):
                 expected.add("404")
                 declared = [p for p in parameters if p["in"] == "path" and p["name"] == parameter_name]

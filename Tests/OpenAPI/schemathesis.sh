@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs schemathesis against a running gateway's /openapi.yaml, logged in as the demo
 # administrator (seeded by ./crm up): every operation with generated input, failing on a server
-# error or on any status, content type or body the document does not allow.
+# error or on any status, content type or body the document does not allow; on a request the
+# document calls invalid that is not refused (negative_data_rejection: a 2xx for, say, `?to=x`);
+# and on an operation that declares security but answers without a token or with a bad one
+# (ignored_auth).
 #
 #   Tests/OpenAPI/schemathesis.sh [gateway URL, default http://127.0.0.1:8080]
 #
@@ -25,7 +28,7 @@ done
 
 schemathesis run "$base/openapi.yaml" --url "$base" \
   -H "Authorization: Bearer $token" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,ignored_auth \
   --max-examples "${CRM_SCHEMATHESIS_EXAMPLES:-30}" \
   --workers 2 \
   --no-color

@@ -4,7 +4,7 @@
 /// "Own" and "team" narrow by a record's owner — the assignee of a task, the handler of a
 /// complaint. Records without an owner (vehicles, repair orders, templates) are seen store-wide
 /// by everyone allowed to read them at all.
-public enum DataScope: String, Codable, Sendable, CaseIterable, Comparable {
+public enum DataScope: String, Codable, Sendable, CaseIterable, Comparable, BodyCode {
     case own
     case team
     case store

@@ -7,14 +7,17 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case xlsx
     case csv
 
-    /// Reads the required `format` query parameter; a missing or unknown format is a 422 naming
-    /// `format` and the formats there are, never a silent default.
+    /// Reads the required `format` query parameter as `QueryReader` reads every parameter:
+    /// left out or sent empty (`?format=`) it is missing.
+    ///
+    /// - Throws: `ProblemDetails.validation` naming `format` — "is required, one of xlsx, csv"
+    ///   when missing, "must be one of xlsx, csv" for any other value; never a silent default.
     public init(request: Request) throws {
         let allowed = Self.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let value = request.uri.queryParameters["format"] else {
+        guard let value = QueryReader(request).given("format") else {
             throw ProblemDetails.validation([.init(field: "format", message: "is required, one of \(allowed)")])
         }
-        guard let format = ExportFormat(rawValue: String(value)) else {
+        guard let format = ExportFormat(rawValue: value) else {
             throw ProblemDetails.validation([.init(field: "format", message: "must be one of \(allowed)")])
         }
         self = format

@@ -15,27 +15,23 @@ public struct PageRequest: Sendable, Equatable {
         self.pageSize = pageSize
     }
 
-    /// Reads `page` (default 1) and `pageSize` (default 20, at most 200); a bad value is a 422
-    /// naming the parameter, never a silent default.
+    /// Reads `page` (default 1) and `pageSize` (default 20, at most 200), as `QueryReader`
+    /// reads every parameter: left out or sent empty (`?page=`) means the default; anything but
+    /// decimal digits in range is a 422 naming the parameter, never a silent default.
+    ///
+    /// - Throws: `ProblemDetails.validation` naming `page` and/or `pageSize`.
     public init(query: [String: String]) throws {
-        var errors: [ProblemDetails.FieldError] = []
-        func read(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
-            guard let text = query[name] else { return fallback }
-            guard let value = Int(text), range.contains(value) else {
-                errors.append(.init(field: name, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound)"))
-                return fallback
-            }
-            return value
-        }
-        page = read("page", default: 1, range: 1...1_000_000)
-        pageSize = read("pageSize", default: 20, range: 1...Self.maximumPageSize)
-        if !errors.isEmpty { throw ProblemDetails.validation(errors) }
+        var reader = QueryReader(values: query)
+        page = reader.integer("page", in: 1...1_000_000) ?? 1
+        pageSize = reader.integer("pageSize", in: 1...Self.maximumPageSize) ?? 20
+        try reader.throwIfInvalid()
     }
 
+    /// `init(query:)` on the request's query string.
+    ///
+    /// - Throws: `ProblemDetails.validation` naming `page` and/or `pageSize`.
     public init(request: Request) throws {
-        var query: [String: String] = [:]
-        for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
-        try self.init(query: query)
+        try self.init(query: QueryReader(request).values)
     }
 }
 

@@ -38,3 +38,21 @@ extension Request {
         }
     }
 }
+
+/// An enumeration a request body carries whose values are the service's own (a question's type,
+/// a role's data scope) rather than a data dictionary's: an unknown value is a 422 naming the
+/// field with "must be one of: single_choice, multiple_choice, …" instead of the decoder's
+/// "Cannot initialize … from invalid String value".
+public protocol BodyCode: RawRepresentable, CaseIterable, Decodable where RawValue == String {}
+
+extension BodyCode {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let value = Self(rawValue: text) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "must be one of: \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self = value
+    }
+}

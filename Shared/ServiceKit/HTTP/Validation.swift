@@ -92,32 +92,90 @@ extension Character {
 }
 
 /// Reads query parameters with the same care as bodies: a bad value is a 422 naming it.
+///
+/// One rule for the whole API, which `/openapi.yaml` states too: **a parameter sent empty
+/// (`?to=` or `?to`) is the same as one left out** — every reader answers nil for it, and a
+/// required one is then "is required". Free text (`string`, `mobile`) is trimmed, so text of
+/// nothing but white space is left out too; its length limit counts the characters as sent.
+/// Typed values — ids, dates, numbers, flags, codes from a list — are read exactly as sent
+/// (no trimming, no other spelling), as the document's formats describe them.
+///
+/// ```swift
+/// var query = QueryReader(request)
+/// let consultantID = query.uuid("consultantId")   // nil if absent or empty
+/// let to = query.date("to")
+/// try query.throwIfInvalid()                      // one 422 naming every bad parameter
+/// ```
 public struct QueryReader {
+    /// Every parameter as sent (decoded, untrimmed); of a repeated one, the last value.
     public let values: [String: String]
     public private(set) var validator = FieldValidator()
 
+    /// The request's query string, read as `init(query:)` reads it.
     public init(_ request: Request) {
+        self.init(query: request.uri.query)
+    }
+
+    /// Splits a query string as HTML forms, `URLSearchParams` and HTTP libraries write it
+    /// (`application/x-www-form-urlencoded`): pairs at `&`, name and value at the first `=` (a
+    /// name without one has the empty value), `+` a space and `%XX` a byte of UTF-8 — so a plus
+    /// is written `%2B`. An escape that does not decode is kept as written. (Hummingbird's own
+    /// `queryParameters` keeps `+` as a plus, and so read `?vin=+LFV` as `+LFV`.)
+    public init(query: String?) {
         var values: [String: String] = [:]
-        // Hummingbird has percent-decoded them already.
-        for (name, value) in request.uri.queryParameters { values[String(name)] = String(value) }
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            values[Self.decode(parts[0])] = parts.count > 1 ? Self.decode(parts[1]) : ""
+        }
         self.values = values
     }
 
-    public mutating func string(_ name: String, maxLength: Int = 100) -> String? {
-        guard let value = values[name]?.trimmed, !value.isEmpty else { return nil }
-        if value.contains("\0") { validator.fail(name, "must not contain the NUL character"); return nil }
-        if value.count > maxLength { validator.fail(name, "must be at most \(maxLength) characters"); return nil }
+    /// Reads from already-split parameters (name → value as sent).
+    public init(values: [String: String]) {
+        self.values = values
+    }
+
+    private static func decode(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    /// The value as sent, or nil when the parameter is absent or empty: the one place that says
+    /// an empty value is no value.
+    public func given(_ name: String) -> String? {
+        guard let value = values[name], !value.isEmpty else { return nil }
         return value
     }
 
+    /// Free text, trimmed; nil when absent, empty or only white space. Records a failure (and
+    /// answers nil) when the text as sent is longer than `maxLength` characters or contains NUL.
+    public mutating func string(_ name: String, maxLength: Int = 100) -> String? {
+        guard let value = given(name) else { return nil }
+        if value.contains("\0") { validator.fail(name, "must not contain the NUL character"); return nil }
+        if value.count > maxLength { validator.fail(name, "must be at most \(maxLength) characters"); return nil }
+        let trimmed = value.trimmed
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// A UUID (`E3E70682-C209-1CAC-A29F-6FBED82C07CD`, either case); nil when absent or empty.
+    /// Anything else records "must be a UUID".
     public mutating func uuid(_ name: String) -> UUID? {
-        guard let text = string(name) else { return nil }
+        guard let text = given(name) else { return nil }
         guard let id = UUID(uuidString: text) else { validator.fail(name, "must be a UUID"); return nil }
         return id
     }
 
+    /// Like `uuid`, for a parameter the operation cannot do without: absent or empty records
+    /// "is required".
+    public mutating func requiredUUID(_ name: String) -> UUID? {
+        guard given(name) != nil else { validator.fail(name, "is required"); return nil }
+        return uuid(name)
+    }
+
+    /// One of `Value`'s raw values, exactly (case and all); nil when absent or empty. Anything
+    /// else records "must be one of: …".
     public mutating func oneOf<Value: RawRepresentable & CaseIterable>(_ name: String, _ type: Value.Type) -> Value? where Value.RawValue == String {
-        guard let text = string(name) else { return nil }
+        guard let text = given(name) else { return nil }
         guard let value = Value(rawValue: text) else {
             validator.fail(name, "must be one of: \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
             return nil
@@ -126,14 +184,16 @@ public struct QueryReader {
     }
 
     /// A mobile to filter by: normalised like a body's (`+86 138-7115-0099` → `13871150099`),
-    /// or as typed when it is no mobile, so that the filter simply finds nothing.
+    /// or as typed when it is no mobile, so that the filter simply finds nothing. Free text of
+    /// at most 20 characters, like `string`.
     public mutating func mobile(_ name: String) -> String? {
         string(name, maxLength: 20).map { ChineseMobile.normalise($0) ?? $0 }
     }
 
-    /// `true`/`1` or `false`/`0`.
+    /// `true`/`1` or `false`/`0`, exactly; nil when absent or empty. Anything else records
+    /// "must be true or false".
     public mutating func bool(_ name: String) -> Bool? {
-        guard let text = string(name, maxLength: 5)?.lowercased() else { return nil }
+        guard let text = given(name) else { return nil }
         switch text {
         case "true", "1": return true
         case "false", "0": return false
@@ -143,15 +203,32 @@ public struct QueryReader {
         }
     }
 
-    /// An RFC 3339 date-time or a plain date (`2026-11-22`, taken as midnight UTC).
+    /// A whole number in `range`, written in decimal digits; nil when absent or empty. Anything
+    /// else (a sign, a space, a fraction, a number out of range) records "must be a whole number
+    /// from … to …".
+    public mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = given(name) else { return nil }
+        guard text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let value = Int(text), range.contains(value)
+        else {
+            validator.fail(name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return value
+    }
+
+    /// A day (`2026-11-22`, taken as midnight UTC) or an RFC 3339 date-time
+    /// (`2026-11-22T09:30:00+08:00`), read strictly by `QueryDate`; nil when absent or empty.
+    /// Anything else — an impossible day, a missing offset, surrounding spaces — records "must be
+    /// a date (2026-11-22) or an RFC 3339 date-time".
     public mutating func date(_ name: String) -> Date? {
-        guard let text = string(name) else { return nil }
-        if let date = RFC3339.date(from: text) { return date }
-        if let date = RFC3339.date(from: text + "T00:00:00Z") { return date }
+        guard let text = given(name) else { return nil }
+        if let date = QueryDate.parse(text) { return date }
         validator.fail(name, "must be a date (2026-11-22) or an RFC 3339 date-time")
         return nil
     }
 
+    /// Throws one 422 naming every parameter that failed, if any did.
     public func throwIfInvalid() throws {
         try validator.throwIfInvalid()
     }
