@@ -13,8 +13,10 @@ struct AfterSalesApp {
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
             handlers: RepairOrderEvents.handlers(),
             routes: { group, environment in
-                AfterSalesExports(environment: environment).addRoutes(to: group)
+                // One folder per feature: Vehicles/, RepairOrders/.
+                VehicleExport(environment: environment).addRoutes(to: group)
                 VehicleRoutes(environment: environment).addRoutes(to: group)
+                RepairOrderExport(environment: environment).addRoutes(to: group)
                 RepairOrderRoutes(environment: environment).addRoutes(to: group)
             }
         ))
