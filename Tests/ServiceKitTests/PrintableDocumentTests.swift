@@ -77,8 +77,13 @@ final class PrintableDocumentTests: XCTestCase {
         XCTAssertTrue(lastPage.contains("60 km") && lastPage.contains("销售顾问签字"), "the last row, then the signatures: \(lastPage)")
     }
 
+    /// `CRM_PRINT_SAMPLES_DIR=/some/folder` keeps the sample as `agreement.pdf` there, to look at.
     func testEveryPageDrawsAndIsNotBlank() throws {
-        let pages = try PDFReader(try Self.agreement(driver: try RealWorldFiles.driver())).pages(resolution: 60)
+        let pdf = try Self.agreement(driver: try RealWorldFiles.driver())
+        if let folder = ProcessInfo.processInfo.environment["CRM_PRINT_SAMPLES_DIR"] {
+            try pdf.write(to: URL(fileURLWithPath: folder).appendingPathComponent("agreement.pdf"))
+        }
+        let pages = try PDFReader(pdf).pages(resolution: 60)
         XCTAssertGreaterThanOrEqual(pages.count, 2)
         for (index, page) in pages.enumerated() {
             XCTAssertTrue(page.png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "page \(index + 1) is a PNG")
