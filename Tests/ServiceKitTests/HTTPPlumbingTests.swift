@@ -10,6 +10,7 @@ final class HTTPPlumbingTests: XCTestCase {
         var name: String
         var count: Int
         var owner: Owner
+        var due: Date?
         struct Owner: Decodable { var mobile: String }
     }
 
@@ -44,6 +45,17 @@ final class HTTPPlumbingTests: XCTestCase {
                 let problem = try JSONDecoder().decode(ProblemDetails.self, from: response.body)
                 XCTAssertEqual(problem.errors, [.init(field: "count", message: "must be a whole number")])
                 XCTAssertEqual(problem.statusCode, 422)
+            }
+            // A body's date-time is RFC 3339 exactly: no impossible day, no missing offset, no date alone.
+            for due in ["2026-02-30T10:00:00+08:00", "2026-11-22T10:00:00", "2026-11-22", "2026-11-22T25:00:00Z"] {
+                try await client.execute(uri: "/things", method: .post, body: ByteBuffer(string: #"{"name":"a","count":1,"owner":{"mobile":"1"},"due":"\#(due)"}"#)) { response in
+                    XCTAssertEqual(response.status, .unprocessableContent, due)
+                    let problem = try JSONDecoder().decode(ProblemDetails.self, from: response.body)
+                    XCTAssertEqual(problem.errors?.map(\.field), ["due"], due)
+                }
+            }
+            try await client.execute(uri: "/things", method: .post, body: ByteBuffer(string: #"{"name":"a","count":1,"owner":{"mobile":"1"},"due":"2026-11-22T10:00:00.5+08:00"}"#)) { response in
+                XCTAssertEqual(response.status, .created)
             }
             try await client.execute(uri: "/things", method: .post, body: ByteBuffer(string: #"{"name":"a","count":1,"owner":{}}"#)) { response in
                 let problem = try JSONDecoder().decode(ProblemDetails.self, from: response.body)

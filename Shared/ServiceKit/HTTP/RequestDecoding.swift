@@ -26,7 +26,8 @@ extension Request {
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            guard let date = RFC3339.date(from: text) else {
+            // Strict RFC 3339, as the document says: Foundation's parser takes 2026-02-30 as 2 March.
+            guard text.utf8.count > 10, let date = QueryDate.parse(text) else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be an RFC 3339 date-time, e.g. 2026-11-22T09:30:00+08:00")
             }
             return date
