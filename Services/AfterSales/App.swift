@@ -1,7 +1,8 @@
 import Foundation
 import ServiceKit
 
-/// AfterSales (售后): vehicle files, repair orders and their history. Repair orders arrive from
+/// AfterSales (售后): vehicle files with their customers' file and classes (AS1, AS2, AS5), the
+/// store's after-sales rules (§8.3), repair orders and their history. Repair orders arrive from
 /// the dealer's ERP as events or are opened by service advisors through the API; completing one
 /// publishes `aftersales.repair_order.completed.v1`, which starts the satisfaction-visit flow
 /// in CustomerService.
@@ -13,11 +14,12 @@ struct AfterSalesApp {
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
             handlers: RepairOrderEvents.handlers(),
             routes: { group, environment in
-                // One folder per feature: Vehicles/, RepairOrders/.
+                // One folder per feature: Vehicles/, RepairOrders/, Settings/.
                 VehicleExport(environment: environment).addRoutes(to: group)
                 VehicleRoutes(environment: environment).addRoutes(to: group)
                 RepairOrderExport(environment: environment).addRoutes(to: group)
                 RepairOrderRoutes(environment: environment).addRoutes(to: group)
+                AfterSalesSettingsRoutes(environment: environment).addRoutes(to: group)
             }
         ))
     }

@@ -134,6 +134,19 @@ public enum DataDictionaries {
     public static let repairOrderState = Set("repairOrderState", "工单状态", [
         .init("open", "在修"), .init("completed", "已完工"),
     ])
+    /// How a customer of the after-sales file came to the store (客户来源, AS2; a condition of the
+    /// solicitation campaigns, AS4): bought the car here, sent by a customer, walked in, found the
+    /// store online, sent by their insurer after an accident (保险推修), or otherwise.
+    public static let customerSource = Set("customerSource", "客户来源（售后）", open: true, [
+        .init("new_car_sale", "新车销售"), .init("referral", "老客户介绍"), .init("walk_in", "自然进店"),
+        .init("online", "网络"), .init("insurance_referral", "保险推修"), .init("other", "其他"),
+    ])
+    /// The after-sales customer classes (售后客户类别, AS5; seed §8.3 售后招揽回访频次), which the
+    /// CRM works out from a car's visits on the store's calendar.
+    public static let customerClass = Set("customerClass", "客户类别", [
+        .init("loyal", "忠诚客户"), .init("favoured", "优惠客户"), .init("ordinary", "普通客户"),
+        .init("lost", "流失客户"), .init("potential", "潜在客户"),
+    ])
     /// After-sales solicitation defeat reasons (售后招揽战败原因, seed §8.3): internal, then external.
     public static let afterSalesDefeatReason = Set("afterSalesDefeatReason", "售后招揽战败原因", open: true, [
         .init("price", "4S店价格贵"), .init("workmanship", "4S店维修技术不好"), .init("waiting_time", "维修等待时间太长"),
@@ -176,7 +189,7 @@ public enum DataDictionaries {
         leadSource, leadLevel, leadState, leadFollowUpChannel,
         prospectSource, prospectCategory, trafficArrival, trafficNature, prospectLevel, prospectState,
         followUpMethod, followUpContent, followUpResult, followUpContact, nextFollowUpContent, testDriveKind, testDriveState,
-        repairBusinessType, repairOrderState, afterSalesDefeatReason,
+        repairBusinessType, repairOrderState, afterSalesDefeatReason, customerSource, customerClass,
         complaintLevel, complaintSource, complaintState, complaintCategory, visitResult, visitKind, visitTaskState, visitOrderType,
     ]
 }

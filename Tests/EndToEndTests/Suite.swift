@@ -15,11 +15,11 @@ final class Suite: @unchecked Sendable {
 
     /// Starts AfterSales, CustomerService and the gateway, and waits until the services'
     /// directories know the demo users.
-    /// `leadsEnvironment`, `prospectsEnvironment`, `gatewayEnvironment`: extra settings for those
-    /// processes (a fixed clock, another service URL).
+    /// `afterSalesEnvironment`, `leadsEnvironment`, `prospectsEnvironment`, `gatewayEnvironment`:
+    /// extra settings for those processes (a fixed clock, another service URL).
     static func start(
-        leadsEnvironment: [String: String] = [:], prospectsEnvironment: [String: String] = [:],
-        gatewayEnvironment: [String: String] = [:]
+        afterSalesEnvironment: [String: String] = [:], leadsEnvironment: [String: String] = [:],
+        prospectsEnvironment: [String: String] = [:], gatewayEnvironment: [String: String] = [:]
     ) async throws -> Suite {
         let database = try await AdminDatabase()
         let afterSales = try ServiceProcess(.afterSales)
@@ -27,7 +27,7 @@ final class Suite: @unchecked Sendable {
         let leads = try ServiceProcess(.leads)
         let prospects = try ServiceProcess(.prospects)
         let gateway = try ServiceProcess(.gateway)
-        try afterSales.start()
+        try afterSales.start(overrides: afterSalesEnvironment)
         try customerService.start()
         try leads.start(overrides: leadsEnvironment)
         try prospects.start(overrides: prospectsEnvironment)

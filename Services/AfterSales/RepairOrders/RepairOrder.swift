@@ -91,7 +91,7 @@ struct NewRepairOrder: Decodable {
     ///     the brand, series and model when the SA leaves them out.
     ///   - caller: the service advisor's name when the SA leaves it out.
     ///   - businessTypes: the store's dictionary `repairBusinessType`; a disabled type is refused.
-    func validated(carFile: VehicleView?, caller: String, businessTypes: StoreDictionary, now: Date) throws -> RepairOrderOpening {
+    func validated(carFile: VehicleFields?, caller: String, businessTypes: StoreDictionary, now: Date) throws -> RepairOrderOpening {
         var check = FieldValidator()
         let roNo = roNo.flatMap { check.optionalText("roNo", $0, maxLength: 32)?.uppercased() }
         if let roNo {

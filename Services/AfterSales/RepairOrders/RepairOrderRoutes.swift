@@ -43,7 +43,7 @@ struct RepairOrderRoutes: Sendable {
         let id = UUID()
         let order = try await environment.database.withTransaction { connection in
             let vehicles = VehicleStore(connection: connection, logger: environment.logger)
-            let carFile = try await vehicles.vehicle(vin: VIN.normalise(body.vin), store: principal.storeID)
+            let carFile = try await vehicles.fields(vin: VIN.normalise(body.vin), store: principal.storeID)?.fields
             let caller = try await environment.directory.displayNames(of: [principal.userID], on: connection, logger: environment.logger)
             let businessTypes = try await environment.directory.dictionary(
                 DataDictionaries.repairBusinessType, store: principal.storeID, on: connection, logger: environment.logger)

@@ -3,10 +3,12 @@ import Foundation
 import Hummingbird
 import ServiceKit
 
-/// A vehicle file (车辆档案, AS1) as the API shows it.
+/// A vehicle file (车辆档案, AS1) and its customers' file (AS2) as the API shows it.
 ///
 /// A store has one file per VIN. Staff enter files; a car the store had no file for gets one
 /// from its first repair order (ERP or CRM), so that every car with repair history has a file.
+/// Besides what staff enter (`VehicleFields`), the file shows what the car's visits say —
+/// current SA, last mileage, customer class — worked out when it is read (`VehicleClassQueries`).
 struct VehicleView: Codable, Sendable, ResponseEncodable {
     var id: UUID
     var storeId: UUID
@@ -24,14 +26,30 @@ struct VehicleView: Codable, Sendable, ResponseEncodable {
     var purchaseDate: String?
     var registrationDate: String?
     var insuranceExpiry: String?
+    /// 质保到期: the maker's warranty ends on this day (`yyyy-MM-dd`) or at this mileage (km),
+    /// whichever comes first.
+    var warrantyEndDate: String?
+    var warrantyEndKm: Int?
+    /// The service advisor (服务顾问) staff put in charge of the car, by name; nil: none set.
+    var serviceAdvisor: String?
     /// 车主: the registered owner.
-    var owner: Person
+    var owner: VehiclePerson
     /// 使用者: who uses the car, when not the owner (a company car's employee).
-    var user: Person?
+    var user: VehiclePerson?
     /// 驾驶员: who drives it, when someone else again (a chauffeur).
-    var driver: Person?
+    var driver: VehiclePerson?
     /// `crm` (entered by staff) or `repair_order` (made from the car's first repair order).
     var source: String
+    /// Read-only: `serviceAdvisor` if set, else the SA of the car's latest repair order.
+    var currentServiceAdvisor: String?
+    /// Read-only: the mileage (km) of the car's latest repair order that recorded one.
+    var lastMileageKm: Int?
+    /// Read-only: the customer class on the store's calendar today (AS5, `CustomerClass`).
+    var customerClass: CustomerClass
+    /// Read-only: when the car's latest repair order was opened.
+    var lastVisitAt: Date?
+    /// Read-only: repair orders opened last calendar year, on the store's calendar.
+    var visitsLastYear: Int
     var createdAt: Date
     var updatedAt: Date
 
@@ -39,8 +57,8 @@ struct VehicleView: Codable, Sendable, ResponseEncodable {
         VehicleFields(
             vin: vin, plate: plate, brand: brand, series: series, model: model, color: color,
             transmission: transmission, engineNo: engineNo, purchaseDate: purchaseDate,
-            registrationDate: registrationDate, insuranceExpiry: insuranceExpiry,
-            owner: owner, user: user, driver: driver)
+            registrationDate: registrationDate, insuranceExpiry: insuranceExpiry, warrantyEndDate: warrantyEndDate,
+            warrantyEndKm: warrantyEndKm, serviceAdvisor: serviceAdvisor, owner: owner, user: user, driver: driver)
     }
 }
 
@@ -57,123 +75,26 @@ struct VehicleFields: Sendable {
     var purchaseDate: String?
     var registrationDate: String?
     var insuranceExpiry: String?
-    var owner: Person
-    var user: Person?
-    var driver: Person?
+    var warrantyEndDate: String?
+    var warrantyEndKm: Int?
+    var serviceAdvisor: String?
+    var owner: VehiclePerson
+    var user: VehiclePerson?
+    var driver: VehiclePerson?
 }
 
-/// Longest colour, transmission and engine number: short labels and codes.
-private let shortTextLength = 50
-
-/// The body of `POST /after-sales/vehicles`.
-struct NewVehicle: Decodable {
-    var vin: String
-    var plate: String?
-    var brand: String
-    var series: String
-    var model: String
-    var color: String?
-    var transmission: String?
-    var engineNo: String?
-    var purchaseDate: String?
-    var registrationDate: String?
-    var insuranceExpiry: String?
-    var owner: Person
-    var user: Person?
-    var driver: Person?
-
-    /// The file to create, or a 422 naming every bad field.
-    func validated() throws -> VehicleFields {
-        var check = FieldValidator()
-        let fields = VehicleFields(
-            vin: check.vin("vin", vin),
-            plate: check.optionalPlate("plate", plate),
-            brand: check.text("brand", brand, maxLength: FieldValidator.vehicleTextLength),
-            series: check.text("series", series, maxLength: FieldValidator.vehicleTextLength),
-            model: check.text("model", model, maxLength: FieldValidator.vehicleTextLength),
-            color: check.optionalText("color", color, maxLength: shortTextLength),
-            transmission: check.optionalText("transmission", transmission, maxLength: shortTextLength),
-            engineNo: check.optionalText("engineNo", engineNo, maxLength: shortTextLength),
-            purchaseDate: check.optionalDate("purchaseDate", purchaseDate),
-            registrationDate: check.optionalDate("registrationDate", registrationDate),
-            insuranceExpiry: check.optionalDate("insuranceExpiry", insuranceExpiry),
-            owner: check.person("owner", owner),
-            user: user.map { check.person("user", $0) },
-            driver: driver.map { check.person("driver", $0) })
-        try check.throwIfInvalid()
-        return fields
-    }
+/// What a vehicle file's fields are checked against: the store's dictionaries, and its today
+/// (a birth date after it is refused).
+struct VehicleChecks: Sendable {
+    var dictionaries: VehicleDictionaries
+    /// The store's today, `yyyy-MM-dd`.
+    var today: String
 }
 
-/// The body of `PATCH /after-sales/vehicles/{id}`: a field left out stays as it is, `null`
-/// removes an optional one, a value replaces it (see `FieldChange`).
-struct VehicleChange: Decodable {
-    var vin: FieldChange<String>
-    var plate: FieldChange<String>
-    var brand: FieldChange<String>
-    var series: FieldChange<String>
-    var model: FieldChange<String>
-    var color: FieldChange<String>
-    var transmission: FieldChange<String>
-    var engineNo: FieldChange<String>
-    var purchaseDate: FieldChange<String>
-    var registrationDate: FieldChange<String>
-    var insuranceExpiry: FieldChange<String>
-    var owner: FieldChange<Person>
-    var user: FieldChange<Person>
-    var driver: FieldChange<Person>
-
-    enum CodingKeys: String, CodingKey {
-        case vin, plate, brand, series, model, color, transmission, engineNo
-        case purchaseDate, registrationDate, insuranceExpiry, owner, user, driver
-    }
-
-    init(from decoder: any Decoder) throws {
-        let body = try decoder.container(keyedBy: CodingKeys.self)
-        vin = try body.change(String.self, forKey: .vin)
-        plate = try body.change(String.self, forKey: .plate)
-        brand = try body.change(String.self, forKey: .brand)
-        series = try body.change(String.self, forKey: .series)
-        model = try body.change(String.self, forKey: .model)
-        color = try body.change(String.self, forKey: .color)
-        transmission = try body.change(String.self, forKey: .transmission)
-        engineNo = try body.change(String.self, forKey: .engineNo)
-        purchaseDate = try body.change(String.self, forKey: .purchaseDate)
-        registrationDate = try body.change(String.self, forKey: .registrationDate)
-        insuranceExpiry = try body.change(String.self, forKey: .insuranceExpiry)
-        owner = try body.change(Person.self, forKey: .owner)
-        user = try body.change(Person.self, forKey: .user)
-        driver = try body.change(Person.self, forKey: .driver)
-    }
-
-    /// `current` with the changes applied, or a 422 naming every bad field. Only the fields
-    /// sent are checked: a file made from an ERP repair order keeps what the ERP said.
-    func validated(applyingTo current: VehicleFields) throws -> VehicleFields {
-        var check = FieldValidator()
-        let mandatory: [(String, Bool)] = [
-            ("vin", vin.isRemove), ("brand", brand.isRemove), ("series", series.isRemove),
-            ("model", model.isRemove), ("owner", owner.isRemove),
-        ]
-        for (field, isRemoved) in mandatory where isRemoved {
-            check.fail(field, "cannot be removed; send a new value instead")
-        }
-
-        var fields = current
-        if case .replace(let value) = vin { fields.vin = check.vin("vin", value) }
-        if case .replace(let value) = brand { fields.brand = check.text("brand", value, maxLength: FieldValidator.vehicleTextLength) }
-        if case .replace(let value) = series { fields.series = check.text("series", value, maxLength: FieldValidator.vehicleTextLength) }
-        if case .replace(let value) = model { fields.model = check.text("model", value, maxLength: FieldValidator.vehicleTextLength) }
-        if case .replace(let value) = owner { fields.owner = check.person("owner", value) }
-        fields.plate = plate.resolve(current.plate) { check.optionalPlate("plate", $0) }
-        fields.color = color.resolve(current.color) { check.optionalText("color", $0, maxLength: shortTextLength) }
-        fields.transmission = transmission.resolve(current.transmission) { check.optionalText("transmission", $0, maxLength: shortTextLength) }
-        fields.engineNo = engineNo.resolve(current.engineNo) { check.optionalText("engineNo", $0, maxLength: shortTextLength) }
-        fields.purchaseDate = purchaseDate.resolve(current.purchaseDate) { check.optionalDate("purchaseDate", $0) }
-        fields.registrationDate = registrationDate.resolve(current.registrationDate) { check.optionalDate("registrationDate", $0) }
-        fields.insuranceExpiry = insuranceExpiry.resolve(current.insuranceExpiry) { check.optionalDate("insuranceExpiry", $0) }
-        fields.user = user.resolve(current.user) { check.person("user", $0) }
-        fields.driver = driver.resolve(current.driver) { check.person("driver", $0) }
-        try check.throwIfInvalid()
-        return fields
-    }
+/// Limits of a vehicle file's fields.
+enum VehicleLimits {
+    /// Longest colour, transmission and engine number: short labels and codes.
+    static let shortTextLength = 50
+    /// Warranty mileage, km: as far as a repair order's mileage goes.
+    static let warrantyKm = RepairOrderLimits.mileageKm
 }

@@ -3,7 +3,8 @@ import Hummingbird
 import ServiceKit
 
 /// The filters of the vehicle list, which is also the customer query (AS2): find a car by its
-/// VIN or plate, or a customer's cars by their mobile or name.
+/// VIN or plate, a customer's cars by their mobile or name, or the cars of a customer class
+/// (AS5) as the store's calendar has it today.
 struct VehicleFilter: Sendable {
     /// A whole VIN or its last characters.
     var vinEnding: String?
@@ -13,20 +14,27 @@ struct VehicleFilter: Sendable {
     var mobile: String?
     /// Part of the name of the owner, the user or the driver.
     var name: String?
+    /// A code of the dictionary `customerClass` (`CustomerClass`).
+    var customerClass: String?
 
-    init(_ request: Request) throws {
+    /// The filters of the query string; a class the store's dictionary does not know is a 422
+    /// listing the codes with their labels.
+    init(_ request: Request, classes: StoreDictionary) throws {
         var query = QueryReader(request)
         let vin = query.string("vin", maxLength: 17)
         plate = query.string("plate", maxLength: 20).map(Plate.normalise)
         mobile = query.mobile("mobile")
         name = query.string("name", maxLength: FieldValidator.nameLength)
+        let customerClass = query.string("customerClass", maxLength: 50)
         var check = FieldValidator()
+        self.customerClass = check.filterCode("customerClass", customerClass, in: classes)
         vinEnding = vin.map { check.vinSearch("vin", $0) }
         let errors = query.validator.errors + check.errors
         if !errors.isEmpty { throw ProblemDetails.validation(errors) }
     }
 
-    /// ` AND …` for every filter given; `v` is the vehicle table.
+    /// ` AND …` for every filter given; `v` is the vehicle table, `c` the class
+    /// (`VehicleClassQueries`).
     func apply(to sql: inout QueryBuilder) {
         if let vinEnding { sql.append(" AND v.vin LIKE ", bind: SearchText.endingWith(vinEnding)) }
         if let plate { sql.append(" AND v.plate LIKE ", bind: SearchText.containing(plate)) }
@@ -38,5 +46,6 @@ struct VehicleFilter: Sendable {
             let pattern = sql.placeholder(for: SearchText.containing(name))
             sql.append(" AND (v.owner_name ILIKE \(pattern) OR v.user_name ILIKE \(pattern) OR v.driver_name ILIKE \(pattern))")
         }
+        if let customerClass { sql.append(" AND c.customer_class = ", bind: customerClass) }
     }
 }

@@ -18,11 +18,14 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     /// Read the audit log.
     public static let readAuditLog = Permission(rawValue: "audit.read")
 
-    // After-sales (AS1–AS3)
+    // After-sales (AS1–AS5)
     public static let readVehicles = Permission(rawValue: "aftersales.vehicle.read")
     public static let writeVehicles = Permission(rawValue: "aftersales.vehicle.write")
     public static let readRepairOrders = Permission(rawValue: "aftersales.repair-order.read")
     public static let writeRepairOrders = Permission(rawValue: "aftersales.repair-order.write")
+    /// Set the store's after-sales rules (售后规则配置, seed §8.3): the churn rule of the customer
+    /// classes (AS5).
+    public static let configureAfterSales = Permission(rawValue: "aftersales.configure")
 
     // Customer service (CS1–CS7)
     public static let readVisitTemplates = Permission(rawValue: "cs.template.read")
@@ -68,7 +71,7 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     /// Every permission there is.
     public static let all: [Permission] = [
         .administerIdentity, .readAuditLog,
-        .readVehicles, .writeVehicles, .readRepairOrders, .writeRepairOrders,
+        .readVehicles, .writeVehicles, .readRepairOrders, .writeRepairOrders, .configureAfterSales,
         .readVisitTemplates, .manageVisitTemplates, .readVisitTasks, .assignVisitTasks, .performVisits,
         .readComplaints, .openComplaints, .handleComplaints, .closeComplaints, .readVisitStatistics,
         .readLeads, .writeLeads, .assignLeads, .configureLeads,
