@@ -159,8 +159,8 @@ struct ComplaintFilter: Sendable {
     /// not know is a 422 listing its codes with their labels.
     init(_ request: Request, dictionaries: StoreDictionaries) throws {
         var query = QueryReader(request)
-        let state = query.string("state", maxLength: 50)
-        let level = query.string("level", maxLength: 50)
+        let state = query.code("state")
+        let level = query.code("level")
         roNo = query.string("roNo", maxLength: 50)
         mobile = query.mobile("mobile")
         handlerID = query.uuid("handlerId")

@@ -39,7 +39,7 @@ struct TemplateRoutes: Sendable {
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<VisitTemplate> {
         let principal = try context.require(.readVisitTemplates)
         var query = QueryReader(request)
-        let kindCode = query.string("kind", maxLength: 50)
+        let kindCode = query.code("kind")
         let queryCheck = query.validator
         let items = try await templates(of: principal.storeID) { kinds, store in
             var check = queryCheck

@@ -61,10 +61,10 @@ struct VisitTaskFilter: Sendable {
     /// a 422 listing its codes with their labels.
     init(_ request: Request, dictionaries: StoreDictionaries) throws {
         var query = QueryReader(request)
-        let state = query.string("state", maxLength: 50)
+        let state = query.code("state")
         assigneeID = query.uuid("assigneeId")
-        let orderType = query.string("orderType", maxLength: 50)
-        let businessType = query.string("businessType", maxLength: 50)
+        let orderType = query.code("orderType")
+        let businessType = query.code("businessType")
         from = query.date("from")
         to = query.date("to")
         plate = query.string("plate", maxLength: 20)

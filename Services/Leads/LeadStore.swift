@@ -182,10 +182,10 @@ struct LeadFilter: Sendable {
     init(_ request: Request, dictionaries: LeadDictionaries) throws {
         var query = QueryReader(request)
         var check = FieldValidator()
-        state = check.filterCode("state", query.string("state"), in: dictionaries.state)
-        level = check.filterCode("level", query.string("level"), in: dictionaries.level)
+        state = check.filterCode("state", query.code("state"), in: dictionaries.state)
+        level = check.filterCode("level", query.code("level"), in: dictionaries.level)
         consultantID = query.uuid("consultantId")
-        source = check.filterCode("source", query.string("source"), in: dictionaries.source)
+        source = check.filterCode("source", query.code("source"), in: dictionaries.source)
         mobile = query.mobile("mobile")
         name = query.string("name", maxLength: 50)
         from = query.date("from")

@@ -245,7 +245,7 @@ struct FollowUpRoutes: Sendable {
             note = query.string("note", maxLength: 100)
             from = query.date("from")
             to = query.date("to")
-            let codes = (method: query.string("method"), result: query.string("result"))
+            let codes = (method: query.code("method"), result: query.code("result"))
             var check = query.validator
             method = check.filterCode("method", codes.method, in: dictionaries[DataDictionaries.followUpMethod])
             result = check.filterCode("result", codes.result, in: dictionaries[DataDictionaries.followUpResult])

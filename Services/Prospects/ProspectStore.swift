@@ -171,7 +171,7 @@ struct ProspectFilter: Sendable {
         name = query.string("name", maxLength: 50)
         from = query.date("from")
         to = query.date("to")
-        let codes = (state: query.string("state"), level: query.string("level"), category: query.string("category"), source: query.string("source"))
+        let codes = (state: query.code("state"), level: query.code("level"), category: query.code("category"), source: query.code("source"))
         var check = query.validator
         state = check.filterCode("state", codes.state, in: dictionaries[DataDictionaries.prospectState])
         level = check.filterCode("level", codes.level, in: dictionaries[DataDictionaries.prospectLevel])

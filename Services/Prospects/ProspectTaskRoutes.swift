@@ -36,7 +36,7 @@ struct ProspectTaskRoutes: Sendable {
         var query = QueryReader(request)
         let when = query.oneOf("when", TaskDue.self)
         let consultantID = query.uuid("consultantId")
-        let levelCode = query.string("level")
+        let levelCode = query.code("level")
         let queryChecks = query.validator
         return try await environment.database.withTransaction { connection in
             // `level`: a code of the caller's store's `prospectLevel`.

@@ -295,7 +295,7 @@ struct TestDriveRoutes: Sendable {
             agreementSigned = query.bool("agreementSigned")
             from = query.date("from")
             to = query.date("to")
-            let codes = (state: query.string("state"), kind: query.string("kind"))
+            let codes = (state: query.code("state"), kind: query.code("kind"))
             var check = query.validator
             state = check.filterCode("state", codes.state, in: dictionaries[DataDictionaries.testDriveState])
             kind = check.filterCode("kind", codes.kind, in: dictionaries[DataDictionaries.testDriveKind])

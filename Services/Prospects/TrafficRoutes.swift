@@ -68,7 +68,7 @@ struct TrafficRoutes: Sendable {
             mobile = query.mobile("mobile")
             consultantID = query.uuid("consultantId")
             outcome = query.oneOf("outcome", Outcome.self)?.rawValue
-            let codes = (category: query.string("category"), source: query.string("source"))
+            let codes = (category: query.code("category"), source: query.code("source"))
             var check = query.validator
             category = check.filterCode("category", codes.category, in: dictionaries[DataDictionaries.prospectCategory])
             source = check.filterCode("source", codes.source, in: dictionaries[DataDictionaries.prospectSource])

@@ -125,6 +125,15 @@ final class BadInputTests: XCTestCase {
             XCTAssertEqual(reply.status, 422, "to=\(bad): \(reply.text)")
             XCTAssertEqual(reply.problemFields, ["to"], "to=\(bad): \(reply.text)")
         }
+        // A code is read exactly too: white space alone is a value, and no code (schemathesis sent `kind=%09`).
+        for (token, path, field) in [
+            (manager, leads + "&state=%09", "state"), (supervisor, "/api/v1/customer-service/visit-templates?kind=%09", "kind"),
+            (sa, "/api/v1/after-sales/repair-orders?businessType=%20", "businessType"),
+        ] {
+            reply = try await suite.request(.GET, path, token: token)
+            XCTAssertEqual(reply.status, 422, "\(path): \(reply.text)")
+            XCTAssertEqual(reply.problemFields, [field], "\(path): \(reply.text)")
+        }
         reply = try await suite.request(.GET, leads + "&page=0&pageSize=%2010", token: manager)
         XCTAssertEqual(reply.status, 422, reply.text)
         XCTAssertEqual(Set(reply.problemFields), ["page", "pageSize"], reply.text)

@@ -25,7 +25,7 @@ struct VehicleFilter: Sendable {
         plate = query.string("plate", maxLength: 20).map(Plate.normalise)
         mobile = query.mobile("mobile")
         name = query.string("name", maxLength: FieldValidator.nameLength)
-        let customerClass = query.string("customerClass", maxLength: 50)
+        let customerClass = query.code("customerClass")
         var check = FieldValidator()
         self.customerClass = check.filterCode("customerClass", customerClass, in: classes)
         vinEnding = vin.map { check.vinSearch("vin", $0) }

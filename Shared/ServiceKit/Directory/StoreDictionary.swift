@@ -108,12 +108,13 @@ public struct DictionarySets: Sendable {
 }
 
 extension FieldValidator {
-    /// A code to filter a list by: any code of the store's set, a disabled one too (old records
-    /// keep theirs). Otherwise the field fails with "must be one of: walk_in (自然到店), …" — every
-    /// code with its label — and nil is returned. A nil or empty value is nil.
+    /// A code to filter a list by (from `QueryReader.code`, exactly as sent): any code of the
+    /// store's set, a disabled one too (old records keep theirs). Otherwise — white space
+    /// included — the field fails with "must be one of: walk_in (自然到店), …", every code with
+    /// its label, and nil is returned. Only nil or an empty value is no filter.
     @discardableResult
     public mutating func filterCode(_ field: String, _ value: String?, in dictionary: StoreDictionary) -> String? {
-        guard let value = value?.trimmed, !value.isEmpty else { return nil }
+        guard let value, !value.isEmpty else { return nil }
         guard dictionary.entries.contains(where: { $0.code == value }) else {
             fail(field, "must be one of: " + dictionary.entries.map { "\($0.code) (\($0.label))" }.joined(separator: ", "))
             return nil

@@ -157,6 +157,16 @@ public struct QueryReader {
         return trimmed.isEmpty ? nil : trimmed
     }
 
+    /// A code to filter by (a state, a level, a data dictionary's code), exactly as sent — not
+    /// trimmed: only an empty value is no value, and ` ` or a tab is a value the filter's check
+    /// refuses. Records a failure for a value over 50 characters or with NUL.
+    public mutating func code(_ name: String) -> String? {
+        guard let value = given(name) else { return nil }
+        if value.contains("\0") { validator.fail(name, "must not contain the NUL character"); return nil }
+        if value.count > 50 { validator.fail(name, "must be at most 50 characters"); return nil }
+        return value
+    }
+
     /// A UUID (`E3E70682-C209-1CAC-A29F-6FBED82C07CD`, either case); nil when absent or empty.
     /// Anything else records "must be a UUID".
     public mutating func uuid(_ name: String) -> UUID? {
