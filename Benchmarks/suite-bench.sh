@@ -3,7 +3,9 @@
 # PostgreSQL and RabbitMQ that ./crm bench started (PG_PORT, AMQP_PORT, PG_SUPERUSER_PASSWORD):
 #
 #   (c) the flagship flow: N ERP completions → crm-aftersales → crm-customer-service → N visit
-#       tasks, as separate release processes: rate and p99 latency, and its ratio to (a);
+#       tasks, as separate release processes: rate and p99 latency, and its ratio to (a); and,
+#       after (d), the same flow in steady state — 500 completions a second for 20 s, into store
+#       HX000002 — with p50/p99 from publishing to the visit task's commit;
 #   (d) the gateway read path: an authenticated list of 20 visit tasks under load with wrk,
 #       against pgbench running the same SQL (the page's count and select in one transaction)
 #       at the same concurrency as the service's own database role: both rates and the ratio;
@@ -12,13 +14,17 @@
 #       in one transaction — against `psql \copy` of the same file into a bare table: rows
 #       per second for both and the ratio.
 #
-# CRM_BENCH_ONLY=import runs (e) alone.
+# CRM_BENCH_ONLY=import runs (e) alone; CRM_BENCH_ONLY=flagship runs (c) alone (the services
+# all start as for the whole run, so that (c) runs alongside the same idle processes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Deploy/local/infra.sh
 
 bin=.build/release
 events=${CRM_BENCH_FLAGSHIP_EVENTS:-5000}
+steady_rate=${CRM_BENCH_STEADY_RATE:-500}
+steady_seconds=${CRM_BENCH_STEADY_SECONDS:-20}
+only=${CRM_BENCH_ONLY:-}
 connections=${CRM_BENCH_CONNECTIONS:-16}
 seconds=${CRM_BENCH_SECONDS:-10}
 raw_rate=${1:-}
@@ -74,14 +80,22 @@ for _ in $(seq 1 100); do
 done
 [ -n "$token" ] || { echo "cs.supervisor.1 cannot log in" >&2; exit 1; }
 
+# (c) in steady state, after (d) so that (d) reads the database as it always has.
+steady_state() {
+  [ "$steady_seconds" != 0 ] || return 0
+  echo
+  "$bin/crm-bench" --steady HX000002 --rate "$steady_rate" --seconds "$steady_seconds"
+}
+
 # CRM_BENCH_ONLY=import runs (e) alone, for tuning the import.
-if [ "${CRM_BENCH_ONLY:-}" != import ]; then
+if [ "$only" != import ]; then
 echo
 "$bin/crm-bench" --flagship HX000001 --events "$events" | tee "$work/flagship.txt"
 flagship_rate=$(awk '/^flagship-rate/ {print $2}' "$work/flagship.txt")
 if [ -n "$raw_rate" ]; then
   python3 -c "print('ratio c/a: %.2f' % ($flagship_rate / $raw_rate))"
 fi
+if [ "$only" = flagship ]; then steady_state; exit 0; fi
 
 # (d) the read path: the service's own SQL for a store-wide page of 20, as cs.supervisor.1 runs it.
 store=$(PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d dealer_crm -tAX \
@@ -111,6 +125,7 @@ grep -E "^tps|latency average" "$work/pgbench.txt" | sed 's/^/    pgbench: /'
 http_rate=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
 sql_rate=$(awk '/^tps/ {print $3; exit}' "$work/pgbench.txt")
 python3 -c "print('gateway %.0f requests/s, pgbench %.0f transactions/s, ratio gateway/pgbench: %.2f' % ($http_rate, $sql_rate, $http_rate / $sql_rate))"
+steady_state
 fi
 
 # (e) the lead import.

@@ -56,7 +56,7 @@ crm_pg_start() {
   touch "$CRM_STATE/logs/postgres.log"
   chown postgres "$CRM_STATE/logs/postgres.log"
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -l "$CRM_STATE/logs/postgres.log" -w -t 60 \
-    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $data -c max_connections=300 -c fsync=${PG_FSYNC:-on} -c synchronous_commit=${PG_SYNC_COMMIT:-on}" start >/dev/null
+    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $data -c max_connections=300 -c fsync=${PG_FSYNC:-on} -c synchronous_commit=${PG_SYNC_COMMIT:-on} ${PG_EXTRA_OPTIONS:-}" start >/dev/null
   # The database and the service roles.
   PGPASSWORD=$PG_SUPERUSER_PASSWORD psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -q -X -tAc \
     "SELECT 1 FROM pg_database WHERE datname = 'dealer_crm'" | grep -q 1 ||

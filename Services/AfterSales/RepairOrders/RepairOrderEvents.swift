@@ -3,31 +3,46 @@ import ServiceKit
 
 /// What AfterSales does with the ERP's repair-order events. A car the store has no vehicle file
 /// for gets one, in the same transaction, so that its repair history can be looked up.
+///
+/// Both are batch handlers, set-based: the ERP's events of a consumer batch (up to
+/// `EventConsumer.Settings.batchSize`) are recorded with a fixed few statements — the cars'
+/// files, the orders, the completions, the announcements — instead of four round trips per
+/// event. One at a time, the ERP's completions were the slowest step of the flagship flow
+/// (`./crm bench` (c), Benchmarks/README.md).
+///
+/// What a batch guarantees (EventConsumer, EventHandlers): a handler gets the fresh events of
+/// one type that arrived next to each other, in arrival order, in the transaction that also
+/// records them in the inbox; a redelivered event is not among them. Events of different
+/// types keep their order — an opening, then a completion of the same order, are two calls in
+/// that order in the same transaction. Within one call the stores reproduce what handling the
+/// events one at a time gives: several events about the same order or the same car are merged
+/// deliberately (RepairOrderStore, VehicleStore), since one statement cannot change a row twice.
+/// An ERP that sets `subject` to the RO number (as asyncapi.yaml's examples do) has all of an
+/// order's events handled in order by one worker; without it, two events of one order may land
+/// in different workers' batches, handled at the same time, and the stores' row locks keep that
+/// correct too: one completion, one announcement.
 enum RepairOrderEvents {
     static func handlers() -> EventHandlers {
         var handlers = EventHandlers()
-        handlers.on(ERPRepairOrderOpened.self) { event, context in
-            let order = event.data
-            try await RepairOrderStore(connection: context.connection, logger: context.logger).recordOpened(order)
-            try await VehicleStore(connection: context.connection, logger: context.logger).createIfAbsent(
-                store: StoreID.forStoreCode(order.storeCode),
-                fromRepairOrderOf: CarOnRepairOrder(
-                    vin: order.vin, plate: order.plate, brand: order.brand, series: order.series, model: order.model,
-                    customer: order.customer))
+        handlers.onBatch(ERPRepairOrderOpened.self) { events, context in
+            let orders = events.map(\.data)
+            try await VehicleStore(connection: context.connection, logger: context.logger)
+                .createIfAbsent(orders.map { (StoreID.forStoreCode($0.storeCode), CarOnRepairOrder($0)) })
+            try await RepairOrderStore(connection: context.connection, logger: context.logger).recordOpened(orders)
         }
-        handlers.on(ERPRepairOrderCompleted.self) { event, context in
-            let order = event.data
-            try await VehicleStore(connection: context.connection, logger: context.logger).createIfAbsent(
-                store: StoreID.forStoreCode(order.storeCode),
-                fromRepairOrderOf: CarOnRepairOrder(
-                    vin: order.vin, plate: order.plate, brand: order.brand, series: order.series, model: order.model,
-                    customer: order.customer))
-            let store = RepairOrderStore(connection: context.connection, logger: context.logger)
-            // Only the first completion is news: a repeated ERP event changes nothing downstream.
-            guard let completed = try await store.recordCompleted(order) else { return }
-            try await context.publish(RepairOrderAnnouncement.completed(
-                completed, correlationID: event.correlationid ?? event.id, causationID: event.id,
-                traceparent: event.traceparent))
+        handlers.onBatch(ERPRepairOrderCompleted.self) { events, context in
+            let orders = events.map(\.data)
+            try await VehicleStore(connection: context.connection, logger: context.logger)
+                .createIfAbsent(orders.map { (StoreID.forStoreCode($0.storeCode), CarOnRepairOrder($0)) })
+            // Only an order's first completion is news: a repeated ERP event changes nothing
+            // downstream. Each announcement is caused by the event that completed the order.
+            let completed = try await RepairOrderStore(connection: context.connection, logger: context.logger).recordCompleted(orders)
+            let announcements = completed.map { index, completion in
+                RepairOrderAnnouncement.completed(
+                    completion, correlationID: events[index].correlationid ?? events[index].id, causationID: events[index].id,
+                    traceparent: events[index].traceparent)
+            }
+            try await context.outbox.append(announcements, on: context.connection, logger: context.logger)
         }
         return handlers
     }

@@ -137,15 +137,37 @@ struct VehicleStore {
     /// Gives a car seen on a repair order a file, unless its store has one already: the
     /// repair order's customer becomes the owner. An existing file is left as staff keep it.
     func createIfAbsent(store: UUID, fromRepairOrderOf car: CarOnRepairOrder) async throws {
-        guard !car.vin.isEmpty else { return }
-        let plate = Plate.normalise(car.plate)
-        try await connection.query("""
+        try await createIfAbsent([(store, car)])
+    }
+
+    /// `createIfAbsent` for the cars of a batch of repair orders, with one statement. A car on
+    /// several of them gets its file from the first, as one at a time, and a car without a VIN
+    /// none. The files go in in key order, so that two batches that both start a car's file
+    /// wait for each other in the same order and cannot deadlock.
+    func createIfAbsent(_ cars: [(store: UUID, car: CarOnRepairOrder)]) async throws {
+        var seen = Set<String>()
+        let firsts = cars.filter { !$0.car.vin.isEmpty && seen.insert("\($0.store)/\($0.car.vin)").inserted }
+        guard !firsts.isEmpty else { return }
+        var binds = PostgresBindings(capacity: 10)
+        binds.append(firsts.map { _ in UUID() })
+        binds.append(firsts.map { $0.store })
+        binds.append(firsts.map { $0.car.vin })
+        // Text arrays cannot carry NULL here: '' stands for "none" and NULLIF turns it back.
+        binds.append(firsts.map { Plate.normalise($0.car.plate) })
+        binds.append(firsts.map { $0.car.brand ?? "" })
+        binds.append(firsts.map { $0.car.series ?? "" })
+        binds.append(firsts.map { $0.car.model ?? "" })
+        binds.append(firsts.map { $0.car.customer.name })
+        binds.append(firsts.map { $0.car.customer.mobile })
+        try await connection.query(PostgresQuery(unsafeSQL: """
             INSERT INTO aftersales.vehicle (id, store_id, vin, plate, brand, series, model, owner_name, owner_mobile, source)
-            VALUES (
-                \(UUID()), \(store), \(car.vin), \(plate.isEmpty ? nil : plate), \(car.brand), \(car.series), \(car.model),
-                \(car.customer.name), \(car.customer.mobile), 'repair_order')
+            SELECT id, store_id, vin, NULLIF(plate, ''), NULLIF(brand, ''), NULLIF(series, ''), NULLIF(model, ''),
+                owner_name, owner_mobile, 'repair_order'
+            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+                AS car(id, store_id, vin, plate, brand, series, model, owner_name, owner_mobile)
+            ORDER BY store_id, vin
             ON CONFLICT (store_id, vin) DO NOTHING
-            """, logger: logger)
+            """, binds: binds), logger: logger)
     }
 
     // MARK: reading rows
@@ -229,4 +251,14 @@ struct CarOnRepairOrder: Sendable {
     var series: String?
     var model: String?
     var customer: Person
+}
+
+extension CarOnRepairOrder {
+    init(_ order: ERPRepairOrderOpened) {
+        self.init(vin: order.vin, plate: order.plate, brand: order.brand, series: order.series, model: order.model, customer: order.customer)
+    }
+
+    init(_ order: ERPRepairOrderCompleted) {
+        self.init(vin: order.vin, plate: order.plate, brand: order.brand, series: order.series, model: order.model, customer: order.customer)
+    }
 }
