@@ -15,8 +15,9 @@ enum BuiltInRoles {
         BuiltInRole(code: "admin", name: "系统管理员 Administrator", scope: .group, permissions: Permission.all),
         BuiltInRole(
             code: "gm", name: "总经理 General manager", scope: .store,
-            permissions: [.readAuditLog, .readVehicles, .readRepairOrders, .readVisitTemplates, .readVisitTasks,
-                          .readComplaints, .readVisitStatistics, .readLeads, .readProspects]),
+            permissions: [.readAuditLog, .readVehicles, .readRepairOrders, .readCampaigns, .readRenewals, .readReminders,
+                          .readAfterSalesReports, .readVisitTemplates, .readVisitTasks, .readComplaints, .readVisitStatistics,
+                          .readLeads, .readProspects]),
         BuiltInRole(
             code: "sales.manager", name: "销售经理 Sales manager", scope: .store,
             permissions: [.readVehicles, .readVisitStatistics, .readLeads, .writeLeads, .assignLeads, .configureLeads,
@@ -39,6 +40,15 @@ enum BuiltInRoles {
                           .readComplaints, .openComplaints, .handleComplaints]),
         BuiltInRole(
             code: "sa", name: "服务顾问 Service advisor", scope: .store,
-            permissions: [.readVehicles, .writeVehicles, .readRepairOrders, .writeRepairOrders]),
+            permissions: [.readVehicles, .writeVehicles, .readRepairOrders, .writeRepairOrders, .readCampaigns,
+                          .followUpCampaigns, .readReminders, .handleReminders]),
+        BuiltInRole(
+            code: "as.director", name: "售后总监 After-sales director", scope: .store,
+            permissions: [.readVehicles, .writeVehicles, .readRepairOrders, .configureAfterSales, .readCampaigns,
+                          .manageCampaigns, .followUpCampaigns, .readRenewals, .assignRenewals, .followUpRenewals,
+                          .readReminders, .handleReminders, .readAfterSalesReports]),
+        BuiltInRole(
+            code: "renewal", name: "续保专员 Renewal specialist", scope: .own,
+            permissions: [.readVehicles, .readRenewals, .followUpRenewals]),
     ]
 }

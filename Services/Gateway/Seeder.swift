@@ -53,6 +53,11 @@ struct Seeder: Service {
         DemoUser(username: "cs.agent.2", displayName: "赵静", role: "cs.agent", stores: ["HX000002"], team: "客服组", mobile: "13871150003"),
         DemoUser(username: "sa.1", displayName: "王建国", role: "sa", stores: ["HX000001"], mobile: "13871150004"),
         DemoUser(username: "sa.2", displayName: "孙伟", role: "sa", stores: ["HX000002"], mobile: "13871150005"),
+        DemoUser(username: "sa.3", displayName: "何斌", role: "sa", stores: ["HX000001"], mobile: "13871150008"),
+        DemoUser(username: "as.director.1", displayName: "许国平", role: "as.director", stores: ["HX000001"]),
+        DemoUser(username: "as.director.2", displayName: "沈立新", role: "as.director", stores: ["HX000002"]),
+        DemoUser(username: "renewal.1", displayName: "林芳", role: "renewal", stores: ["HX000001"], mobile: "13871150009"),
+        DemoUser(username: "renewal.2", displayName: "高洁", role: "renewal", stores: ["HX000002"], mobile: "13871150010"),
     ]
 
     func run() async throws {

@@ -27,6 +27,27 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     /// classes (AS5).
     public static let configureAfterSales = Permission(rawValue: "aftersales.configure")
 
+    // After-sales retention (AS4–AS8)
+    /// See the store's solicitation campaigns (售后招揽, AS4), their tasks and statistics.
+    public static let readCampaigns = Permission(rawValue: "aftersales.campaign.read")
+    /// Create, edit, publish and delete campaigns; assign their tasks (售后总监).
+    public static let manageCampaigns = Permission(rawValue: "aftersales.campaign.manage")
+    /// Record follow-ups on campaign tasks and defeat them with a reason (service advisors).
+    public static let followUpCampaigns = Permission(rawValue: "aftersales.campaign.follow-up")
+    /// See insurance-renewal tasks (续保招揽, AS6): all of the store's, or with the `own` scope
+    /// the ones assigned to the caller.
+    public static let readRenewals = Permission(rawValue: "aftersales.renewal.read")
+    /// Assign renewal tasks to renewal specialists.
+    public static let assignRenewals = Permission(rawValue: "aftersales.renewal.assign")
+    /// Record renewal follow-ups, defeats and renewed policies (续保专员).
+    public static let followUpRenewals = Permission(rawValue: "aftersales.renewal.follow-up")
+    /// See the care reminders (关怀, AS7).
+    public static let readReminders = Permission(rawValue: "aftersales.reminder.read")
+    /// Mark care reminders done.
+    public static let handleReminders = Permission(rawValue: "aftersales.reminder.handle")
+    /// Read the after-sales reports (AS8).
+    public static let readAfterSalesReports = Permission(rawValue: "aftersales.report.read")
+
     // Customer service (CS1–CS7)
     public static let readVisitTemplates = Permission(rawValue: "cs.template.read")
     public static let manageVisitTemplates = Permission(rawValue: "cs.template.manage")
@@ -72,6 +93,8 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     public static let all: [Permission] = [
         .administerIdentity, .readAuditLog,
         .readVehicles, .writeVehicles, .readRepairOrders, .writeRepairOrders, .configureAfterSales,
+        .readCampaigns, .manageCampaigns, .followUpCampaigns, .readRenewals, .assignRenewals, .followUpRenewals,
+        .readReminders, .handleReminders, .readAfterSalesReports,
         .readVisitTemplates, .manageVisitTemplates, .readVisitTasks, .assignVisitTasks, .performVisits,
         .readComplaints, .openComplaints, .handleComplaints, .closeComplaints, .readVisitStatistics,
         .readLeads, .writeLeads, .assignLeads, .configureLeads,
