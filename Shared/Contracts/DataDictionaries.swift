@@ -154,6 +154,29 @@ public enum DataDictionaries {
         .init("rarely_driven", "车不怎么开/里程少"), .init("other_garage", "去其他维修厂"), .init("car_sold", "车辆转卖"),
         .init("other", "其他（外地车/没时间来店）"),
     ])
+    /// What a solicitation campaign is for (招揽类型, AS4; seed §5.1).
+    public static let campaignKind = Set("campaignKind", "招揽类型", [
+        .init("regular_maintenance", "定保招揽"), .init("first_maintenance", "首保招揽"), .init("warranty", "质保招揽"),
+        .init("lost_customers", "流失客户招揽"), .init("other", "其他"),
+    ])
+    /// How a campaign reaches its customers, and how a follow-up was made (招揽方式, seed §5.1).
+    public static let campaignContactMethod = Set("campaignContactMethod", "招揽方式", [
+        .init("phone", "拨打电话"), .init("sms", "发送短信"), .init("wechat", "微信"), .init("letter", "信函"),
+    ])
+    /// Where a campaign is: a draft, published and waiting for the next day (待上线), live, ended.
+    public static let campaignState = Set("campaignState", "招揽活动状态", [
+        .init("draft", "草稿"), .init("published", "已发布待上线"), .init("live", "进行中"), .init("ended", "已结束"),
+    ])
+    /// Where one car of a campaign is (招揽任务状态, seed §5.2): followed up, back (招揽成功),
+    /// defeated (战败), not back by the end (未回厂).
+    public static let campaignTaskState = Set("campaignTaskState", "招揽任务状态", [
+        .init("open", "跟进中"), .init("succeeded", "招揽成功"), .init("defeated", "战败"), .init("failed", "到期未回厂"),
+    ])
+    /// What one follow-up of a campaign task came to.
+    public static let campaignFollowUpResult = Set("campaignFollowUpResult", "招揽跟进结果", [
+        .init("booked", "已预约进厂"), .init("interested", "有意向"), .init("considering", "考虑中"),
+        .init("unreachable", "未接通"), .init("call_again", "再次跟进"),
+    ])
 
     // MARK: Customer service
 
@@ -190,6 +213,7 @@ public enum DataDictionaries {
         prospectSource, prospectCategory, trafficArrival, trafficNature, prospectLevel, prospectState,
         followUpMethod, followUpContent, followUpResult, followUpContact, nextFollowUpContent, testDriveKind, testDriveState,
         repairBusinessType, repairOrderState, afterSalesDefeatReason, customerSource, customerClass,
+        campaignKind, campaignContactMethod, campaignState, campaignTaskState, campaignFollowUpResult,
         complaintLevel, complaintSource, complaintState, complaintCategory, visitResult, visitKind, visitTaskState, visitOrderType,
     ]
 }

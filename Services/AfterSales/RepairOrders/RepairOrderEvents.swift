@@ -29,6 +29,7 @@ enum RepairOrderEvents {
             try await VehicleStore(connection: context.connection, logger: context.logger)
                 .createIfAbsent(orders.map { (StoreID.forStoreCode($0.storeCode), CarOnRepairOrder($0)) })
             try await RepairOrderStore(connection: context.connection, logger: context.logger).recordOpened(orders)
+            try await CampaignTaskStore(connection: context.connection, logger: context.logger).recordReturns(orders.map { (StoreID.forStoreCode($0.storeCode), $0.vin) })
         }
         handlers.onBatch(ERPRepairOrderCompleted.self) { events, context in
             let orders = events.map(\.data)
@@ -37,6 +38,8 @@ enum RepairOrderEvents {
             // Only an order's first completion is news: a repeated ERP event changes nothing
             // downstream. Each announcement is caused by the event that completed the order.
             let completed = try await RepairOrderStore(connection: context.connection, logger: context.logger).recordCompleted(orders)
+            // A completion may be the first the store hears of an order: the car came back.
+            try await CampaignTaskStore(connection: context.connection, logger: context.logger).recordReturns(orders.map { (StoreID.forStoreCode($0.storeCode), $0.vin) })
             let announcements = completed.map { index, completion in
                 RepairOrderAnnouncement.completed(
                     completion, correlationID: events[index].correlationid ?? events[index].id, causationID: events[index].id,

@@ -61,6 +61,8 @@ struct RepairOrderRoutes: Sendable {
                 try await openUnderNextNumber(id: id, opening, store: store, on: connection)
             }
             try await vehicles.createIfAbsent(store: store.id, fromRepairOrderOf: opening.car)
+            // The car came back: a campaign that targets it succeeds (AS4).
+            try await CampaignTaskStore(connection: connection, logger: environment.logger).recordReturns([(store.id, opening.vin)])
             return try await RepairOrderQueries(connection: connection, logger: environment.logger).order(id, store: store.id)!
         }
         return EditedResponse(status: .created, response: order)

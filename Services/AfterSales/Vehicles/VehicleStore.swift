@@ -33,6 +33,12 @@ struct VehicleStore {
         var sql = VehicleClassQueries.from(calendar)
         sql.append("v.store_id = ", bind: store)
         filter.apply(to: &sql)
+        return try await list(sql, page: page)
+    }
+
+    /// The files a `FROM … WHERE …` of `VehicleClassQueries.from` selects (a campaign's
+    /// targets), newest first, and how many there are.
+    func list(_ sql: QueryBuilder, page: PageRequest) async throws -> Page<VehicleView> {
         let total = try await sql.count(on: connection, logger: logger)
         let select = sql.ordered(by: "v.created_at DESC, v.id", page)
         return Page(items: try await rows(select.build(prefix: Self.columns)), request: page, total: total)
@@ -54,7 +60,7 @@ struct VehicleStore {
             \(unescaped: forUpdate ? "FOR UPDATE" : "")
             """, logger: logger)
         for try await row in rows {
-            var cells = Cells(row)
+            var cells = RowCells(row)
             return try Self.file(&cells).fields
         }
         return nil
@@ -66,7 +72,7 @@ struct VehicleStore {
             SELECT \(unescaped: Self.fileColumns) FROM aftersales.vehicle v WHERE v.vin = \(vin) AND v.store_id = \(store)
             """, logger: logger)
         for try await row in rows {
-            var cells = Cells(row)
+            var cells = RowCells(row)
             let file = try Self.file(&cells)
             return (file.id, file.fields)
         }
@@ -176,12 +182,12 @@ struct VehicleStore {
     private func rows(_ query: PostgresQuery) async throws -> [VehicleView] {
         var vehicles: [VehicleView] = []
         for try await row in try await connection.query(query, logger: logger) {
-            var cells = Cells(row)
+            var cells = RowCells(row)
             var vehicle = try Self.file(&cells)
             vehicle.visitsLastYear = try cells.next(Int.self)
             vehicle.lastVisitAt = try cells.next(Date?.self)
             let code = try cells.next(String.self)
-            guard let customerClass = CustomerClass(rawValue: code) else { throw Cells.Unexpected(column: "customer_class \(code)") }
+            guard let customerClass = CustomerClass(rawValue: code) else { throw RowCells.Unexpected(column: "customer_class \(code)") }
             vehicle.customerClass = customerClass
             vehicle.currentServiceAdvisor = try cells.next(String?.self)
             vehicle.lastMileageKm = try cells.next(Int?.self)
@@ -191,7 +197,7 @@ struct VehicleStore {
     }
 
     /// The file's own columns (`fileColumns`); the visits' fields as for a car without any.
-    private static func file(_ cells: inout Cells) throws -> VehicleView {
+    private static func file(_ cells: inout RowCells) throws -> VehicleView {
         let id = try cells.next(UUID.self), storeID = try cells.next(UUID.self), vin = try cells.next(String.self)
         let plate = try cells.next(String?.self), brand = try cells.next(String?.self), series = try cells.next(String?.self)
         let model = try cells.next(String?.self), color = try cells.next(String?.self)
@@ -199,7 +205,7 @@ struct VehicleStore {
         let purchaseDate = try cells.next(String?.self), registrationDate = try cells.next(String?.self)
         let insuranceExpiry = try cells.next(String?.self), warrantyEndDate = try cells.next(String?.self)
         let warrantyEndKm = try cells.next(Int?.self), serviceAdvisor = try cells.next(String?.self)
-        guard let owner = try person(&cells) else { throw Cells.Unexpected(column: "owner_name") }
+        guard let owner = try person(&cells) else { throw RowCells.Unexpected(column: "owner_name") }
         let user = try person(&cells), driver = try person(&cells)
         let source = try cells.next(String.self), createdAt = try cells.next(Date.self), updatedAt = try cells.next(Date.self)
         return VehicleView(
@@ -212,7 +218,7 @@ struct VehicleStore {
     }
 
     /// A person's eight columns; nil for a user or driver the file has not (no name and mobile).
-    private static func person(_ cells: inout Cells) throws -> VehiclePerson? {
+    private static func person(_ cells: inout RowCells) throws -> VehiclePerson? {
         let name = try cells.next(String?.self), mobile = try cells.next(String?.self)
         let gender = try cells.next(String?.self), birthDate = try cells.next(String?.self)
         let province = try cells.next(String?.self), city = try cells.next(String?.self)
@@ -221,25 +227,6 @@ struct VehicleStore {
         return VehiclePerson(
             name: name, mobile: mobile, gender: gender, birthDate: birthDate, province: province, city: city,
             source: source, licenceExpiry: licenceExpiry)
-    }
-}
-
-/// A row's cells read one after another, each as the type its column holds.
-private struct Cells {
-    struct Unexpected: Error, CustomStringConvertible {
-        var column: String
-        var description: String { "unexpected value or missing column in aftersales.vehicle: \(column)" }
-    }
-
-    private var iterator: PostgresRow.Iterator
-
-    init(_ row: PostgresRow) {
-        iterator = row.makeIterator()
-    }
-
-    mutating func next<Value: PostgresDecodable>(_ type: Value.Type) throws -> Value {
-        guard let cell = iterator.next() else { throw Unexpected(column: "past the last one") }
-        return try cell.decode(Value.self)
     }
 }
 

@@ -64,6 +64,10 @@ public struct ServiceConfiguration: Sendable {
     public var consumerStallLiveBound: Duration
     /// How long a consumer's batch waits for an unavailable database (`EventConsumer.Settings.databaseWait`).
     public var consumerDatabaseWait: Duration
+    /// How often a service's scheduled work looks for what is due — campaigns going live at
+    /// 00:00 store time, reminders of the day (`CRM_SCHEDULER_INTERVAL_MS`, default 5 seconds):
+    /// the most such work can lag its moment.
+    public var schedulerInterval: Duration
     /// The gateway's keys (`CRM_JWT_SIGNING_KEYS`), or a service's configured public keys
     /// (`CRM_JWT_PUBLIC_KEYS`); nil when a service learns them from `jwksURL` alone.
     public var tokenKeys: SigningKeySet?
@@ -132,6 +136,7 @@ public struct ServiceConfiguration: Sendable {
         consumerStallBound = .seconds(try integer("CRM_CONSUMER_STALL_SECONDS", default: 30, range: 1...3600))
         consumerStallLiveBound = .seconds(try integer("CRM_CONSUMER_STALL_LIVE_SECONDS", default: 120, range: 1...86400))
         consumerDatabaseWait = .seconds(try integer("CRM_CONSUMER_DATABASE_WAIT_SECONDS", default: 60, range: 1...3600))
+        schedulerInterval = .milliseconds(try integer("CRM_SCHEDULER_INTERVAL_MS", default: 5000, range: 50...3_600_000))
 
         // A fixed clock in production would let whoever sets a variable move every deadline.
         if let text = value("CRM_FIXED_TIME") {

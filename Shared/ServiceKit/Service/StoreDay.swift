@@ -22,6 +22,16 @@ public struct StoreDay: Sendable {
         calendar.timeZone = timeZone
         return calendar.startOfDay(for: now)
     }
+
+    /// The instant `day` (`yyyy-MM-dd`) begins on the store's clock — 00:00 there, or the
+    /// first moment of the day where a clock change skips midnight.
+    public func start(of day: String) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = day.split(separator: "-").compactMap { Int($0) }
+        let noon = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2], hour: 12))!
+        return calendar.startOfDay(for: noon)
+    }
 }
 
 extension ServiceEnvironment {
