@@ -40,12 +40,17 @@ final class CustomerFileTests: XCTestCase {
 
     func setChurnMonths(_ months: Int) async throws {
         let admin = try await suite.login("admin")
-        let reply = try await suite.request(.PUT, "/api/v1/after-sales/settings", token: admin, json: ["churnMonths": months])
+        let reply = try await suite.request(.PUT, "/api/v1/after-sales/settings", token: admin, json: Self.settings(churnMonths: months))
         XCTAssertEqual(reply.status, 200, reply.text)
         XCTAssertEqual(reply.json["churnMonths"] as? Int, months, reply.text)
     }
 
     static func vin() -> String { AfterSalesRecordsTests.vin() }
+
+    /// A PUT body of the after-sales settings: `churnMonths` and the default follow-up days.
+    static func settings(churnMonths: Int) -> [String: Any] {
+        ["churnMonths": churnMonths, "followUpDays": ["loyal": 3, "favoured": 5, "ordinary": 7, "lost": 7, "potential": 10]]
+    }
 
     static func plate() -> String { "鄂A" + String(format: "%05d", Int.random(in: 0...99_999)) }
 
@@ -214,16 +219,16 @@ final class CustomerFileTests: XCTestCase {
         var reply = try await suite.request(.GET, "/api/v1/after-sales/settings", token: sa)
         XCTAssertEqual(reply.status, 200, reply.text)
         XCTAssertEqual(reply.json["churnMonths"] as? Int, 12, reply.text)
-        reply = try await suite.request(.PUT, "/api/v1/after-sales/settings", token: sa, json: ["churnMonths": 6])
+        reply = try await suite.request(.PUT, "/api/v1/after-sales/settings", token: sa, json: Self.settings(churnMonths: 6))
         XCTAssertEqual(reply.status, 403, "an SA does not set the rules: \(reply.text)")
         let admin = try await suite.login("admin")
         for months in [0, 61, -1] {
-            reply = try await suite.request(.PUT, "/api/v1/after-sales/settings", token: admin, json: ["churnMonths": months])
+            reply = try await suite.request(.PUT, "/api/v1/after-sales/settings", token: admin, json: Self.settings(churnMonths: months))
             XCTAssertEqual(reply.status, 422, "\(months): \(reply.text)")
             XCTAssertEqual(reply.problemFields, ["churnMonths"], reply.text)
         }
         for months in [1, 60, 18] {
-            reply = try await suite.request(.PUT, "/api/v1/after-sales/settings", token: admin, json: ["churnMonths": months])
+            reply = try await suite.request(.PUT, "/api/v1/after-sales/settings", token: admin, json: Self.settings(churnMonths: months))
             XCTAssertEqual(reply.status, 200, "\(months): \(reply.text)")
         }
         reply = try await suite.request(.GET, "/api/v1/after-sales/settings", token: sa)

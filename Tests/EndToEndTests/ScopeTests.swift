@@ -44,6 +44,31 @@ final class ScopeTests: XCTestCase {
         return (ids[0], ids[1], roNos)
     }
 
+    /// A draft campaign of store 1, and a task of a live store-1 campaign for the car — written
+    /// as go-live writes it, since a campaign goes live only on the next day.
+    private func storeOneCampaign(vehicleID: String, vin: String) async throws -> (campaign: String, task: String) {
+        let director1 = try await suite.login("as.director.1")
+        let campaign = try await suite.request(.POST, "/api/v1/after-sales/campaigns", token: director1, json: [
+            "kind": "other", "name": "范围测试", "startsOn": "2026-01-01", "endsOn": "2099-12-31", "contactMethods": ["phone"],
+        ])
+        XCTAssertEqual(campaign.status, 201, campaign.text)
+        let database = try await AdminDatabase()
+        defer { database.shutdown() }
+        let live = UUID().uuidString.lowercased(), task = UUID().uuidString.lowercased()
+        let store = StoreID.forStoreCode("HX000001").uuidString.lowercased()
+        _ = try await database.scalar("""
+            WITH c AS (
+                INSERT INTO aftersales.campaign (id, store_id, kind, name, starts_on, ends_on, contact_methods, target_mode, assignment,
+                    state, published_at, goes_live_at, ends_at, went_live_at, created_by)
+                VALUES ('\(live)', '\(store)', 'other', '范围测试（进行中）', '2026-01-01', '2099-12-31', '{phone}', 'conditions', 'current_sa',
+                    'live', now(), now(), '2100-01-01', now(), gen_random_uuid())
+                RETURNING id)
+            INSERT INTO aftersales.campaign_task (id, campaign_id, store_id, vehicle_id, vin, customer_class, state, next_follow_up_on)
+            SELECT '\(task)', c.id, '\(store)', '\(vehicleID)', '\(vin)', 'potential', 'open', current_date FROM c RETURNING 1
+            """)
+        return (try XCTUnwrap(campaign.json["id"] as? String), task)
+    }
+
     func testAnAgentSeesOnlyTheirTasksAndASupervisorTheStores() async throws {
         let tasks = try await twoTasks()
         let agent = try await suite.login("cs.agent.1")
@@ -95,6 +120,7 @@ final class ScopeTests: XCTestCase {
         ])
         XCTAssertEqual(repairOrder.status, 201, repairOrder.text)
         let repairOrderID = try XCTUnwrap(repairOrder.json["id"] as? String)
+        let (campaignID, campaignTaskID) = try await storeOneCampaign(vehicleID: vehicleID, vin: vin)
         let manager1 = try await suite.login("sales.manager.1")
         let lead = try await suite.request(.POST, "/api/v1/leads/leads", token: manager1, json: [
             "name": "陈云", "mobile": "139" + String(format: "%08d", Int.random(in: 0...99_999_999)), "source": "autohome",
@@ -124,16 +150,22 @@ final class ScopeTests: XCTestCase {
             "/api/v1/customer-service/complaints/": complaintID,
             "/api/v1/after-sales/vehicles/": vehicleID,
             "/api/v1/after-sales/repair-orders/": repairOrderID,
+            "/api/v1/after-sales/campaigns/": campaignID,
+            "/api/v1/after-sales/campaign-tasks/": campaignTaskID,
         ]
         let otherStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
-            "/api/v1/prospects/": "sales.manager.2",
+            "/api/v1/prospects/": "sales.manager.2", "/api/v1/after-sales/campaign": "as.director.2",
         ]
         // Their counterparts in store 1, who do see the records: the 404s are the store's doing.
         let sameStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.1", "/api/v1/after-sales/": "sa.1", "/api/v1/leads/": "sales.manager.1",
-            "/api/v1/prospects/": "sales.manager.1",
+            "/api/v1/prospects/": "sales.manager.1", "/api/v1/after-sales/campaign": "as.director.1",
         ]
+        /// The user of the longest prefix of `path` among `users`.
+        func scopeUser(_ users: [String: String], for path: String) -> String? {
+            users.filter { path.hasPrefix($0.key) }.max { $0.key.count < $1.key.count }?.value
+        }
         let cs2 = try await suite.userID("cs.agent.2")
         // A valid body per write, so that nothing but the record's store can refuse it.
         let bodies: [String: Any] = [
@@ -145,6 +177,11 @@ final class ScopeTests: XCTestCase {
             "POST /api/v1/customer-service/complaints/{id}/assign": ["handlerId": cs2],
             "POST /api/v1/customer-service/complaints/{id}/transitions": ["to": "in_progress"],
             "PATCH /api/v1/after-sales/vehicles/{id}": ["color": "白色"],
+            "PUT /api/v1/after-sales/campaigns/{id}": ["kind": "other", "name": "改", "startsOn": "2026-01-01", "endsOn": "2099-12-31", "contactMethods": ["phone"]],
+            "DELETE /api/v1/after-sales/campaigns/{id}": [String: Any](),
+            "POST /api/v1/after-sales/campaigns/{id}/publish": [String: Any](),
+            "POST /api/v1/after-sales/campaign-tasks/{id}/follow-ups": ["method": "phone", "content": "邀请保养", "result": "considering"],
+            "POST /api/v1/after-sales/campaign-tasks/{id}/defeat": ["reason": "price"],
             "POST /api/v1/leads/leads/{id}/follow-ups": ["channel": "phone", "content": "回访", "level": "B"],
             "POST /api/v1/leads/leads/{id}/defeat": ["reason": "价格"],
             "POST /api/v1/leads/leads/{id}/activate": [String: Any](),
@@ -180,7 +217,7 @@ final class ScopeTests: XCTestCase {
             // Identity records belong to the whole dealer group and only its administrators.
             if operation.path.hasPrefix("/api/v1/identity/") { continue }
             guard let prefix = ids.keys.first(where: { operation.path.hasPrefix($0) }),
-                  let user = otherStoreUsers.first(where: { operation.path.hasPrefix($0.key) })?.value
+                  let user = scopeUser(otherStoreUsers, for: operation.path)
             else {
                 XCTFail("\(operation): the scope test has no store-1 record for this endpoint; add one")
                 continue
@@ -197,7 +234,7 @@ final class ScopeTests: XCTestCase {
                 : try await suite.request(HTTPMethod(rawValue: operation.method), path, token: token, json: body)
             XCTAssertEqual(reply.status, 404, "\(operation) as \(user): \(reply.text)")
             XCTAssertTrue(reply.isProblem, "\(operation): \(reply.text)")
-            if operation.method == "GET", let owner = sameStoreUsers.first(where: { operation.path.hasPrefix($0.key) })?.value {
+            if operation.method == "GET", let owner = scopeUser(sameStoreUsers, for: operation.path) {
                 let ownToken = try await suite.login(owner)
                 let own = try await suite.request(.GET, path, token: ownToken)
                 XCTAssertEqual(own.status, 200, "\(operation) as \(owner), of the record's store: \(own.text)")
@@ -213,6 +250,13 @@ final class ScopeTests: XCTestCase {
         let complaintNow = try await suite.request(.GET, "/api/v1/customer-service/complaints/\(complaintID)", token: supervisor1)
         XCTAssertEqual(complaintNow.json["state"] as? String, "pending")
         XCTAssertNil(complaintNow.json["handlerId"])
+        let director1 = try await suite.login("as.director.1")
+        let campaignNow = try await suite.request(.GET, "/api/v1/after-sales/campaigns/\(campaignID)", token: director1)
+        XCTAssertEqual(campaignNow.json["state"] as? String, "draft", "neither published nor deleted: \(campaignNow.text)")
+        XCTAssertEqual(campaignNow.json["name"] as? String, "范围测试")
+        let campaignTaskNow = try await suite.request(.GET, "/api/v1/after-sales/campaign-tasks/\(campaignTaskID)", token: director1)
+        XCTAssertEqual((campaignTaskNow.json["task"] as? [String: Any])?["state"] as? String, "open", campaignTaskNow.text)
+        XCTAssertEqual((campaignTaskNow.json["followUps"] as? [Any])?.count, 0)
         let taskNow = try await suite.request(.GET, "/api/v1/customer-service/visit-tasks/\(tasks.unassigned)", token: supervisor1)
         XCTAssertEqual(taskNow.json["state"] as? String, "pending")
         let prospectNow = try await suite.request(.GET, "/api/v1/prospects/prospects/\(prospectID)", token: manager1)

@@ -242,6 +242,8 @@ DICTIONARY_ENUMS = {
     "ComplaintLevel": "complaintLevel", "ComplaintState": "complaintState", "ComplaintSummary.source": "complaintSource",
     "ComplaintCategory": "complaintCategory", "VisitResult": "visitResult", "VisitTemplateKind": "visitKind",
     "VisitTaskState": "visitTaskState", "VisitTask.orderType": "visitOrderType",
+    "CampaignKind": "campaignKind", "CampaignContactMethod": "campaignContactMethod", "CampaignState": "campaignState",
+    "CampaignTaskState": "campaignTaskState", "CampaignFollowUpResult": "campaignFollowUpResult",
 }
 
 # Path parameters that are neither ids nor from a fixed list: (path, name). A data dictionary's

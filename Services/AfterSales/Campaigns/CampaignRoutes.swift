@@ -81,14 +81,15 @@ struct CampaignRoutes: Sendable {
         }
     }
 
-    @Sendable func delete(_ request: Request, context: CRMRequestContext) async throws -> HTTPResponse.Status {
+    /// Deletes a draft; answers with the draft as it was.
+    @Sendable func delete(_ request: Request, context: CRMRequestContext) async throws -> CampaignView {
         let principal = try context.require(.manageCampaigns)
         let id = try context.parameters.uuid("id")
-        try await campaigns { store, _ in
-            try await requireDraft(id, store: principal.storeID, in: store, doing: "deleted")
+        return try await campaigns { store, _ in
+            let draft = try await requireDraft(id, store: principal.storeID, in: store, doing: "deleted")
             try await store.delete(id)
+            return draft
         }
-        return .noContent
     }
 
     /// The cars the campaign targets today — how many, and one page of their files (the

@@ -3,8 +3,7 @@ import Hummingbird
 import ServiceKit
 
 /// The store's after-sales rules (售后规则配置, seed §8.3), read and replaced whole at
-/// `GET/PUT /api/v1/after-sales/settings`. A store that never saved any has `defaults`; a part
-/// left out of a PUT takes its defaults.
+/// `GET/PUT /api/v1/after-sales/settings`. A store that never saved any has `defaults`.
 struct AfterSalesSettings: Codable, Sendable, Equatable, ResponseEncodable {
     /// The churn rule (流失, AS5): a customer whose last visit is more than this many months
     /// ago, on the store's calendar, is lost (`CustomerClass.lost`). 1–60, default 12.
@@ -41,17 +40,6 @@ struct AfterSalesSettings: Codable, Sendable, Equatable, ResponseEncodable {
     static let churnMonthsRange = 1...60
     /// The days a store may choose between follow-ups: a day to a year.
     static let followUpDaysRange = 1...365
-
-    init(churnMonths: Int, followUpDays: FollowUpDays) {
-        self.churnMonths = churnMonths
-        self.followUpDays = followUpDays
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        churnMonths = try container.decode(Int.self, forKey: .churnMonths)
-        followUpDays = try container.decodeIfPresent(FollowUpDays.self, forKey: .followUpDays) ?? .defaults
-    }
 
     /// The settings to save, or a 422 naming every bad field.
     func validated() throws -> AfterSalesSettings {
