@@ -20,6 +20,8 @@ struct AfterSalesApp {
                 VehicleRoutes(environment: environment).addRoutes(to: group)
                 RepairOrderExport(environment: environment).addRoutes(to: group)
                 RepairOrderRoutes(environment: environment).addRoutes(to: group)
+                CampaignExport(environment: environment).addRoutes(to: group)
+                CampaignListRoutes(environment: environment).addRoutes(to: group)
                 CampaignRoutes(environment: environment).addRoutes(to: group)
                 CampaignTaskRoutes(environment: environment).addRoutes(to: group)
                 AfterSalesSettingsRoutes(environment: environment).addRoutes(to: group)

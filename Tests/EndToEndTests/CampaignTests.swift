@@ -185,6 +185,88 @@ final class CampaignTests: XCTestCase {
         XCTAssertEqual(statistics.json["open"] as? Int, 0)
         XCTAssertEqual(statistics.json["contacted"] as? Int, 1)
         XCTAssertEqual(statistics.json["successRate"] as? Double, 0.08)
+        // The task export speaks the store's words.
+        let export = try await director.request(.GET, "/api/v1/after-sales/campaign-tasks/export?format=csv&campaignId=\(id)")
+        XCTAssertEqual(export.status, 200, export.text)
+        let lines = export.text.split(whereSeparator: \.isNewline)
+        XCTAssertEqual(lines.count, 26, "a header and 25 tasks")
+        XCTAssertTrue(lines.contains { $0.contains(vins[4]) && $0.contains("战败") && $0.contains("4S店价格贵") && $0.contains("潜在客户") }, export.text)
+        XCTAssertTrue(lines.contains { $0.contains(vins[0]) && $0.contains("招揽成功") && $0.contains("RO-\(tag)-1") }, export.text)
+        XCTAssertTrue(lines.contains { $0.contains(vins[5]) && $0.contains("到期未回厂") }, export.text)
+    }
+
+    // MARK: An imported list
+
+    /// A list campaign's cars come from a file of VINs and plates (导入): a dry run reports and
+    /// changes nothing; the import lists the store's cars, rejects unknown VINs and plates and
+    /// plates of two cars, and counts a car named twice once; the preview shows the list.
+    func testAListOfVINsAndPlatesBecomesTheCampaignsCars() async throws {
+        let store = StoreID.forStoreCode("HL\(tag)")
+        let afterSales = try ServiceProcess(.afterSales)
+        try afterSales.start()
+        defer { afterSales.signal(SIGKILL) }
+        do {
+            try await afterSales.waitUntilReady()
+            let director = try await DirectCaller.make(
+                afterSales, store: store, role: "as.director", permissions: [.readVehicles, .writeVehicles, .readCampaigns, .manageCampaigns])
+            var vins: [String] = []
+            for (index, plate) in ["鄂A1\(tag.prefix(4))", "鄂A2\(tag.prefix(4))", "鄂B3\(tag.prefix(4))", "鄂B3\(tag.prefix(4))"].enumerated() {
+                let vin = AfterSalesRecordsTests.vin()
+                vins.append(vin)
+                let reply = try await director.request(.POST, "/api/v1/after-sales/vehicles", json: [
+                    "vin": vin, "plate": plate, "brand": "别克", "series": "君越", "model": "2026款",
+                    "owner": ["name": "车主\(index)", "mobile": "137" + String(format: "%08d", index)],
+                ])
+                XCTAssertEqual(reply.status, 201, reply.text)
+            }
+            let created = try await director.request(.POST, "/api/v1/after-sales/campaigns", json: [
+                "kind": "lost_customers", "name": "名单招揽", "startsOn": "2026-12-01", "endsOn": "2099-12-31", "contactMethods": ["phone"],
+                "targets": "list",
+            ])
+            XCTAssertEqual(created.status, 201, created.text)
+            let id = try XCTUnwrap(created.json["id"] as? String)
+            let unpublishable = try await director.request(.POST, "/api/v1/after-sales/campaigns/\(id)/publish")
+            XCTAssertEqual(unpublishable.status, 422, unpublishable.text)
+            XCTAssertEqual(unpublishable.problemFields, ["targets"], "an empty list is not published")
+            // Rows: a VIN (lower case), a plate with a space, the first car again by its plate,
+            // an unknown VIN, the plate of two cars, a row with neither.
+            let file = """
+                车架号,车牌号
+                \(vins[0].lowercased()),
+                ,鄂A 2\(tag.prefix(4))
+                ,鄂A1\(tag.prefix(4))
+                WDD00000000000000,
+                ,鄂B3\(tag.prefix(4))
+                ,
+                ,x
+                """
+            let dryRun = try await director.request(.PUT, "/api/v1/after-sales/campaigns/\(id)/vehicles?dryRun=true", bytes: Data(file.utf8))
+            XCTAssertEqual(dryRun.status, 200, dryRun.text)
+            XCTAssertEqual(dryRun.json["listed"] as? Int, 2, dryRun.text)
+            let unchanged = try await director.request(.GET, "/api/v1/after-sales/campaigns/\(id)")
+            XCTAssertEqual(unchanged.json["listedVehicles"] as? Int, 0, "a dry run lists nothing")
+            let imported = try await director.request(.PUT, "/api/v1/after-sales/campaigns/\(id)/vehicles", bytes: Data(file.utf8))
+            XCTAssertEqual(imported.status, 200, imported.text)
+            XCTAssertEqual(imported.json["rows"] as? Int, 6, "the blank row is skipped")
+            XCTAssertEqual(imported.json["listed"] as? Int, 2)
+            XCTAssertEqual(imported.json["duplicates"] as? Int, 1)
+            XCTAssertEqual(imported.json["rejected"] as? Int, 3)
+            let outcomes = (imported.json["results"] as? [[String: Any]] ?? []).map { "\($0["row"] ?? "")=\($0["outcome"] ?? "")" }
+            XCTAssertEqual(outcomes, ["2=listed", "3=listed", "4=duplicate", "5=rejected", "6=rejected", "8=rejected"], imported.text)
+            XCTAssertTrue(imported.text.contains("2 vehicle files have the plate"), imported.text)
+            let preview = try await director.request(.GET, "/api/v1/after-sales/campaigns/\(id)/preview")
+            XCTAssertEqual(Set(preview.items.compactMap { $0["vin"] as? String }), Set(vins.prefix(2)), preview.text)
+            let published = try await director.request(.POST, "/api/v1/after-sales/campaigns/\(id)/publish")
+            XCTAssertEqual(published.status, 200, published.text)
+            let late = try await director.request(.PUT, "/api/v1/after-sales/campaigns/\(id)/vehicles", bytes: Data(file.utf8))
+            XCTAssertEqual(late.status, 409, "a published campaign's list does not change: \(late.text)")
+            let export = try await director.request(.GET, "/api/v1/after-sales/campaigns/export?format=csv")
+            XCTAssertEqual(export.status, 200, export.text)
+            XCTAssertTrue(export.text.contains("名单招揽,流失客户招揽,2026-12-01,2099-12-31,拨打电话,导入"), export.text)
+        } catch {
+            XCTFail("\(String(reflecting: error))\nlog:\n\(afterSales.log.suffix(3000))")
+        }
+        await afterSales.stop()
     }
 
     // MARK: Preview, tasks and SQL agree on 10,000 cars

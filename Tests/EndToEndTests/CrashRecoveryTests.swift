@@ -166,7 +166,7 @@ struct DirectCaller {
         return DirectCaller(port: service.port, token: token, storeID: store, userID: userID)
     }
 
-    func request(_ method: HTTPMethod, _ path: String, json: Any? = nil) async throws -> Suite.Reply {
-        try await ServiceProcess.request(port: port, method, path, token: token, json: json)
+    func request(_ method: HTTPMethod, _ path: String, json: Any? = nil, bytes: Data? = nil, contentType: String = "text/csv") async throws -> Suite.Reply {
+        try await ServiceProcess.request(port: port, method, path, token: token, json: json, bytes: bytes, contentType: contentType)
     }
 }

@@ -208,7 +208,10 @@ final class ScopeTests: XCTestCase {
         ]
         // Writes whose body is a file: a photo that is what it says.
         let photo = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 1, count: 64)
-        let fileBodies: Set<String> = ["PUT /api/v1/prospects/test-drives/{id}/photos/{kind}", "PUT /api/v1/prospects/follow-ups/{id}/quote-image"]
+        let fileBodies: Set<String> = [
+            "PUT /api/v1/prospects/test-drives/{id}/photos/{kind}", "PUT /api/v1/prospects/follow-ups/{id}/quote-image",
+            "PUT /api/v1/after-sales/campaigns/{id}/vehicles",
+        ]
 
         let operations = try OpenAPIOperations.all().filter { $0.path.contains("{id}") }
         XCTAssertFalse(operations.isEmpty, "openapi.yaml documents endpoints with record ids")

@@ -125,7 +125,8 @@ extension ServiceProcess {
     /// Sends a request straight to the service on `port`, not through the gateway: for tests
     /// that run a service alone (with a token of their own) or a gateway on its own database.
     static func request(
-        port: Int, _ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil
+        port: Int, _ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, bytes: Data? = nil,
+        contentType: String = "application/octet-stream"
     ) async throws -> Suite.Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
@@ -133,6 +134,9 @@ extension ServiceProcess {
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: json)))
+        } else if let bytes {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(data: bytes))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 16 << 20)

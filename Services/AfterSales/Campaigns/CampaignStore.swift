@@ -83,6 +83,20 @@ struct CampaignStore {
             """, logger: logger)
     }
 
+    /// The store's files of these VINs and plates, for a list import.
+    func matcher(store: UUID, vins: [String], plates: [String]) async throws -> CampaignListMatcher {
+        var matcher = CampaignListMatcher(vehicleByVIN: [:], vehiclesByPlate: [:])
+        let byVIN = try await connection.query("""
+            SELECT id, vin FROM aftersales.vehicle WHERE store_id = \(store) AND vin = ANY(\(Array(Set(vins))))
+            """, logger: logger)
+        for try await (id, vin) in byVIN.decode((UUID, String).self) { matcher.vehicleByVIN[vin] = id }
+        let byPlate = try await connection.query("""
+            SELECT id, plate FROM aftersales.vehicle WHERE store_id = \(store) AND plate = ANY(\(Array(Set(plates))))
+            """, logger: logger)
+        for try await (id, plate) in byPlate.decode((UUID, String).self) { matcher.vehiclesByPlate[plate, default: []].append(id) }
+        return matcher
+    }
+
     // MARK: Rows
 
     private func views(_ sql: String, binds values: [UUID]) async throws -> [CampaignView] {
