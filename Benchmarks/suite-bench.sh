@@ -9,13 +9,16 @@
 #   (d) the gateway read path: an authenticated list of 20 visit tasks under load with wrk,
 #       against pgbench running the same SQL (the page's count and select in one transaction)
 #       at the same concurrency as the service's own database role: both rates and the ratio;
+#   (f) a campaign over 200,000 vehicles (Benchmarks/campaign-bench.sh): preview and go-live
+#       through crm-aftersales against the same SELECTs in psql;
 #   (e) the lead import: a CSV of 100,000 leads (with 1% repeated mobiles) posted to
 #       /api/v1/leads/imports through the gateway — parsed, validated, de-duplicated, written
 #       in one transaction — against `psql \copy` of the same file into a bare table: rows
 #       per second for both and the ratio.
 #
 # CRM_BENCH_ONLY=import runs (e) alone; CRM_BENCH_ONLY=flagship runs (c) alone (the services
-# all start as for the whole run, so that (c) runs alongside the same idle processes).
+# all start as for the whole run, so that (c) runs alongside the same idle processes);
+# CRM_BENCH_ONLY=campaign runs (f) alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Deploy/local/infra.sh
@@ -87,6 +90,9 @@ steady_state() {
   "$bin/crm-bench" --steady HX000002 --rate "$steady_rate" --seconds "$steady_seconds"
 }
 
+# CRM_BENCH_ONLY=campaign runs (f) alone.
+if [ "$only" = campaign ]; then source Benchmarks/campaign-bench.sh; exit 0; fi
+
 # CRM_BENCH_ONLY=import runs (e) alone, for tuning the import.
 if [ "$only" != import ]; then
 echo
@@ -126,6 +132,7 @@ http_rate=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
 sql_rate=$(awk '/^tps/ {print $3; exit}' "$work/pgbench.txt")
 python3 -c "print('gateway %.0f requests/s, pgbench %.0f transactions/s, ratio gateway/pgbench: %.2f' % ($http_rate, $sql_rate, $http_rate / $sql_rate))"
 steady_state
+source Benchmarks/campaign-bench.sh
 fi
 
 # (e) the lead import.

@@ -55,6 +55,14 @@ final class CampaignTests: XCTestCase {
             INSERT INTO aftersales.directory_store (id, group_id, code, name, time_zone, version)
             VALUES ('\(store)', gen_random_uuid(), '\(storeCode)', '招揽测试店', 'Asia/Shanghai', 1) RETURNING 1
             """)
+        // The store's two service advisors, as the gateway would announce them.
+        let (wang, he) = (UUID(), UUID())
+        _ = try await database.scalar("""
+            INSERT INTO aftersales.directory_user (id, username, display_name, team_id, store_ids, role, active, version)
+            VALUES ('\(wang)', 'sa.wang.\(tag)', '王建国\(tag)', NULL, ARRAY['\(store)'::uuid], 'sa', true, 1),
+                   ('\(he)', 'sa.he.\(tag)', '何斌\(tag)', NULL, ARRAY['\(store)'::uuid], 'sa', true, 1)
+            RETURNING 1
+            """)
         let director = try await DirectCaller.make(
             processes[0], store: store, role: "as.director",
             permissions: [.readVehicles, .writeVehicles, .readRepairOrders, .writeRepairOrders, .readCampaigns, .manageCampaigns, .followUpCampaigns])
@@ -66,6 +74,7 @@ final class CampaignTests: XCTestCase {
             let vin = AfterSalesRecordsTests.vin()
             let reply = try await director.request(.POST, "/api/v1/after-sales/vehicles", json: [
                 "vin": vin, "plate": "鄂A\(String(format: "%05d", index))", "brand": index < 25 ? brand : otherBrand, "series": "君越", "model": "2026款",
+                "serviceAdvisor": index < 10 ? "王建国\(tag)" : "",
                 "owner": ["name": "车主\(index)", "mobile": "139" + String(format: "%08d", index)],
             ])
             XCTAssertEqual(reply.status, 201, reply.text)
@@ -82,6 +91,15 @@ final class CampaignTests: XCTestCase {
         let preview = try await director.request(.GET, "/api/v1/after-sales/campaigns/\(id)/preview?pageSize=5")
         XCTAssertEqual(preview.json["total"] as? Int, 25, preview.text)
         XCTAssertEqual(preview.items.count, 5)
+        // A second campaign of the same cars, its tasks spread evenly over the store's SAs.
+        let evenly = try await director.request(.POST, "/api/v1/after-sales/campaigns", json: [
+            "kind": "first_maintenance", "name": "首保招揽", "startsOn": "2026-12-01", "endsOn": "2026-12-31",
+            "contactMethods": ["phone"], "conditions": ["brands": [brand]], "assignment": "evenly",
+        ])
+        XCTAssertEqual(evenly.status, 201, evenly.text)
+        let evenlyID = try XCTUnwrap(evenly.json["id"] as? String)
+        let publishedEvenly = try await director.request(.POST, "/api/v1/after-sales/campaigns/\(evenlyID)/publish")
+        XCTAssertEqual(publishedEvenly.status, 200, publishedEvenly.text)
         let published = try await director.request(.POST, "/api/v1/after-sales/campaigns/\(id)/publish")
         XCTAssertEqual(published.status, 200, published.text)
         XCTAssertEqual(published.json["state"] as? String, "published")
@@ -115,6 +133,19 @@ final class CampaignTests: XCTestCase {
         let cars = try await database.scalar("SELECT count(DISTINCT vehicle_id)::int8 FROM aftersales.campaign_task WHERE campaign_id = '\(id)'")
         XCTAssertEqual(cars, 25, "one task per car")
         try await expectTasks("vin = ANY(ARRAY['\(vins.joined(separator: "','"))'])", 25, "the tasks are the campaign brand's cars")
+        // By default a task goes to the car's current SA, when that SA is a user of the store.
+        try await expectTasks("service_advisor_id = '\(wang)' AND service_advisor_name = '王建国\(tag)'", 10, "the cars whose SA is 王建国")
+        try await expectTasks("service_advisor_id IS NULL", 15, "cars without an SA wait to be assigned")
+        // Spread evenly: 13 and 12.
+        let spread = try await eventually(timeout: .seconds(20)) {
+            try await database.scalar("SELECT count(*)::int8 FROM aftersales.campaign_task WHERE campaign_id = '\(evenlyID)'") == 25
+        }
+        XCTAssertTrue(spread, "the second campaign goes live too")
+        let shares = [
+            try await database.scalar("SELECT count(*)::int8 FROM aftersales.campaign_task WHERE campaign_id = '\(evenlyID)' AND service_advisor_id = '\(wang)'"),
+            try await database.scalar("SELECT count(*)::int8 FROM aftersales.campaign_task WHERE campaign_id = '\(evenlyID)' AND service_advisor_id = '\(he)'"),
+        ]
+        XCTAssertEqual(shares.sorted(), [12, 13], "evenly over the two SAs")
         let taskList = try await director.request(.GET, "/api/v1/after-sales/campaign-tasks?campaignId=\(id)&pageSize=100")
         XCTAssertEqual(taskList.json["total"] as? Int, 25, taskList.text)
         let taskOf = Dictionary(uniqueKeysWithValues: taskList.items.map { ($0["vin"] as? String ?? "", $0["id"] as? String ?? "") })
