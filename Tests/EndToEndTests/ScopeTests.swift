@@ -95,6 +95,19 @@ final class ScopeTests: XCTestCase {
         ])
         XCTAssertEqual(repairOrder.status, 201, repairOrder.text)
         let repairOrderID = try XCTUnwrap(repairOrder.json["id"] as? String)
+        // A care reminder of store 1 (the daily pass makes them only from the day after a switch
+        // is turned on): written as the pass writes one.
+        let reminderID = UUID().uuidString.lowercased()
+        let written = try await suite.database.scalar("""
+            WITH i AS (
+                INSERT INTO aftersales.reminder (id, store_id, vehicle_id, kind, person_role, person_name, person_mobile, occasion,
+                                                 due_on, remind_on, contact_method)
+                VALUES ('\(reminderID)', '\(StoreID.forStoreCode("HX000001").uuidString.lowercased())', '\(vehicleID)', 'birthday', 'owner',
+                        '赖朝朝', '15972197426', 'scope-\(reminderID)', current_date, current_date, 'phone')
+                RETURNING 1)
+            SELECT count(*)::int8 FROM i
+            """)
+        XCTAssertEqual(written, 1)
         let manager1 = try await suite.login("sales.manager.1")
         let lead = try await suite.request(.POST, "/api/v1/leads/leads", token: manager1, json: [
             "name": "陈云", "mobile": "139" + String(format: "%08d", Int.random(in: 0...99_999_999)), "source": "autohome",
@@ -124,6 +137,7 @@ final class ScopeTests: XCTestCase {
             "/api/v1/customer-service/complaints/": complaintID,
             "/api/v1/after-sales/vehicles/": vehicleID,
             "/api/v1/after-sales/repair-orders/": repairOrderID,
+            "/api/v1/after-sales/reminders/": reminderID,
         ]
         let otherStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
@@ -150,6 +164,7 @@ final class ScopeTests: XCTestCase {
             "POST /api/v1/leads/leads/{id}/activate": [String: Any](),
             "PUT /api/v1/leads/consultants/{id}": ["available": true],
             "POST /api/v1/after-sales/repair-orders/{id}/complete": ["amount": 688.5],
+            "PATCH /api/v1/after-sales/reminders/{id}": ["done": true, "note": "已联系"],
             "POST /api/v1/prospects/prospects/{id}/defeat": ["reason": "价格"],
             "POST /api/v1/prospects/prospects/{id}/defeat/approve": [String: Any](),
             "POST /api/v1/prospects/prospects/{id}/defeat/reject": [String: Any](),
@@ -208,6 +223,8 @@ final class ScopeTests: XCTestCase {
         // None of the refused writes changed a store-1 record.
         let order = try await suite.request(.GET, "/api/v1/after-sales/repair-orders/\(repairOrderID)", token: sa1)
         XCTAssertEqual(order.json["state"] as? String, "open")
+        let reminderDone = try await suite.database.scalar("SELECT count(*)::int8 FROM aftersales.reminder WHERE id = '\(reminderID)' AND NOT done AND note IS NULL")
+        XCTAssertEqual(reminderDone, 1, "the reminder was not marked done")
         let leadNow = try await suite.request(.GET, "/api/v1/leads/leads/\(leadID)", token: manager1)
         XCTAssertEqual(leadNow.json["state"] as? String, "new")
         let complaintNow = try await suite.request(.GET, "/api/v1/customer-service/complaints/\(complaintID)", token: supervisor1)
