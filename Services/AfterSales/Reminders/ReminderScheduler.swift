@@ -10,8 +10,12 @@ import ServiceLifecycle
 /// Running often is what makes it daily: the first pass after midnight on the store's clock
 /// generates the new day's reminders, later passes of the same day find them there. Every
 /// crm-aftersales process runs it; the reminder table's unique key makes each reminder exist
-/// once whatever the number of processes and passes (a concurrent insert of the same reminder
-/// waits for the other transaction and then does nothing).
+/// once whatever the number of processes and passes; a store's pass also takes a transaction
+/// lock that another process's pass of the same store skips (`ReminderStore.lockPass`).
+///
+/// A day without any pass (every process down) is caught up by the next: a reminder whose day
+/// is still ahead within its kind's days ahead is generated then, listed on that day; one whose
+/// day has passed is not.
 struct ReminderScheduler: Service {
     let environment: ServiceEnvironment
     var interval: Duration
@@ -40,9 +44,10 @@ struct ReminderScheduler: Service {
         }
         for store in stores {
             let created = try await environment.database.withTransaction { connection in
+                let reminders = ReminderStore(connection: connection, logger: environment.logger)
+                guard try await reminders.lockPass(store: store) else { return 0 }
                 let day = try await environment.storeDay(store, on: connection)
                 let settings = try await ReminderSettingsStore(connection: connection, logger: environment.logger).settings(store: store)
-                let reminders = ReminderStore(connection: connection, logger: environment.logger)
                 let passDay = ReminderStore.PassDay(now: day.now, today: day.today, timeZone: day.timeZone.identifier)
                 var created = 0
                 for kind in ReminderKind.allCases where settings.switches[kind].enabled {

@@ -148,6 +148,17 @@ struct ReminderStore {
         return try await connection.query(sql.build(), logger: logger).decode(Int.self).all().first ?? 0
     }
 
+    /// Takes the store's pass lock for the rest of the transaction, if no other transaction
+    /// (another process's pass) holds it: false when one does — that pass generates the same
+    /// reminders, so this one skips the store. The unique key alone would keep each reminder
+    /// once; the lock spares two passes waiting on each other's rows (and deadlocking when
+    /// they insert them in different orders).
+    func lockPass(store: UUID) async throws -> Bool {
+        try await connection.query("""
+            SELECT pg_try_advisory_xact_lock(hashtext('aftersales.reminder_pass'), hashtext(\(store.uuidString.lowercased())))
+            """, logger: logger).decode(Bool.self).all().first ?? false
+    }
+
     /// The stores with a kind switched on (in effect or from tomorrow): those a pass visits.
     func storesWithRemindersOn() async throws -> [UUID] {
         try await connection.query("""
