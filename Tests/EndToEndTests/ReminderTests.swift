@@ -246,6 +246,46 @@ final class ReminderTests: XCTestCase {
         XCTAssertFalse(found.contains { $0.hasPrefix("licence28") }, "\(found)")
     }
 
+    /// The store's own rules: inspection every 2 years from year 2 and yearly from year 7 (the
+    /// rule of seed 002's time), maintenance every 3 months and by months only (no km), letters
+    /// by default. 10 March 2027 switches on, 11 March generates.
+    func testTheStoresInspectionRuleMaintenanceMonthsAndContactMethod() async throws {
+        try clock.set(RFC3339.date(from: "2027-03-10T02:00:00Z")!)
+        let sa = try await suite.login("sa.1")
+        _ = try await makeCar("inspectionYear1", token: sa, extra: ["registrationDate": "2026-03-11"])
+        _ = try await makeCar("inspectionYear4", token: sa, extra: ["registrationDate": "2023-03-11"])
+        _ = try await makeCar("inspectionYear5", token: sa, extra: ["registrationDate": "2022-03-11"])
+        _ = try await makeCar("inspectionYear7", token: sa, extra: ["registrationDate": "2020-03-11"])
+        let months = try await makeCar("months3", token: sa)
+        try await visit(months.vin, at: "2026-12-11T02:00:00Z", mileageKm: 30_000, token: sa)
+        // 180 km a day: 5,000 km more on 11 March — but the store counts months only.
+        let km = try await makeCar("kmNotCounted", token: sa)
+        try await visit(km.vin, at: "2027-01-12T02:00:00Z", mileageKm: 10_000, token: sa)
+        try await visit(km.vin, at: "2027-02-11T02:00:00Z", mileageKm: 10_000 + 30 * 180, token: sa)
+        let admin = try await suite.login("admin")
+        let on: [String: Any] = ["enabled": true, "daysAhead": 0]
+        let off: [String: Any] = ["enabled": false, "daysAhead": 0]
+        var reply = try await suite.request(.PUT, "/api/v1/after-sales/reminder-settings", token: admin, json: [
+            "switches": ["maintenance": on, "annualInspection": on, "birthday": off, "warrantyExpiry": off, "licenceReview": off],
+            "defaultContactMethod": "letter", "maintenanceIntervalMonths": 3, "maintenanceIntervalKm": NSNull(),
+            "inspectionFirstYear": 2, "inspectionEveryYears": 2, "inspectionYearlyFromYear": 7,
+        ])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertNil(reply.json["maintenanceIntervalKm"], reply.text)
+        XCTAssertEqual(reply.json["defaultContactMethod"] as? String, "letter", reply.text)
+
+        try clock.set(RFC3339.date(from: "2027-03-10T16:00:05Z")!)
+        try await expectReminders([
+            "inspectionYear4 annual_inspection/owner/2027-03-11/2027-03-11",
+            "inspectionYear7 annual_inspection/owner/2027-03-11/2027-03-11",
+            "months3 maintenance/owner/2027-03-11/2027-03-11",
+        ], "11 March, the store's rules")
+        reply = try await suite.request(.GET, "/api/v1/after-sales/reminders?pageSize=200", token: sa)
+        let ours = reply.items.filter { ($0["personName"] as? String)?.hasPrefix(tag) ?? false }
+        XCTAssertEqual(ours.count, 3, reply.text)
+        XCTAssertTrue(ours.allSatisfy { $0["contactMethod"] as? String == "letter" }, "\(ours)")
+    }
+
     func testSettingsNameEveryBadField() async throws {
         let admin = try await suite.login("admin")
         let off: [String: Any] = ["enabled": false, "daysAhead": 0]
