@@ -178,6 +178,17 @@ public enum DataDictionaries {
         .init("unreachable", "未接通"), .init("call_again", "再次跟进"),
     ])
 
+    /// The kinds of care reminder (关怀提醒, AS7; seed 002: 定期保养, 年审, 生日关怀, 质保到期, 驾驶证年审),
+    /// which the CRM generates from the vehicle files.
+    public static let reminderKind = Set("reminderKind", "关怀类型", [
+        .init("maintenance", "定期保养"), .init("annual_inspection", "年审"), .init("birthday", "生日关怀"),
+        .init("warranty_expiry", "质保到期"), .init("licence_review", "驾驶证审验"),
+    ])
+    /// How a care reminder reaches the customer (提醒方式, seed 002: 电话, 信件, 短信; phone by default).
+    public static let reminderContactMethod = Set("reminderContactMethod", "提醒方式", [
+        .init("phone", "电话"), .init("letter", "信件"), .init("sms", "短信"),
+    ])
+
     // MARK: Customer service
 
     public static let complaintLevel = Set("complaintLevel", "投诉级别", [
@@ -214,6 +225,7 @@ public enum DataDictionaries {
         followUpMethod, followUpContent, followUpResult, followUpContact, nextFollowUpContent, testDriveKind, testDriveState,
         repairBusinessType, repairOrderState, afterSalesDefeatReason, customerSource, customerClass,
         campaignKind, campaignContactMethod, campaignState, campaignTaskState, campaignFollowUpResult,
+        reminderKind, reminderContactMethod,
         complaintLevel, complaintSource, complaintState, complaintCategory, visitResult, visitKind, visitTaskState, visitOrderType,
     ]
 }

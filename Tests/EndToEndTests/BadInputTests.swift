@@ -145,6 +145,7 @@ final class BadInputTests: XCTestCase {
             (supervisor, "/api/v1/customer-service/complaints?state=&handlerId=&overdue=&from=&to=&pageSize="),
             (supervisor, "/api/v1/customer-service/visit-tasks?assigneeId=&orderType=&to="),
             (sa, "/api/v1/after-sales/repair-orders?state=&businessType=&from=&to=&vin="),
+            (sa, "/api/v1/after-sales/reminders?date=&kind=&done=&page="),
             (admin, "/api/v1/identity/audit-log?userId=&from=&to=&page="),
             (admin, "/api/v1/identity/users?storeId=&pageSize="),
         ]
@@ -158,6 +159,9 @@ final class BadInputTests: XCTestCase {
             (supervisor, "/api/v1/customer-service/complaints?overdue=yes", "overdue"),
             (supervisor, "/api/v1/customer-service/visit-tasks?to=2026-13-01", "to"),
             (sa, "/api/v1/after-sales/repair-orders?state=OPEN", "state"),
+            (sa, "/api/v1/after-sales/reminders?date=2027-02-29", "date"),
+            (sa, "/api/v1/after-sales/reminders?kind=%20", "kind"),
+            (sa, "/api/v1/after-sales/reminders?done=yes", "done"),
             (admin, "/api/v1/identity/audit-log?userId=42", "userId"),
             (admin, "/api/v1/identity/users?page=%2B1", "page"),
         ]

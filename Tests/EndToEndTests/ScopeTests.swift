@@ -52,11 +52,9 @@ final class ScopeTests: XCTestCase {
             "kind": "other", "name": "范围测试", "startsOn": "2026-01-01", "endsOn": "2099-12-31", "contactMethods": ["phone"],
         ])
         XCTAssertEqual(campaign.status, 201, campaign.text)
-        let database = try await AdminDatabase()
-        defer { database.shutdown() }
         let live = UUID().uuidString.lowercased(), task = UUID().uuidString.lowercased()
         let store = StoreID.forStoreCode("HX000001").uuidString.lowercased()
-        _ = try await database.scalar("""
+        _ = try await suite.database.scalar("""
             WITH c AS (
                 INSERT INTO aftersales.campaign (id, store_id, kind, name, starts_on, ends_on, contact_methods, target_mode, assignment,
                     state, published_at, goes_live_at, ends_at, went_live_at, created_by)
@@ -121,6 +119,19 @@ final class ScopeTests: XCTestCase {
         XCTAssertEqual(repairOrder.status, 201, repairOrder.text)
         let repairOrderID = try XCTUnwrap(repairOrder.json["id"] as? String)
         let (campaignID, campaignTaskID) = try await storeOneCampaign(vehicleID: vehicleID, vin: vin)
+        // A care reminder of store 1 (the daily pass makes them only from the day after a switch
+        // is turned on): written as the pass writes one.
+        let reminderID = UUID().uuidString.lowercased()
+        let written = try await suite.database.scalar("""
+            WITH i AS (
+                INSERT INTO aftersales.reminder (id, store_id, vehicle_id, kind, person_role, person_name, person_mobile, occasion,
+                                                 due_on, remind_on, contact_method)
+                VALUES ('\(reminderID)', '\(StoreID.forStoreCode("HX000001").uuidString.lowercased())', '\(vehicleID)', 'birthday', 'owner',
+                        '赖朝朝', '15972197426', 'scope-\(reminderID)', current_date, current_date, 'phone')
+                RETURNING 1)
+            SELECT count(*)::int8 FROM i
+            """)
+        XCTAssertEqual(written, 1)
         let manager1 = try await suite.login("sales.manager.1")
         let lead = try await suite.request(.POST, "/api/v1/leads/leads", token: manager1, json: [
             "name": "陈云", "mobile": "139" + String(format: "%08d", Int.random(in: 0...99_999_999)), "source": "autohome",
@@ -152,6 +163,7 @@ final class ScopeTests: XCTestCase {
             "/api/v1/after-sales/repair-orders/": repairOrderID,
             "/api/v1/after-sales/campaigns/": campaignID,
             "/api/v1/after-sales/campaign-tasks/": campaignTaskID,
+            "/api/v1/after-sales/reminders/": reminderID,
         ]
         let otherStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
@@ -187,6 +199,7 @@ final class ScopeTests: XCTestCase {
             "POST /api/v1/leads/leads/{id}/activate": [String: Any](),
             "PUT /api/v1/leads/consultants/{id}": ["available": true],
             "POST /api/v1/after-sales/repair-orders/{id}/complete": ["amount": 688.5],
+            "PATCH /api/v1/after-sales/reminders/{id}": ["done": true, "note": "已联系"],
             "POST /api/v1/prospects/prospects/{id}/defeat": ["reason": "价格"],
             "POST /api/v1/prospects/prospects/{id}/defeat/approve": [String: Any](),
             "POST /api/v1/prospects/prospects/{id}/defeat/reject": [String: Any](),
@@ -248,6 +261,8 @@ final class ScopeTests: XCTestCase {
         // None of the refused writes changed a store-1 record.
         let order = try await suite.request(.GET, "/api/v1/after-sales/repair-orders/\(repairOrderID)", token: sa1)
         XCTAssertEqual(order.json["state"] as? String, "open")
+        let reminderDone = try await suite.database.scalar("SELECT count(*)::int8 FROM aftersales.reminder WHERE id = '\(reminderID)' AND NOT done AND note IS NULL")
+        XCTAssertEqual(reminderDone, 1, "the reminder was not marked done")
         let leadNow = try await suite.request(.GET, "/api/v1/leads/leads/\(leadID)", token: manager1)
         XCTAssertEqual(leadNow.json["state"] as? String, "new")
         let complaintNow = try await suite.request(.GET, "/api/v1/customer-service/complaints/\(complaintID)", token: supervisor1)
