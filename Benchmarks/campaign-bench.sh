@@ -6,7 +6,7 @@
 # - a campaign of three customer classes and two brands, written as as.director.1;
 # - the preview (count + first page of 20) timed through crm-aftersales, against psql running
 #   the same two SELECTs;
-# - publish, then go-live: a crm-aftersales of its own on a clock a year ahead (so that the
+# - publish, then go-live: a crm-aftersales of its own on a clock a day ahead (so that the
 #   suite's other crm-aftersales, on the real clock, leaves the campaign alone), moved to 00:00
 #   of the go-live day; timed from moving the clock until the campaign is live (its scheduler
 #   looks every 50 ms), against psql running the same SELECT into a temporary table.
@@ -37,8 +37,9 @@ ANALYZE aftersales.vehicle;
 ANALYZE aftersales.repair_order;
 SQL
 
-# A crm-aftersales of its own, a year ahead.
-ahead=$(python3 -c "import datetime; print((datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=365)).strftime('%Y-%m-%dT%H:%M:%SZ'))")
+# A crm-aftersales of its own, a day ahead: the campaign goes live two days from now, which the
+# suite's crm-aftersales on the real clock does not reach during the run.
+ahead=$(python3 -c "import datetime; print((datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).strftime('%Y-%m-%dT%H:%M:%SZ'))")
 echo "$ahead" > "$work/clock"
 campaign_port=$(crm_free_port)
 start aftersales "$campaign_port" crm_aftersales CRM_FIXED_TIME="$ahead" CRM_CLOCK_FILE="$work/clock" CRM_SCHEDULER_INTERVAL_MS=50
