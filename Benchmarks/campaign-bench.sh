@@ -42,7 +42,7 @@ SQL
 ahead=$(python3 -c "import datetime; print((datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).strftime('%Y-%m-%dT%H:%M:%SZ'))")
 echo "$ahead" > "$work/clock"
 campaign_port=$(crm_free_port)
-start aftersales "$campaign_port" crm_aftersales CRM_FIXED_TIME="$ahead" CRM_CLOCK_FILE="$work/clock" CRM_SCHEDULER_INTERVAL_MS=50
+start aftersales "$campaign_port" crm_aftersales CRM_FIXED_TIME="$ahead" CRM_CLOCK_FILE="$work/clock" CRM_SCHEDULER_INTERVAL_MS=50 CRM_LOG_LEVEL=info
 wait_ready "$campaign_port"
 service="http://127.0.0.1:$campaign_port"
 director=$(curl -sS -X POST "$gateway/api/v1/auth/login" -H 'content-type: application/json' \
@@ -119,4 +119,6 @@ from_live=${from//$ahead/$goes_live}
 started=$(date +%s.%N)
 psql_admin -c "CREATE TEMP TABLE bench_targets AS SELECT v.id, v.vin, c.customer_class, COALESCE(v.service_advisor, sa.service_advisor), row_number() OVER (ORDER BY v.vin, v.id) $from_live" > /dev/null
 live_sql=$(python3 -c "print($(date +%s.%N) - $started)")
+took=$(grep -o '"took":"[^"]*"' "$work/aftersales.log" | tail -1 || true)
+echo "    crm-aftersales' own account of the go-live transaction: ${took:-?}"
 python3 -c "print('    publish %.3f s; go-live (%d tasks): service %.3f s from the clock reaching 00:00, psql SELECT %.3f s, ratio psql/service: %.2f' % ($published, $tasks, $live, $live_sql, $live_sql / $live))"

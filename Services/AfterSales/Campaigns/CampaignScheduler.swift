@@ -38,8 +38,11 @@ struct CampaignScheduler: Service {
                 ORDER BY goes_live_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
                 """, logger: environment.logger).decode((UUID, UUID).self).all()
             guard let (id, store) = due.first else { return false }
+            let started = ContinuousClock.now
             let created = try await CampaignGoLive(environment: environment, connection: connection).start(id, store: store, at: now)
-            environment.logger.info("campaign went live", metadata: ["campaign": "\(id)", "tasks": "\(created)"])
+            environment.logger.info("campaign went live", metadata: [
+                "campaign": "\(id)", "tasks": "\(created)", "took": "\(ContinuousClock.now - started)",
+            ])
             return true
         }
     }

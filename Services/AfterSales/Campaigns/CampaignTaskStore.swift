@@ -83,41 +83,43 @@ struct CampaignTaskStore {
         guard !cars.isEmpty else { return }
         let stores = cars.map(\.store), vins = cars.map(\.vin)
         try await connection.query("""
-            \(unescaped: Self.succeed)
-            WHERE (t.store_id, t.vin) IN (SELECT * FROM unnest(\(stores)::uuid[], \(vins)::text[]))
-              AND t.state <> 'succeeded' AND c.state IN ('live', 'ended')
-            \(unescaped: Self.firstReturn)
+            UPDATE aftersales.campaign_task done
+            SET state = 'succeeded', returned_repair_order = back.order_id, returned_ro_no = back.ro_no, returned_at = back.opened_at,
+                closed_at = now(), next_follow_up_on = NULL
+            FROM (
+                SELECT DISTINCT ON (t.id) t.id AS task_id, r.id AS order_id, r.ro_no, r.opened_at
+                FROM aftersales.campaign_task t
+                JOIN aftersales.campaign c ON c.id = t.campaign_id
+                JOIN aftersales.repair_order r
+                  ON r.store_id = t.store_id AND r.vin = t.vin AND r.opened_at >= c.goes_live_at AND r.opened_at < c.ends_at
+                WHERE (t.store_id, t.vin) IN (SELECT * FROM unnest(\(stores)::uuid[], \(vins)::text[]))
+                  AND t.state <> 'succeeded' AND c.state IN ('live', 'ended')
+                ORDER BY t.id, r.opened_at, r.id
+            ) back
+            WHERE done.id = back.task_id
             """, logger: logger)
     }
 
     /// Records the returns of a campaign that has just gone live: cars whose repair order
-    /// opened between 00:00 and the moment the scheduler created the tasks.
+    /// opened between 00:00 and the moment the scheduler created the tasks. Driven by the
+    /// store's repair orders of that window (a few, at go-live) rather than by the tasks (all
+    /// of the campaign's cars).
     func recordReturns(campaign: UUID) async throws {
         try await connection.query("""
-            \(unescaped: Self.succeed)
-            WHERE t.campaign_id = \(campaign) AND t.state <> 'succeeded'
-            \(unescaped: Self.firstReturn)
+            UPDATE aftersales.campaign_task done
+            SET state = 'succeeded', returned_repair_order = back.order_id, returned_ro_no = back.ro_no, returned_at = back.opened_at,
+                closed_at = now(), next_follow_up_on = NULL
+            FROM (
+                SELECT DISTINCT ON (t.id) t.id AS task_id, r.id AS order_id, r.ro_no, r.opened_at
+                FROM aftersales.campaign c
+                JOIN aftersales.repair_order r ON r.store_id = c.store_id AND r.opened_at >= c.goes_live_at AND r.opened_at < c.ends_at
+                JOIN aftersales.campaign_task t ON t.campaign_id = c.id AND t.vin = r.vin
+                WHERE c.id = \(campaign) AND t.state <> 'succeeded'
+                ORDER BY t.id, r.opened_at, r.id
+            ) back
+            WHERE done.id = back.task_id
             """, logger: logger)
     }
-
-    /// The two halves of a return's statement, around the tasks it looks at (`t`, with its
-    /// campaign `c`): each task's first repair order inside its campaign's window.
-    private static let succeed = """
-        UPDATE aftersales.campaign_task done
-        SET state = 'succeeded', returned_repair_order = back.order_id, returned_ro_no = back.ro_no, returned_at = back.opened_at,
-            closed_at = now(), next_follow_up_on = NULL
-        FROM (
-            SELECT DISTINCT ON (t.id) t.id AS task_id, r.id AS order_id, r.ro_no, r.opened_at
-            FROM aftersales.campaign_task t
-            JOIN aftersales.campaign c ON c.id = t.campaign_id
-            JOIN aftersales.repair_order r
-              ON r.store_id = t.store_id AND r.vin = t.vin AND r.opened_at >= c.goes_live_at AND r.opened_at < c.ends_at
-        """
-    private static let firstReturn = """
-            ORDER BY t.id, r.opened_at, r.id
-        ) back
-        WHERE done.id = back.task_id
-        """
 
     // MARK: Reading
 
