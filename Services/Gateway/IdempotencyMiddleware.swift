@@ -7,7 +7,7 @@ import NIOCore
 import PostgresNIO
 import ServiceKit
 
-/// `Idempotency-Key` on writes (POST, PUT, PATCH), for every service at once: the first request
+/// `Idempotency-Key` on writes (POST, PUT, PATCH, DELETE), for every service at once: the first request
 /// with a key runs and its response is kept for 24 hours on the gateway's clock; a retry with the
 /// same key and the same request — method, target and body — gets that response again (with
 /// `Idempotent-Replayed: true`) instead of doing the write twice: a client that lost the answer
@@ -23,7 +23,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
     /// The gateway's service clock: when a key was used, and when its 24 hours are over.
     let clock: ServiceClock
 
-    static let methods: Set<HTTPRequest.Method> = [.post, .put, .patch]
+    static let methods: Set<HTTPRequest.Method> = [.post, .put, .patch, .delete]
     static let replayed = HTTPField.Name("Idempotent-Replayed")!
     /// The largest answer kept to replay, in bytes (`CRM_IDEMPOTENT_ANSWER_LIMIT_BYTES`). A
     /// larger one — a 100,000-row import's report — is remembered as done without its body, and
