@@ -226,6 +226,68 @@ final class CampaignTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains(vins[5]) && $0.contains("到期未回厂") }, export.text)
     }
 
+    // MARK: Roles
+
+    /// Through the gateway with the demo users: only the after-sales director writes campaigns;
+    /// an SA follows up the tasks given to them, not another SA's; the director any.
+    func testTheDirectorManagesCampaignsAndAnSAFollowsUpOnlyTheirOwnTasks() async throws {
+        let suite = try await Suite.start()
+        do {
+            let sa1 = try await suite.login("sa.1"), sa3 = try await suite.login("sa.3"), director = try await suite.login("as.director.1")
+            let draft: [String: Any] = [
+                "kind": "warranty", "name": "质保招揽", "startsOn": "2026-12-01", "endsOn": "2099-12-31", "contactMethods": ["phone"],
+            ]
+            let refused = try await suite.request(.POST, "/api/v1/after-sales/campaigns", token: sa1, json: draft)
+            XCTAssertEqual(refused.status, 403, "an SA does not write campaigns: \(refused.text)")
+            let created = try await suite.request(.POST, "/api/v1/after-sales/campaigns", token: director, json: draft)
+            XCTAssertEqual(created.status, 201, created.text)
+            // Two cars of store 1 in a live campaign, one task given to each SA (as the director would).
+            let store = StoreID.forStoreCode("HX000001").uuidString.lowercased()
+            var tasks: [String] = []
+            for name in ["王", "何"] {
+                let vin = AfterSalesRecordsTests.vin()
+                let car = try await suite.request(.POST, "/api/v1/after-sales/vehicles", token: director, json: [
+                    "vin": vin, "plate": "鄂A\(tag.prefix(5))", "brand": "别克", "series": "君越", "model": "2026款",
+                    "owner": ["name": "车主\(name)", "mobile": "136" + String(format: "%08d", Int.random(in: 0...99_999_999))],
+                ])
+                XCTAssertEqual(car.status, 201, car.text)
+                let task = UUID().uuidString.lowercased()
+                _ = try await suite.database.scalar("""
+                    WITH c AS (
+                        INSERT INTO aftersales.campaign (id, store_id, kind, name, starts_on, ends_on, contact_methods, target_mode,
+                            assignment, state, published_at, goes_live_at, ends_at, went_live_at, created_by)
+                        VALUES (gen_random_uuid(), '\(store)', 'warranty', '质保招揽（进行中）', '2026-01-01', '2099-12-31', '{phone}',
+                            'conditions', 'current_sa', 'live', now(), now(), '2100-01-01', now(), gen_random_uuid())
+                        RETURNING id)
+                    INSERT INTO aftersales.campaign_task (id, campaign_id, store_id, vehicle_id, vin, customer_class, state, next_follow_up_on)
+                    SELECT '\(task)', c.id, '\(store)', '\(car.json["id"] as? String ?? "")', '\(vin)', 'potential', 'open', current_date
+                    FROM c RETURNING 1
+                    """)
+                tasks.append(task)
+            }
+            for (task, user) in zip(tasks, ["sa.1", "sa.3"]) {
+                let assigned = try await suite.request(.POST, "/api/v1/after-sales/campaign-tasks/assign", token: director, json: [
+                    "taskIds": [task], "serviceAdvisorId": try await suite.userID(user),
+                ])
+                XCTAssertEqual(assigned.status, 200, assigned.text)
+            }
+            let followUp: [String: Any] = ["method": "phone", "content": "提醒质保到期", "result": "interested"]
+            let own = try await suite.request(.POST, "/api/v1/after-sales/campaign-tasks/\(tasks[0])/follow-ups", token: sa1, json: followUp)
+            XCTAssertEqual(own.status, 201, own.text)
+            let others = try await suite.request(.POST, "/api/v1/after-sales/campaign-tasks/\(tasks[1])/follow-ups", token: sa1, json: followUp)
+            XCTAssertEqual(others.status, 403, "sa.1 does not follow up sa.3's task: \(others.text)")
+            XCTAssertTrue(others.text.contains("何斌"), "the refusal names the task's SA: \(others.text)")
+            let byDirector = try await suite.request(.POST, "/api/v1/after-sales/campaign-tasks/\(tasks[1])/defeat", token: director, json: ["reason": "car_sold"])
+            XCTAssertEqual(byDirector.status, 200, byDirector.text)
+            let mine = try await suite.request(.GET, "/api/v1/after-sales/campaign-tasks?mine=true&pageSize=200", token: sa3)
+            XCTAssertTrue(mine.items.contains { ($0["id"] as? String)?.lowercased() == tasks[1] }, mine.text)
+            XCTAssertFalse(mine.items.contains { ($0["id"] as? String)?.lowercased() == tasks[0] }, "only sa.3's own tasks")
+        } catch {
+            XCTFail("\(String(reflecting: error))\n\(suite.logs)")
+        }
+        await suite.stop()
+    }
+
     // MARK: An imported list
 
     /// A list campaign's cars come from a file of VINs and plates (导入): a dry run reports and
