@@ -155,6 +155,17 @@ public enum DataDictionaries {
         .init("other", "其他（外地车/没时间来店）"),
     ])
 
+    /// The stages of an insurance-renewal task (续保招揽级别, SPEC AS6, seed §5.3): level 1 from
+    /// the store's first number of days before the policy expires, level 2 from its second.
+    public static let renewalStage = Set("renewalStage", "续保招揽级别", [
+        .init("level1", "一级续保招揽"), .init("level2", "二级续保招揽"),
+    ])
+    /// The states of an insurance-renewal task (SPEC AS6): followed up, renewed before the
+    /// expiry (success), the expiry passed unrenewed or defeated (failure).
+    public static let renewalState = Set("renewalState", "续保招揽状态", [
+        .init("open", "跟进中"), .init("renewed", "续保成功"), .init("expired", "已过期未续保"), .init("defeated", "战败"),
+    ])
+
     // MARK: Customer service
 
     public static let complaintLevel = Set("complaintLevel", "投诉级别", [
@@ -189,7 +200,7 @@ public enum DataDictionaries {
         leadSource, leadLevel, leadState, leadFollowUpChannel,
         prospectSource, prospectCategory, trafficArrival, trafficNature, prospectLevel, prospectState,
         followUpMethod, followUpContent, followUpResult, followUpContact, nextFollowUpContent, testDriveKind, testDriveState,
-        repairBusinessType, repairOrderState, afterSalesDefeatReason, customerSource, customerClass,
+        repairBusinessType, repairOrderState, afterSalesDefeatReason, customerSource, customerClass, renewalStage, renewalState,
         complaintLevel, complaintSource, complaintState, complaintCategory, visitResult, visitKind, visitTaskState, visitOrderType,
     ]
 }
