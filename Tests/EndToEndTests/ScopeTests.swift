@@ -275,11 +275,11 @@ final class ScopeTests: XCTestCase {
     /// A renewal task of store 1: a new car whose insurance ends in 30 days (store 1's real
     /// today, Asia/Shanghai), whose task the renewal pass opens within a few seconds.
     private func storeOneRenewalTask(_ suite: Suite, sa: String) async throws -> String {
-        let characters = Array("ABCDEFGHJKLMNPRSTUVWXYZ0123456789")
-        let vin = "LSV" + String((0..<14).map { _ in characters.randomElement()! })
+        let vin = AfterSalesRecordsTests.vin()
         let today = ServiceClock.day(of: Date(), in: TimeZone(identifier: "Asia/Shanghai")!)
         let vehicle = try await suite.request(.POST, "/api/v1/after-sales/vehicles", token: sa, json: [
-            "vin": vin, "plate": "鄂A" + String(format: "%05d", Int.random(in: 0...99_999)), "insuranceExpiry": ServiceClock.day(today, plus: 30),
+            "vin": vin, "plate": "鄂A" + String(format: "%05d", Int.random(in: 0...99_999)), "brand": "大众", "series": "帕萨特",
+            "model": "2024款 330TSI", "insuranceExpiry": ServiceClock.day(today, plus: 30),
             "owner": ["name": "范围续保", "mobile": "13871150099"],
         ])
         XCTAssertEqual(vehicle.status, 201, vehicle.text)
