@@ -283,6 +283,55 @@ final class RenewalTests: XCTestCase {
         XCTAssertEqual(renewed.items.count, 1, renewed.text)
     }
 
+    /// The ERP's policies decide by the day they were issued, not the day they arrive: one
+    /// issued on the expiry day but delivered after the pass failed the task still succeeds it;
+    /// one issued the day after does not, yet its expiry is the car's and starts the next cycle.
+    /// A policy for a car the store has no file for is acknowledged and changes nothing.
+    func testAnERPPolicyCountsByTheDayItWasIssued() async throws {
+        let inTime = try await makeCar(expiry: "2026-06-20")
+        let late = try await makeCar(expiry: "2026-06-20")
+        try await waitForTasks(inTime.vin, count: 1, "the task opens")
+        try await waitForTasks(late.vin, count: 1, "the task opens")
+        try moveClock(to: "2026-06-20T16:00:00Z")  // 00:00 on 21 June
+        try await waitForTasks(inTime.vin, count: 1, "fails the day after") { $0[0]["state"] as? String == "expired" }
+        try await waitForTasks(late.vin, count: 1, "fails the day after") { $0[0]["state"] as? String == "expired" }
+
+        func policy(_ vin: String, issuedAt: String) -> CloudEvent<ERPInsurancePolicyIssued> {
+            CloudEvent(source: "/erp/HX000001", data: ERPInsurancePolicyIssued(
+                storeCode: "HX000001", vin: vin, insurer: "太平洋产险", policyNo: "AWUH\(Int.random(in: 100_000_000...999_999_999))",
+                premium: 2800, expiresOn: "2027-06-20", issuedAt: RFC3339.date(from: issuedAt)!))
+        }
+        let unknownCar = AfterSalesRecordsTests.vin()
+        let events = [
+            policy(inTime.vin, issuedAt: "2026-06-20T23:50:00+08:00"), policy(late.vin, issuedAt: "2026-06-21T00:10:00+08:00"),
+            policy(unknownCar, issuedAt: "2026-06-20T10:00:00+08:00"),
+        ]
+        try await BrokerQueues.publish(events)
+        let ids = events.map { "'\($0.id)'" }.joined(separator: ", ")
+        let handled = try await eventually(timeout: .seconds(20)) {
+            try await self.suite.database.scalar("SELECT count(*)::int8 FROM aftersales.inbox WHERE event_id IN (\(ids))") == 3
+        }
+        XCTAssertTrue(handled, "AfterSales handles the three events\n\(suite.logs.suffix(3000))")
+        let unknown = try await suite.database.scalar("SELECT count(*)::int8 FROM aftersales.insurance_renewal WHERE vin = '\(unknownCar)'")
+        XCTAssertEqual(unknown, 0, "no file, nothing recorded")
+
+        let saved = try await tasks(inTime.vin)
+        XCTAssertEqual(saved.map { $0["state"] as? String }, ["renewed"], "issued on the expiry day: \(saved)")
+        XCTAssertEqual((saved.first?["renewal"] as? [String: Any])?["issuedOn"] as? String, "2026-06-20")
+        let lost = try await tasks(late.vin)
+        XCTAssertEqual(lost.map { $0["state"] as? String }, ["expired"], "issued the day after: \(lost)")
+        XCTAssertNil(lost.first?["renewal"])
+        let sa = try await suite.login("sa.1")
+        for car in [inTime, late] {
+            let vehicle = try await suite.request(.GET, "/api/v1/after-sales/vehicles/\(car.id)", token: sa)
+            XCTAssertEqual(vehicle.json["insuranceExpiry"] as? String, "2027-06-20", "the new policy's expiry is the car's")
+        }
+        // The next cycle for both: 90 days before 20 June 2027 is 22 March 2027.
+        try moveClock(to: "2027-03-21T16:00:00Z")
+        try await waitForTasks(inTime.vin, count: 2, "the next cycle") { $0[1]["insuranceExpiry"] as? String == "2027-06-20" }
+        try await waitForTasks(late.vin, count: 2, "the next cycle") { $0[1]["state"] as? String == "open" }
+    }
+
     // MARK: defeat, scope and spread
 
     /// A defeat needs a reason of the store's dictionary: without one (or with a word that is
