@@ -14,6 +14,13 @@ struct AfterSalesApp {
         let directory = Directory(schema: try SQLIdentifier(ServiceIdentity.afterSales.schema))
         // The ERP's policies are recorded on the same clock as the API (CRM_FIXED_TIME in tests).
         let clock = (try? ServiceConfiguration(service: .afterSales).clock) ?? .system
+        let renewalPass: Duration
+        do {
+            renewalPass = try RenewalScheduler.interval(from: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            exit(78)  // EX_CONFIG, as for ServiceRunner's settings
+        }
         var handlers = RepairOrderEvents.handlers()
         RenewalEvents.add(to: &handlers, directory: directory, clock: clock)
         try await ServiceRunner.run(ServiceDefinition(
@@ -31,7 +38,7 @@ struct AfterSalesApp {
                 RenewalRoutes(environment: environment).addRoutes(to: group)
                 RenewalSettingsRoutes(environment: environment).addRoutes(to: group)
             },
-            services: { environment in [RenewalScheduler(environment: environment)] }
+            services: { environment in [RenewalScheduler(environment: environment, interval: renewalPass)] }
         ))
     }
 }

@@ -490,3 +490,34 @@ final class RenewalTests: XCTestCase {
         XCTAssertTrue(second.isRunning, "the second process is still up: \(second.log.suffix(2000))")
     }
 }
+
+/// `CRM_RENEWAL_PASS_SECONDS` is checked at start: a value that is not a whole number of seconds
+/// from 1 to 86400 stops crm-aftersales with exit 78 and one line naming the variable.
+final class RenewalConfigurationTests: XCTestCase {
+    func testABadRenewalPassIntervalStopsTheServiceNamingTheVariable() async throws {
+        for bad in ["0", "86401", "5s", "-1", " 5"] {
+            let process = Process()
+            process.executableURL = ServiceProcess.binaryFolder.appendingPathComponent("crm-aftersales")
+            process.environment = [
+                "PATH": "/usr/bin:/bin", "CRM_ENVIRONMENT": "development", "CRM_HTTP_PORT": String(try ServiceProcess.freePort()),
+                "CRM_RENEWAL_PASS_SECONDS": bad,
+            ]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let deadline = Date().addingTimeInterval(15)
+            while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                XCTFail("crm-aftersales kept running with CRM_RENEWAL_PASS_SECONDS=\(bad)")
+                continue
+            }
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(process.terminationStatus, 78, "\(bad): \(text)")
+            XCTAssertEqual(text.split(separator: "\n").count, 1, "\(bad): \(text)")
+            XCTAssertTrue(text.hasPrefix("configuration error: CRM_RENEWAL_PASS_SECONDS:"), "\(bad): \(text)")
+        }
+    }
+}

@@ -25,22 +25,23 @@ struct RenewalScheduler: Service {
     static let specialistRole = "renewal"
 
     let environment: ServiceEnvironment
-    /// The process's environment variables, which `CRM_RENEWAL_PASS_SECONDS` is read from.
-    var variables: [String: String] = ProcessInfo.processInfo.environment
+    /// The pause between passes (`interval(from:)`).
+    let interval: Duration
 
-    /// The pause between passes: `CRM_RENEWAL_PASS_SECONDS`, or 300 seconds; a value that is
-    /// not a whole number of seconds from 1 to 86400 stops the service, naming the variable.
-    func passInterval() throws -> Duration {
+    /// `CRM_RENEWAL_PASS_SECONDS`, or 300 seconds; anything but a whole number of seconds from
+    /// 1 to 86400 is a `ConfigurationError` naming the variable (the service exits 78 at start).
+    static func interval(from variables: [String: String]) throws -> Duration {
         let name = "CRM_RENEWAL_PASS_SECONDS"
         guard let text = variables[name], !text.isEmpty else { return .seconds(300) }
-        guard let seconds = Int(text), (1...86_400).contains(seconds) else {
+        guard text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let seconds = Int(text),
+              (1...86_400).contains(seconds)
+        else {
             throw ConfigurationError.invalid(name: name, reason: "expected a whole number of seconds from 1 to 86400, got \(text)")
         }
         return .seconds(seconds)
     }
 
     func run() async throws {
-        let interval = try passInterval()
         await BackgroundWork.repeatUntilShutdown(
             "the renewal pass", every: interval, deadline: .seconds(120), logger: environment.logger
         ) { try await pass() }
