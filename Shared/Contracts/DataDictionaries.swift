@@ -189,6 +189,17 @@ public enum DataDictionaries {
         .init("phone", "电话"), .init("letter", "信件"), .init("sms", "短信"),
     ])
 
+    /// The stages of an insurance-renewal task (续保招揽级别, SPEC AS6, seed §5.3): level 1 from
+    /// the store's first number of days before the policy expires, level 2 from its second.
+    public static let renewalStage = Set("renewalStage", "续保招揽级别", [
+        .init("level1", "一级续保招揽"), .init("level2", "二级续保招揽"),
+    ])
+    /// The states of an insurance-renewal task (SPEC AS6): followed up, renewed before the
+    /// expiry (success), the expiry passed unrenewed or defeated (failure).
+    public static let renewalState = Set("renewalState", "续保招揽状态", [
+        .init("open", "跟进中"), .init("renewed", "续保成功"), .init("expired", "已过期未续保"), .init("defeated", "战败"),
+    ])
+
     // MARK: Customer service
 
     public static let complaintLevel = Set("complaintLevel", "投诉级别", [
@@ -225,7 +236,7 @@ public enum DataDictionaries {
         followUpMethod, followUpContent, followUpResult, followUpContact, nextFollowUpContent, testDriveKind, testDriveState,
         repairBusinessType, repairOrderState, afterSalesDefeatReason, customerSource, customerClass,
         campaignKind, campaignContactMethod, campaignState, campaignTaskState, campaignFollowUpResult,
-        reminderKind, reminderContactMethod,
+        renewalStage, renewalState, reminderKind, reminderContactMethod,
         complaintLevel, complaintSource, complaintState, complaintCategory, visitResult, visitKind, visitTaskState, visitOrderType,
     ]
 }

@@ -108,6 +108,96 @@ public struct ERPRepairOrderCompleted: EventPayload, Equatable {
     }
 }
 
+/// A car insurance policy (车险保单) was issued in the ERP: the store's insurance desk renewed a
+/// customer's policy (续保, SPEC AS6).
+///
+/// AfterSales matches it to the store's vehicle file by store code and VIN. Issued on or before
+/// the last day of the car's current policy, it is the success (续保成功) of the car's open
+/// renewal task; whenever it comes, a later `expiresOn` becomes the car's insurance expiry, which
+/// starts the next renewal cycle. The same policy (store, insurer, policy number) sent twice is
+/// recorded once. A car the store has no file for is skipped: a file needs its owner, which the
+/// policy does not carry.
+///
+/// Decoding refuses an `expiresOn` or `startsOn` that is not a real day written `yyyy-MM-dd`
+/// and a negative premium, so such an event is dead-lettered at once instead of retried.
+public struct ERPInsurancePolicyIssued: EventPayload, Equatable {
+    public static let eventType = "erp.insurance_policy.issued.v1"
+
+    /// The store's code in the dealer group, e.g. `HX000001`.
+    public var storeCode: String
+    /// The insured car's VIN (车架号).
+    public var vin: String
+    /// The plate, when the ERP has it.
+    public var plate: String?
+    /// The insurer (保险公司) as the ERP names it, e.g. `中国人保财险`.
+    public var insurer: String
+    /// The policy number (保单号); unique per insurer.
+    public var policyNo: String
+    /// The premium (保费) the customer pays, yuan, at most two decimals.
+    public var premium: Decimal
+    /// The policy's first day (起保日期), `yyyy-MM-dd`, when the ERP sends it.
+    public var startsOn: String?
+    /// The policy's last day (保险到期日), `yyyy-MM-dd`: the car's new insurance expiry.
+    public var expiresOn: String
+    /// When the policy was issued (出单时间); its day on the store's clock decides whether it
+    /// came before the old policy expired.
+    public var issuedAt: Date
+
+    public init(
+        storeCode: String, vin: String, plate: String? = nil, insurer: String, policyNo: String, premium: Decimal,
+        startsOn: String? = nil, expiresOn: String, issuedAt: Date
+    ) {
+        self.storeCode = storeCode
+        self.vin = vin
+        self.plate = plate
+        self.insurer = insurer
+        self.policyNo = policyNo
+        self.premium = premium
+        self.startsOn = startsOn
+        self.expiresOn = expiresOn
+        self.issuedAt = issuedAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case storeCode, vin, plate, insurer, policyNo, premium, startsOn, expiresOn, issuedAt
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        storeCode = try container.decode(String.self, forKey: .storeCode)
+        vin = try container.decode(String.self, forKey: .vin)
+        plate = try container.decodeIfPresent(String.self, forKey: .plate)
+        insurer = try container.decode(String.self, forKey: .insurer)
+        policyNo = try container.decode(String.self, forKey: .policyNo)
+        premium = try container.decode(Decimal.self, forKey: .premium)
+        startsOn = try container.decodeIfPresent(String.self, forKey: .startsOn)
+        expiresOn = try container.decode(String.self, forKey: .expiresOn)
+        issuedAt = try container.decode(Date.self, forKey: .issuedAt)
+        guard premium >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .premium, in: container, debugDescription: "a premium is not negative")
+        }
+        guard Self.isDay(expiresOn) else {
+            throw DecodingError.dataCorruptedError(forKey: .expiresOn, in: container, debugDescription: "expected a day written yyyy-MM-dd")
+        }
+        if let startsOn, !Self.isDay(startsOn) {
+            throw DecodingError.dataCorruptedError(forKey: .startsOn, in: container, debugDescription: "expected a day written yyyy-MM-dd")
+        }
+    }
+
+    /// Whether `text` is a real day written `yyyy-MM-dd` (so not `2023-02-29`), years 1900–2199.
+    static func isDay(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1900...2199).contains(year), (1...12).contains(month), day >= 1
+        else { return false }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return day <= days
+    }
+}
+
 /// A new-car sales order (销售订单) was created in the ERP.
 ///
 /// Prospects lists the buyer as an order customer (订单客户) and raises the matching prospect,

@@ -8,6 +8,7 @@ public enum EventCatalog {
         ERPRepairOrderCompleted.self,
         ERPSalesOrderCreated.self,
         ERPVehicleDelivered.self,
+        ERPInsurancePolicyIssued.self,
         RepairOrderCompleted.self,
         IdentityStoreChanged.self,
         IdentityUserChanged.self,

@@ -57,6 +57,7 @@ enum ContractSamples {
             erpRepairOrderCompleted(),
             erpSalesOrderCreated(),
             erpVehicleDelivered(),
+            erpInsurancePolicyIssued(),
             repairOrderCompleted(),
             identityStoreChanged(),
             identityUserChanged(),
@@ -132,6 +133,19 @@ enum ContractSamples {
         return try .make(
             full: erpEvent(full, at: "2024-03-19T17:12:31+08:00", subject: full.roNo, correlationid: "erp-batch-001"),
             minimal: erpEvent(minimal, at: "2024-03-16T11:40:01+08:00"))
+    }
+
+    static func erpInsurancePolicyIssued() throws -> ContractSample {
+        let full = ERPInsurancePolicyIssued(
+            storeCode: storeCode, vin: audiVIN, plate: "鄂A81245", insurer: "中国人保财险", policyNo: "PDAA202442010000012345",
+            premium: Decimal(string: "4862.37")!, startsOn: "2024-04-16", expiresOn: "2025-04-15",
+            issuedAt: time("2024-03-25T15:20:00+08:00"))
+        let minimal = ERPInsurancePolicyIssued(
+            storeCode: storeCode, vin: benzVIN, insurer: "平安产险", policyNo: "1050203040506070", premium: 0,
+            expiresOn: "2025-02-28", issuedAt: time("2024-02-20T09:00:00+08:00"))
+        return try .make(
+            full: erpEvent(full, at: "2024-03-25T15:20:05+08:00", subject: full.policyNo, correlationid: "erp-batch-002"),
+            minimal: erpEvent(minimal, at: "2024-02-20T09:00:02+08:00"))
     }
 
     static func erpSalesOrderCreated() throws -> ContractSample {

@@ -172,6 +172,24 @@ final class EventContractTests: XCTestCase {
             ["generalRepair", "accidentRepair", "paidMaintenance", "warranty", "firstMaintenance", "other"])
     }
 
+    func testAPolicyWithoutARealDayOrWithANegativePremiumFailsToDecodeSoTheEventIsDeadLettered() throws {
+        let sample = try XCTUnwrap(samples[ERPInsurancePolicyIssued.eventType])
+        let event = try jsonObject(sample.fullEvent)
+        XCTAssertNoThrow(try sample.decode(sample.fullEvent))
+        let validator = try SchemaValidator.make()
+        for (path, value) in [
+            (["data", "expiresOn"], "2025-02-29" as Any), (["data", "expiresOn"], "2025-4-15"), (["data", "expiresOn"], "15.04.2025"),
+            (["data", "startsOn"], "2024-13-01"), (["data", "premium"], -1 as Any),
+        ] {
+            let bad = try jsonData(setting: path, to: value, in: event)
+            XCTAssertThrowsError(try sample.decode(bad), "\(path.joined(separator: ".")) = \(value)")
+            if "\(value)" != "2025-02-29" {
+                // JSON Schema has no calendar: 29 February of a common year is the CRM's check alone.
+                XCTAssertNotNil(try validator.schemaErrors(of: sample.eventType, for: bad), "\(path.joined(separator: ".")) = \(value)")
+            }
+        }
+    }
+
     // MARK: - Editing JSON
 
     private func jsonObject(_ data: Data) throws -> [String: Any] {

@@ -12,7 +12,8 @@ final class ScopeTests: XCTestCase {
     var suite: Suite!
 
     override func setUp() async throws {
-        suite = try await Suite.start()
+        // The renewal pass every second, so that a store-1 renewal task opens during the test.
+        suite = try await Suite.start(afterSalesEnvironment: ["CRM_RENEWAL_PASS_SECONDS": "1"])
     }
 
     override func tearDown() async throws {
@@ -132,6 +133,7 @@ final class ScopeTests: XCTestCase {
             SELECT count(*)::int8 FROM i
             """)
         XCTAssertEqual(written, 1)
+        let renewalTaskID = try await storeOneRenewalTask(suite, sa: sa1)
         let manager1 = try await suite.login("sales.manager.1")
         let lead = try await suite.request(.POST, "/api/v1/leads/leads", token: manager1, json: [
             "name": "陈云", "mobile": "139" + String(format: "%08d", Int.random(in: 0...99_999_999)), "source": "autohome",
@@ -164,21 +166,21 @@ final class ScopeTests: XCTestCase {
             "/api/v1/after-sales/campaigns/": campaignID,
             "/api/v1/after-sales/campaign-tasks/": campaignTaskID,
             "/api/v1/after-sales/reminders/": reminderID,
+            "/api/v1/after-sales/renewal-tasks/": renewalTaskID,
         ]
         let otherStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
             "/api/v1/prospects/": "sales.manager.2", "/api/v1/after-sales/campaign": "as.director.2",
+            "/api/v1/after-sales/renewal-tasks/": "as.director.2",
         ]
         // Their counterparts in store 1, who do see the records: the 404s are the store's doing.
         let sameStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.1", "/api/v1/after-sales/": "sa.1", "/api/v1/leads/": "sales.manager.1",
             "/api/v1/prospects/": "sales.manager.1", "/api/v1/after-sales/campaign": "as.director.1",
+            "/api/v1/after-sales/renewal-tasks/": "as.director.1",
         ]
-        /// The user of the longest prefix of `path` among `users`.
-        func scopeUser(_ users: [String: String], for path: String) -> String? {
-            users.filter { path.hasPrefix($0.key) }.max { $0.key.count < $1.key.count }?.value
-        }
         let cs2 = try await suite.userID("cs.agent.2")
+        let renewal1 = try await suite.userID("renewal.1")
         // A valid body per write, so that nothing but the record's store can refuse it.
         let bodies: [String: Any] = [
             "PUT /api/v1/customer-service/visit-templates/{id}": ["name": "改", "kind": "after_sales", "questions": [["text": "满意吗？", "type": "rating"]]],
@@ -200,6 +202,11 @@ final class ScopeTests: XCTestCase {
             "PUT /api/v1/leads/consultants/{id}": ["available": true],
             "POST /api/v1/after-sales/repair-orders/{id}/complete": ["amount": 688.5],
             "PATCH /api/v1/after-sales/reminders/{id}": ["done": true, "note": "已联系"],
+            "PUT /api/v1/after-sales/renewal-tasks/{id}/assignee": ["assigneeId": renewal1],
+            "POST /api/v1/after-sales/renewal-tasks/{id}/follow-ups": ["note": "回访", "defeated": true, "defeatReason": "price"],
+            "POST /api/v1/after-sales/renewal-tasks/{id}/renewal": [
+                "insurer": "中国人保财险", "policyNo": "SCOPE\(UUID().uuidString.prefix(8))", "premium": 100, "newExpiry": "2199-12-31",
+            ],
             "POST /api/v1/prospects/prospects/{id}/defeat": ["reason": "价格"],
             "POST /api/v1/prospects/prospects/{id}/defeat/approve": [String: Any](),
             "POST /api/v1/prospects/prospects/{id}/defeat/reject": [String: Any](),
@@ -232,8 +239,13 @@ final class ScopeTests: XCTestCase {
         for operation in operations {
             // Identity records belong to the whole dealer group and only its administrators.
             if operation.path.hasPrefix("/api/v1/identity/") { continue }
-            guard let prefix = ids.keys.first(where: { operation.path.hasPrefix($0) }),
-                  let user = scopeUser(otherStoreUsers, for: operation.path)
+            // The longest prefix decides: `/after-sales/renewal-tasks/` is the director's, the rest of
+            // `/after-sales/` the SA's.
+            func longest<Value>(_ table: [String: Value]) -> (key: String, value: Value)? {
+                table.filter { operation.path.hasPrefix($0.key) }.max { $0.key.count < $1.key.count }
+            }
+            guard let prefix = longest(ids)?.key,
+                  let user = longest(otherStoreUsers)?.value
             else {
                 XCTFail("\(operation): the scope test has no store-1 record for this endpoint; add one")
                 continue
@@ -250,7 +262,7 @@ final class ScopeTests: XCTestCase {
                 : try await suite.request(HTTPMethod(rawValue: operation.method), path, token: token, json: body)
             XCTAssertEqual(reply.status, 404, "\(operation) as \(user): \(reply.text)")
             XCTAssertTrue(reply.isProblem, "\(operation): \(reply.text)")
-            if operation.method == "GET", let owner = scopeUser(sameStoreUsers, for: operation.path) {
+            if operation.method == "GET", let owner = longest(sameStoreUsers)?.value {
                 let ownToken = try await suite.login(owner)
                 let own = try await suite.request(.GET, path, token: ownToken)
                 XCTAssertEqual(own.status, 200, "\(operation) as \(owner), of the record's store: \(own.text)")
@@ -263,6 +275,9 @@ final class ScopeTests: XCTestCase {
         XCTAssertEqual(order.json["state"] as? String, "open")
         let reminderDone = try await suite.database.scalar("SELECT count(*)::int8 FROM aftersales.reminder WHERE id = '\(reminderID)' AND NOT done AND note IS NULL")
         XCTAssertEqual(reminderDone, 1, "the reminder was not marked done")
+        let renewalNow = try await suite.request(.GET, "/api/v1/after-sales/renewal-tasks/\(renewalTaskID)", token: try await suite.login("as.director.1"))
+        XCTAssertEqual(renewalNow.json["state"] as? String, "open", "neither defeated nor renewed: \(renewalNow.text)")
+        XCTAssertEqual((renewalNow.json["followUps"] as? [Any])?.count, 0)
         let leadNow = try await suite.request(.GET, "/api/v1/leads/leads/\(leadID)", token: manager1)
         XCTAssertEqual(leadNow.json["state"] as? String, "new")
         let complaintNow = try await suite.request(.GET, "/api/v1/customer-service/complaints/\(complaintID)", token: supervisor1)
@@ -315,6 +330,26 @@ final class ScopeTests: XCTestCase {
         }
         let status3 = try await suite.request(.GET, "/api/v1/customer-service/visit-statistics?templateId=\(templateID)", token: supervisor2).status
         XCTAssertEqual(status3, 404)
+    }
+
+    /// A renewal task of store 1: a new car whose insurance ends in 30 days (store 1's real
+    /// today, Asia/Shanghai), whose task the renewal pass opens within a few seconds.
+    private func storeOneRenewalTask(_ suite: Suite, sa: String) async throws -> String {
+        let vin = AfterSalesRecordsTests.vin()
+        let today = ServiceClock.day(of: Date(), in: TimeZone(identifier: "Asia/Shanghai")!)
+        let vehicle = try await suite.request(.POST, "/api/v1/after-sales/vehicles", token: sa, json: [
+            "vin": vin, "plate": "鄂A" + String(format: "%05d", Int.random(in: 0...99_999)), "brand": "大众", "series": "帕萨特",
+            "model": "2024款 330TSI", "insuranceExpiry": ServiceClock.day(today, plus: 30),
+            "owner": ["name": "范围续保", "mobile": "13871150099"],
+        ])
+        XCTAssertEqual(vehicle.status, 201, vehicle.text)
+        var id: String?
+        _ = try await eventually(timeout: .seconds(20)) {
+            let director = try await suite.login("as.director.1")
+            id = try await suite.request(.GET, "/api/v1/after-sales/renewal-tasks?vin=\(vin)", token: director).items.first?["id"] as? String
+            return id != nil
+        }
+        return try XCTUnwrap(id, "the renewal pass opened no task for \(vin)")
     }
 
     /// Store 1's prospects for the scope test: one a consultant follows up, one in the public

@@ -129,6 +129,14 @@ TYPES = {
     "RepairOrder": ("Services/AfterSales/RepairOrders/RepairOrder.swift", "RepairOrderView"),
     "NewRepairOrder": ("Services/AfterSales/RepairOrders/RepairOrder.swift", "NewRepairOrder"),
     "RepairOrderCompletion": ("Services/AfterSales/RepairOrders/RepairOrder.swift", "RepairOrderCompletion"),
+    "RenewalSettings": ("Services/AfterSales/Renewals/RenewalSettings.swift", "RenewalSettings"),
+    "RenewalSettingsInput": ("Services/AfterSales/Renewals/RenewalSettings.swift", "RenewalSettings"),
+    "RenewalTask": ("Services/AfterSales/Renewals/Renewal.swift", "RenewalTaskView"),
+    "InsuranceRenewal": ("Services/AfterSales/Renewals/Renewal.swift", "InsuranceRenewalView"),
+    "RenewalFollowUp": ("Services/AfterSales/Renewals/Renewal.swift", "RenewalFollowUpView"),
+    "RenewalAssignment": ("Services/AfterSales/Renewals/Renewal.swift", "RenewalAssignment"),
+    "RenewalFollowUpInput": ("Services/AfterSales/Renewals/Renewal.swift", "RenewalFollowUpInput"),
+    "RenewalInput": ("Services/AfterSales/Renewals/Renewal.swift", "RenewalInput"),
     # leads
     "Lead": ("Services/Leads/Lead.swift", "LeadView"),
     "NewLead": ("Services/Leads/Lead.swift", "NewLead"),
@@ -216,6 +224,8 @@ ENUMS = {
     "RepairBusinessType": ("Shared/Contracts/CommonTypes.swift", "RepairBusinessType"),
     "RepairOrder.state": ("Services/AfterSales/RepairOrders/RepairOrder.swift", "State"),
     "CustomerClass": ("Services/AfterSales/Vehicles/CustomerClass.swift", "CustomerClass"),
+    "RenewalStage": ("Services/AfterSales/Renewals/Renewal.swift", "RenewalStage"),
+    "RenewalState": ("Services/AfterSales/Renewals/Renewal.swift", "RenewalState"),
     "LeadLevel": ("Services/Leads/Lead.swift", "LeadLevel"),
     "LeadTaskWhen": ("Shared/ServiceKit/FollowUp/TaskDue.swift", "TaskDue"),
     "ProspectLevel": ("Services/Prospects/Prospect.swift", "ProspectLevel"),
@@ -244,6 +254,7 @@ DICTIONARY_ENUMS = {
     "VisitTaskState": "visitTaskState", "VisitTask.orderType": "visitOrderType",
     "CampaignKind": "campaignKind", "CampaignContactMethod": "campaignContactMethod", "CampaignState": "campaignState",
     "CampaignTaskState": "campaignTaskState", "CampaignFollowUpResult": "campaignFollowUpResult",
+    "RenewalStage": "renewalStage", "RenewalState": "renewalState",
 }
 
 # Path parameters that are neither ids nor from a fixed list: (path, name). A data dictionary's
