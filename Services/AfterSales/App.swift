@@ -14,19 +14,10 @@ import ServiceKit
 @main
 struct AfterSalesApp {
     static func main() async throws {
-        let reminderInterval = try ReminderScheduler.interval()
-        let directory = Directory(schema: try SQLIdentifier(ServiceIdentity.afterSales.schema))
-        // The ERP's policies are recorded on the same clock as the API (CRM_FIXED_TIME in tests).
-        let clock = (try? ServiceConfiguration(service: .afterSales).clock) ?? .system
-        let renewalPass: Duration
-        do {
-            renewalPass = try RenewalScheduler.interval(from: ProcessInfo.processInfo.environment)
-        } catch {
-            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
-            exit(78)  // EX_CONFIG, as for ServiceRunner's settings
-        }
+        let reminderInterval = ServiceRunner.setting { try ReminderScheduler.interval() }
+        let renewalPass = ServiceRunner.setting { try RenewalScheduler.interval() }
         var handlers = RepairOrderEvents.handlers()
-        RenewalEvents.add(to: &handlers, directory: directory, clock: clock)
+        RenewalEvents.add(to: &handlers)
         try await ServiceRunner.run(ServiceDefinition(
             identity: .afterSales,
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),

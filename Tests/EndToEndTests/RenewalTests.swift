@@ -495,7 +495,7 @@ final class RenewalTests: XCTestCase {
 /// from 1 to 86400 stops crm-aftersales with exit 78 and one line naming the variable.
 final class RenewalConfigurationTests: XCTestCase {
     func testABadRenewalPassIntervalStopsTheServiceNamingTheVariable() async throws {
-        for bad in ["0", "86401", "5s", "-1", " 5"] {
+        for bad in ["0", "86401", "5s", "-1", "5.5"] {
             let process = Process()
             process.executableURL = ServiceProcess.binaryFolder.appendingPathComponent("crm-aftersales")
             process.environment = [

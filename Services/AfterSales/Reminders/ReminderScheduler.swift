@@ -23,12 +23,7 @@ struct ReminderScheduler: Service {
     /// The pass interval from `CRM_REMINDER_PASS_SECONDS`; a value that is no whole number
     /// from 1 to 86,400 stops the service at start, naming the setting.
     static func interval(from variables: [String: String] = ProcessInfo.processInfo.environment) throws -> Duration {
-        let name = "CRM_REMINDER_PASS_SECONDS"
-        guard let text = variables[name] else { return .seconds(300) }
-        guard text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let seconds = Int(text), (1...86_400).contains(seconds) else {
-            throw ConfigurationError.invalid(name: name, reason: "expected a whole number of seconds from 1 to 86400, got \(text)")
-        }
-        return .seconds(seconds)
+        try ServiceConfiguration.seconds("CRM_REMINDER_PASS_SECONDS", default: 300, range: 1...86_400, in: variables)
     }
 
     func run() async throws {

@@ -15,7 +15,7 @@ import ServiceKit
 /// not it saved a task, a later `expiresOn` becomes the car's insurance expiry and starts the
 /// next cycle.
 enum RenewalEvents {
-    static func add(to handlers: inout EventHandlers, directory: Directory, clock: ServiceClock) {
+    static func add(to handlers: inout EventHandlers) {
         handlers.on(ERPInsurancePolicyIssued.self) { event, context in
             let issued = event.data
             let storeID = StoreID.forStoreCode(issued.storeCode)
@@ -27,12 +27,12 @@ enum RenewalEvents {
                 ])
                 return
             }
-            let timeZone = try await directory.timeZone(of: storeID, on: context.connection, logger: context.logger)
+            let timeZone = try await context.directory.timeZone(of: storeID, on: context.connection, logger: context.logger)
             let issuedOn = ServiceClock.day(of: issued.issuedAt, in: timeZone)
             let task = try await store.lockedTaskSaved(byPolicyIssuedOn: issuedOn, expiring: issued.expiresOn, vehicle: vehicle.id)
             let policy = InsurancePolicy(
                 insurer: issued.insurer.trimmed, policyNo: issued.policyNo.trimmed, premium: issued.premium, newExpiry: issued.expiresOn)
-            let now = clock.now()
+            let now = context.clock.now()
             guard try await store.recordPolicy(
                 policy, store: storeID, vehicle: vehicle.id, vin: vin, task: task?.id, issuedOn: issuedOn, source: "erp", by: nil, at: now)
             else {

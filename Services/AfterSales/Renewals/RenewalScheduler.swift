@@ -30,15 +30,8 @@ struct RenewalScheduler: Service {
 
     /// `CRM_RENEWAL_PASS_SECONDS`, or 300 seconds; anything but a whole number of seconds from
     /// 1 to 86400 is a `ConfigurationError` naming the variable (the service exits 78 at start).
-    static func interval(from variables: [String: String]) throws -> Duration {
-        let name = "CRM_RENEWAL_PASS_SECONDS"
-        guard let text = variables[name], !text.isEmpty else { return .seconds(300) }
-        guard text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let seconds = Int(text),
-              (1...86_400).contains(seconds)
-        else {
-            throw ConfigurationError.invalid(name: name, reason: "expected a whole number of seconds from 1 to 86400, got \(text)")
-        }
-        return .seconds(seconds)
+    static func interval(from variables: [String: String] = ProcessInfo.processInfo.environment) throws -> Duration {
+        try ServiceConfiguration.seconds("CRM_RENEWAL_PASS_SECONDS", default: 300, range: 1...86_400, in: variables)
     }
 
     func run() async throws {

@@ -74,6 +74,20 @@ public struct ServiceConfiguration: Sendable {
     /// The gateway's JWKS document, for a service (nil in the gateway).
     public var jwksURL: URL?
 
+    /// A service's own setting of whole seconds (`CRM_RENEWAL_PASS_SECONDS`): `fallback` when
+    /// unset or empty; anything but a whole number in `range` throws `ConfigurationError`
+    /// naming the variable.
+    public static func seconds(
+        _ name: String, default fallback: Int, range: ClosedRange<Int>,
+        in variables: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Duration {
+        guard let text = variables[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return .seconds(fallback) }
+        guard text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let number = Int(text), range.contains(number) else {
+            throw ConfigurationError.invalid(name: name, reason: "expected a whole number of seconds from \(range.lowerBound) to \(range.upperBound), got \(text)")
+        }
+        return .seconds(number)
+    }
+
     public init(service: ServiceIdentity, environment variables: [String: String] = ProcessInfo.processInfo.environment) throws {
         func value(_ name: String) -> String? {
             guard let text = variables[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }

@@ -70,6 +70,18 @@ public struct ServiceEnvironment: Sendable {
 /// consumer finishes and acknowledges the batch in hand, the relay publishes what is committed,
 /// and the pool closes.
 public enum ServiceRunner {
+    /// A service's own setting read before it starts (`ServiceConfiguration.seconds`): a bad
+    /// value ends the process as a bad platform setting does — one line naming the variable,
+    /// exit status 78 (EX_CONFIG).
+    public static func setting<Value>(_ read: () throws -> Value) -> Value {
+        do {
+            return try read()
+        } catch {
+            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            exit(78)  // EX_CONFIG
+        }
+    }
+
     public static func run(_ definition: ServiceDefinition) async throws {
         let configuration: ServiceConfiguration
         do {
@@ -205,6 +217,7 @@ final class MessagingService: Service, @unchecked Sendable {
                     deliveryLimit: configuration.deliveryLimit)
                 var settings = EventConsumer.Settings()
                 settings.databaseWait = configuration.consumerDatabaseWait
+                settings.clock = configuration.clock
                 let consumer = EventConsumer(
                     queue: queue, handlers: handlers, database: database, amqpURL: configuration.amqpURL,
                     deadLetters: publisher, settings: settings, progress: progress, logger: logger)

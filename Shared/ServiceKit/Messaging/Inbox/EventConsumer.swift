@@ -52,6 +52,8 @@ public final class EventConsumer: Service, @unchecked Sendable {
         /// While consuming is paused because the database is away, how often to look whether
         /// it answers again.
         public var databaseProbeInterval: Duration = .seconds(1)
+        /// "Now" for handlers (`EventContext.clock`).
+        public var clock: ServiceClock = .system
         public init() {}
     }
 
@@ -275,7 +277,8 @@ public final class EventConsumer: Service, @unchecked Sendable {
                 RETURNING event_id
                 """, binds: binds), logger: logger)
             for try await id in inserted.decode(String.self) { fresh.insert(id) }
-            let context = EventContext(connection: connection, outbox: outbox, logger: logger)
+            let context = EventContext(
+                connection: connection, outbox: outbox, logger: logger, clock: settings.clock, directory: Directory(schema: database.schema))
             // Each new event once, in arrival order; neighbours handled by one batch handler
             // run together.
             let new = items.filter { fresh.remove($0.event.id) != nil }

@@ -10,6 +10,11 @@ public struct EventContext: Sendable {
     public let connection: PostgresConnection
     public let outbox: Outbox
     public let logger: Logger
+    /// The service clock (`ServiceConfiguration.clock`): "now" for the rules a handler applies,
+    /// the same the service's API uses (a fixed clock in tests).
+    public let clock: ServiceClock
+    /// The service's copy of the gateway's stores and users (a store's time zone, say).
+    public let directory: Directory
 
     /// Publishes an event once this transaction commits.
     public func publish<Payload: Codable & Sendable>(_ event: CloudEvent<Payload>) async throws {
