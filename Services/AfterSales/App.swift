@@ -18,7 +18,7 @@ struct AfterSalesApp {
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
             handlers: RepairOrderEvents.handlers(),
             routes: { group, environment in
-                // One folder per feature: Vehicles/, RepairOrders/, Campaigns/, Reminders/, Settings/.
+                // One folder per feature: Vehicles/, RepairOrders/, Campaigns/, Reminders/, Settings/, Reports/.
                 VehicleExport(environment: environment).addRoutes(to: group)
                 VehicleRoutes(environment: environment).addRoutes(to: group)
                 RepairOrderExport(environment: environment).addRoutes(to: group)
@@ -31,6 +31,8 @@ struct AfterSalesApp {
                 ReminderExport(environment: environment).addRoutes(to: group)
                 ReminderRoutes(environment: environment).addRoutes(to: group)
                 ReminderSettingsRoutes(environment: environment).addRoutes(to: group)
+                ReportExport(environment: environment).addRoutes(to: group)
+                ReportRoutes(environment: environment).addRoutes(to: group)
             },
             services: { environment in
                 [CampaignScheduler(environment: environment), ReminderScheduler(environment: environment, interval: reminderInterval)]
