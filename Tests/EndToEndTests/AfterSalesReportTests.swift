@@ -47,6 +47,8 @@ final class AfterSalesReportTests: XCTestCase {
             try await checkDays(director)
             try await checkExport(director)
             try await checkBadInput(director, afterSales: afterSales, store: store)
+            // Last: it moves the clock.
+            try await checkMonthEndChurn(afterSales: afterSales, clock: clock, database: database)
         } catch {
             XCTFail("\(error)\nlog:\n\(afterSales.log.suffix(3000))")
         }
@@ -308,6 +310,62 @@ final class AfterSalesReportTests: XCTestCase {
         XCTAssertTrue(sheet.contains { $0.count == 4 && $0[0] == "按服务顾问" && $0[1] == "（未指定）" && $0[2] == "完工金额（元）" && $0[3] == "66" },
                       "\(sheet)")
         XCTAssertTrue(sheet.contains { $0.count == 4 && $0[0] == "按业务类型" && $0[1] == "首保" && $0[2] == "开单数" && $0[3] == "3" }, "\(sheet)")
+    }
+
+    // MARK: The churn rule at a month's end
+
+    /// With a churn rule of 1 month, a visit on 30 January is lost from 1 March, not from 28 or
+    /// 29 February (31 January less a month is 28 February on PostgreSQL's arithmetic): the report
+    /// counts the car lost on the day the customer file first classes it lost, in a store of its
+    /// own. The file's class is read through the API at 23:59 on 28 February and 00:00 on 1 March.
+    private func checkMonthEndChurn(afterSales: ServiceProcess, clock: TestClockFile, database: AdminDatabase) async throws {
+        let storeCode = "RQ\(tag)"
+        let store = StoreID.forStoreCode(storeCode)
+        let vehicle = UUID(), vin = "RPQ\(tag)M0000000".prefix(17).uppercased()
+        _ = try await database.scalar("""
+            INSERT INTO aftersales.after_sales_setting (store_id, churn_months) VALUES ('\(store)', 1) RETURNING 1
+            """)
+        _ = try await database.scalar("""
+            INSERT INTO aftersales.vehicle (id, store_id, vin, owner_name, owner_mobile, source)
+            VALUES ('\(vehicle)', '\(store)', '\(vin)', '车主M', '13900000000', 'crm') RETURNING 1
+            """)
+        // 10:00 on 30 January 2026 in Shanghai.
+        _ = try await database.scalar("""
+            INSERT INTO aftersales.repair_order (
+                id, store_id, store_code, ro_no, vin, plate, customer_name, customer_mobile, sender_name, sender_mobile,
+                business_type, service_advisor, mileage_km, amount, state, opened_at, completed_at, source)
+            VALUES (gen_random_uuid(), '\(store)', '\(storeCode)', 'RQ-\(tag)', '\(vin)', '鄂AM0001', '车主M', '13900000000', '车主M',
+                    '13900000000', 'generalRepair', '', 1000, 100, 'completed', '2026-01-30T02:00:00Z', '2026-01-30T06:00:00Z', 'erp')
+            RETURNING 1
+            """)
+        let manager = try await DirectCaller.make(afterSales, store: store, role: "as.director", permissions: [.readAfterSalesReports, .readVehicles])
+        let february = try await report(manager, "period=month&month=2026-02")
+        XCTAssertEqual(february["churnMonths"] as? Int, 1)
+        expectCustomers(february, new: 0, lost: 0, retained: 1, returned: 0, returnRate: 0, churnRate: 0)
+        let lastOfFebruary = try await report(manager, "period=day&date=2026-02-28")
+        XCTAssertEqual(section(lastOfFebruary, "customers")["lostCustomers"] as? Int, 0)
+        let firstOfMarch = try await report(manager, "period=day&date=2026-03-01")
+        expectCustomers(firstOfMarch, new: 0, lost: 1, retained: 1, returned: 0, returnRate: 0, churnRate: 1)
+        let march = try await report(manager, "period=month&month=2026-03")
+        expectCustomers(march, new: 0, lost: 1, retained: 1, returned: 0, returnRate: 0, churnRate: 1)
+        let january = try await report(manager, "period=month&month=2026-01")
+        expectCustomers(january, new: 1, lost: 0, retained: 0, returned: 0, returnRate: 0, churnRate: 0)
+
+        // The customer file agrees: not lost at 23:59 on 28 February, lost at 00:00 on 1 March.
+        try clock.set(RFC3339.date(from: "2026-02-28T15:59:00Z")!)
+        let before = try await manager.request(.GET, "/api/v1/after-sales/vehicles/\(vehicle)")
+        XCTAssertEqual(before.status, 200, before.text)
+        XCTAssertNotEqual(before.json["customerClass"] as? String, "lost", before.text)
+        try clock.set(RFC3339.date(from: "2026-02-28T16:00:00Z")!)
+        let after = try await manager.request(.GET, "/api/v1/after-sales/vehicles/\(vehicle)")
+        XCTAssertEqual(after.json["customerClass"] as? String, "lost", after.text)
+        // And the running March report counts the car from that instant.
+        let running = try await report(manager, "period=month&month=2026-03")
+        XCTAssertEqual(running["asOf"] as? String, "2026-02-28T16:00:00Z")
+        XCTAssertEqual(section(running, "customers")["lostCustomers"] as? Int, 0, "nothing has happened in March at its first instant")
+        try clock.set(RFC3339.date(from: "2026-02-28T16:00:01Z")!)
+        let oneSecondLater = try await report(manager, "period=month&month=2026-03")
+        XCTAssertEqual(section(oneSecondLater, "customers")["lostCustomers"] as? Int, 1)
     }
 
     // MARK: Bad input and permission
