@@ -34,7 +34,14 @@ struct ReportStore {
         throw ReportStoreError(description: "the period \(calendar.period.label) has no bounds")
     }
 
-    /// New, retained, returned and lost customers of `store` (`CustomerFigures`).
+    /// New, retained, returned and lost customers of `store` (`CustomerFigures`), in one pass over
+    /// the store's visits up to `upto`: per VIN the first visit, the last before the start,
+    /// whether one is in the period, and whether a visit turned the car lost in it — its lost
+    /// instant (`lost_at`, below) in the period with no next visit (`next_at`) before that
+    /// instant. `lost_at` is 00:00 of the first day D with (D − churn months) after the visit's
+    /// day: the visit's day + 1 + the months, or the day after that when the month was shorter
+    /// (30 January + 1 day + 1 month is 28 February, whose month before is 28 January: 1 March).
+    /// Only cars on the vehicle file count.
     func customers(store: UUID, _ calendar: Calendar) async throws -> CustomerFigures {
         let rows = try await connection.query("""
             WITH p AS (
@@ -45,35 +52,31 @@ struct ReportStore {
                              (\(calendar.period.firstDay)::date - 1 - make_interval(months => \(calendar.churnMonths)::int))
                                  AT TIME ZONE \(calendar.timeZone)::text AS churn_boundary) s
             ),
+            visit AS (
+                SELECT r.vin, r.opened_at, lead(r.opened_at) OVER (PARTITION BY r.vin ORDER BY r.opened_at) AS next_at
+                FROM aftersales.repair_order r CROSS JOIN p
+                WHERE r.store_id = \(store) AND r.opened_at < p.upto
+            ),
             car AS (
-                SELECT
-                    (SELECT min(r.opened_at) FROM aftersales.repair_order r WHERE r.store_id = v.store_id AND r.vin = v.vin) AS first_visit,
-                    (SELECT max(r.opened_at) FROM aftersales.repair_order r
-                     WHERE r.store_id = v.store_id AND r.vin = v.vin AND r.opened_at < p.starts_at) AS last_before,
-                    EXISTS (SELECT 1 FROM aftersales.repair_order r
-                            WHERE r.store_id = v.store_id AND r.vin = v.vin AND r.opened_at >= p.starts_at AND r.opened_at < p.upto) AS visited,
-                    EXISTS (
-                        SELECT 1
-                        FROM aftersales.repair_order r
-                        CROSS JOIN LATERAL (SELECT (r.opened_at AT TIME ZONE p.tz)::date + 1 AS d1) a
-                        CROSS JOIN LATERAL (SELECT (a.d1 + make_interval(months => p.churn_months))::date AS t0) b
-                        CROSS JOIN LATERAL (
-                            SELECT (CASE WHEN (b.t0 - make_interval(months => p.churn_months))::date >= a.d1 THEN b.t0 ELSE b.t0 + 1 END)::timestamp
-                                   AT TIME ZONE p.tz AS lost_at
-                        ) l
-                        WHERE r.store_id = v.store_id AND r.vin = v.vin AND r.opened_at < p.upto
-                          AND l.lost_at >= p.starts_at AND l.lost_at < p.upto
-                          AND NOT EXISTS (SELECT 1 FROM aftersales.repair_order n
-                                          WHERE n.store_id = r.store_id AND n.vin = r.vin AND n.opened_at > r.opened_at AND n.opened_at < l.lost_at)
-                    ) AS lost
-                FROM aftersales.vehicle v CROSS JOIN p
-                WHERE v.store_id = \(store)
+                SELECT visit.vin, min(visit.opened_at) AS first_visit,
+                       max(visit.opened_at) FILTER (WHERE visit.opened_at < p.starts_at) AS last_before,
+                       bool_or(visit.opened_at >= p.starts_at) AS visited,
+                       bool_or(l.lost_at >= p.starts_at AND l.lost_at < p.upto AND (visit.next_at IS NULL OR visit.next_at >= l.lost_at)) AS lost
+                FROM visit CROSS JOIN p
+                CROSS JOIN LATERAL (SELECT (visit.opened_at AT TIME ZONE p.tz)::date + 1 AS d1) a
+                CROSS JOIN LATERAL (SELECT (a.d1 + make_interval(months => p.churn_months))::date AS t0) b
+                CROSS JOIN LATERAL (
+                    SELECT (CASE WHEN (b.t0 - make_interval(months => p.churn_months))::date >= a.d1 THEN b.t0 ELSE b.t0 + 1 END)::timestamp
+                           AT TIME ZONE p.tz AS lost_at
+                ) l
+                GROUP BY visit.vin
             )
             SELECT count(*) FILTER (WHERE car.first_visit >= p.starts_at AND car.first_visit < p.upto)::int,
                    count(*) FILTER (WHERE car.lost)::int,
                    count(*) FILTER (WHERE car.last_before >= p.churn_boundary)::int,
                    count(*) FILTER (WHERE car.last_before >= p.churn_boundary AND car.visited)::int
-            FROM car CROSS JOIN p
+            FROM aftersales.vehicle v JOIN car ON car.vin = v.vin CROSS JOIN p
+            WHERE v.store_id = \(store)
             """, logger: logger)
         for try await (new, lost, retained, returned) in rows.decode((Int, Int, Int, Int).self) {
             return CustomerFigures(
