@@ -23,7 +23,7 @@ struct AfterSalesApp {
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
             handlers: handlers,
             routes: { group, environment in
-                // One folder per feature: Vehicles/, RepairOrders/, Campaigns/, Renewals/, Reminders/, Settings/.
+                // One folder per feature: Vehicles/, RepairOrders/, Campaigns/, Renewals/, Reminders/, Reports/, Settings/.
                 VehicleExport(environment: environment).addRoutes(to: group)
                 VehicleRoutes(environment: environment).addRoutes(to: group)
                 RepairOrderExport(environment: environment).addRoutes(to: group)
@@ -39,6 +39,8 @@ struct AfterSalesApp {
                 ReminderExport(environment: environment).addRoutes(to: group)
                 ReminderRoutes(environment: environment).addRoutes(to: group)
                 ReminderSettingsRoutes(environment: environment).addRoutes(to: group)
+                ReportExport(environment: environment).addRoutes(to: group)
+                ReportRoutes(environment: environment).addRoutes(to: group)
             },
             services: { environment in
                 [CampaignScheduler(environment: environment), RenewalScheduler(environment: environment, interval: renewalPass),
