@@ -129,6 +129,24 @@ final class AfterSalesReportTests: XCTestCase {
                 RETURNING 1
                 """)
         }
+
+        // Renewal tasks closed at (UTC) — car, state, closed_at.
+        let renewals: [(String, String, String?)] = [
+            ("A", "renewed", "2026-11-30T15:59:00Z"),   // 23:59 on 30 November
+            ("B", "defeated", "2026-11-30T16:00:00Z"),  // 00:00 on 1 December
+            ("C", "expired", "2026-11-05T16:00:00Z"),
+            ("D", "open", nil),
+            ("F", "renewed", "2026-10-10T02:00:00Z"),
+        ]
+        for (car, state, closed) in renewals {
+            _ = try await database.scalar("""
+                INSERT INTO aftersales.renewal_task (id, store_id, vehicle_id, vin, insurance_expiry, stage, state, created_on,
+                                                     defeat_reason, closed_at)
+                VALUES (gen_random_uuid(), '\(store)', '\(ids[car]!)', '\(vin(car))', '2026-12-01', 'level2', '\(state)', '2026-09-02',
+                        \(state == "defeated" ? "'price'" : "NULL"), \(closed.map { "'\($0)'::timestamptz" } ?? "NULL"))
+                RETURNING 1
+                """)
+        }
     }
 
     // MARK: Reports
@@ -180,6 +198,15 @@ final class AfterSalesReportTests: XCTestCase {
         XCTAssertEqual(campaigns["successRate"] as? Double, rate, "success rate", line: line)
     }
 
+    private func expectRenewals(_ report: [String: Any], renewed: Int, defeated: Int, expired: Int, rate: Double, line: UInt = #line) {
+        let renewals = section(report, "renewals")
+        XCTAssertEqual(renewals["renewed"] as? Int, renewed, "renewed", line: line)
+        XCTAssertEqual(renewals["defeated"] as? Int, defeated, "defeated", line: line)
+        XCTAssertEqual(renewals["expired"] as? Int, expired, "expired", line: line)
+        XCTAssertEqual(renewals["closed"] as? Int, renewed + defeated + expired, "closed", line: line)
+        XCTAssertEqual(renewals["successRate"] as? Double, rate, "success rate", line: line)
+    }
+
     private func checkNovember(_ director: DirectCaller) async throws {
         let november = try await report(director, "period=month&month=2026-11")
         XCTAssertEqual(november["period"] as? String, "month")
@@ -204,13 +231,15 @@ final class AfterSalesReportTests: XCTestCase {
         XCTAssertEqual(section(november, "firstMaintenance")["cars"] as? Int, 1)
         // A's return at 23:59 (recorded after midnight), C's failure, D's defeat; not B's at 00:00.
         expectCampaigns(november, back: 1, defeated: 1, failed: 1, rate: 0.3333)
-        XCTAssertNil(november["renewals"], "renewal success is not in the report yet")
+        // A renewed at 23:59 on 30 November and C expired; not B's defeat at 00:00 on 1 December.
+        expectRenewals(november, renewed: 1, defeated: 0, expired: 1, rate: 0.5)
 
         // October: only J's order at 00:00 on 1 October, and F's return.
         let october = try await report(director, "period=month&month=2026-10")
         expectOrders(october, opened: 1, completed: 1, amount: 66)
         XCTAssertEqual(rows(october, "byServiceAdvisor", key: "serviceAdvisor"), ["": [1, 1, 66]])
         expectCampaigns(october, back: 1, defeated: 0, failed: 0, rate: 1)
+        expectRenewals(october, renewed: 1, defeated: 0, expired: 0, rate: 1)
         // New: J. Retained at the start (boundary 30 Sep 2025): D, E, F, G, I. Nobody lost.
         expectCustomers(october, new: 1, lost: 0, retained: 5, returned: 0, returnRate: 0, churnRate: 0)
     }
@@ -231,6 +260,7 @@ final class AfterSalesReportTests: XCTestCase {
         XCTAssertEqual(section(q4, "firstMaintenance")["returns"] as? Int, 3)
         XCTAssertEqual(section(q4, "firstMaintenance")["cars"] as? Int, 3)
         expectCampaigns(q4, back: 2, defeated: 2, failed: 1, rate: 0.4)
+        expectRenewals(q4, renewed: 2, defeated: 1, expired: 1, rate: 0.5)
 
         // Q3: I's order at 23:59 on 30 September; J's at 00:00 is Q4's.
         let q3 = try await report(director, "period=quarter&quarter=2026-Q3")
@@ -302,6 +332,8 @@ final class AfterSalesReportTests: XCTestCase {
         XCTAssertEqual(values["首保回厂/首保/工单数"], "1")
         XCTAssertEqual(values["售后招揽/招揽成功/任务数"], "1")
         XCTAssertEqual(values["售后招揽/成功率/比率"], "0.3333")
+        XCTAssertEqual(values["续保招揽/续保成功/任务数"], "1")
+        XCTAssertEqual(values["续保招揽/成功率/比率"], "0.5")
 
         let quarter = try await director.request(.GET, "/api/v1/after-sales/reports/export?period=quarter&quarter=2026-Q4&format=xlsx")
         XCTAssertEqual(quarter.status, 200, quarter.text)

@@ -11,9 +11,7 @@ import ServiceKit
 /// Visits, classes and the churn rule are the customer file's (`VehicleClassQueries`,
 /// `CustomerClass`): a visit is a repair order opened for the car's VIN in the store; a car is
 /// lost once its last visit's day is before the day `churnMonths` months before today.
-/// Sections: `customers`, `repairOrders`, `firstMaintenance`, `campaigns`. Insurance renewal
-/// success (续保招揽) is not in it yet: it will come as a `renewals` section of its own, next to
-/// `campaigns`, once renewal solicitation exists; nothing else changes then.
+/// Sections: `customers`, `repairOrders`, `firstMaintenance`, `campaigns`, `renewals`.
 struct AfterSalesReport: Codable, Sendable, ResponseEncodable {
     /// `day`, `month` or `quarter`.
     var period: ReportPeriodKind
@@ -33,6 +31,7 @@ struct AfterSalesReport: Codable, Sendable, ResponseEncodable {
     var repairOrders: RepairOrderFigures
     var firstMaintenance: FirstMaintenanceFigures
     var campaigns: CampaignFigures
+    var renewals: RenewalFigures
 }
 
 /// New and lost customers, return and churn rates (新增客户, 流失客户, 进厂率, 流失率; AS8, seed
@@ -108,6 +107,18 @@ struct CampaignFigures: Codable, Sendable, Equatable {
     var back: Int
     var defeated: Int
     var failed: Int
+    var successRate: Double
+}
+
+/// Insurance-renewal results of the period (续保招揽, AS6 and AS8): the store's renewal tasks
+/// closed in it (`closed_at`) — `renewed` (a renewal recorded by hand or from the ERP), `defeated`,
+/// `expired` (the expiry passed). `closed` = renewed + defeated + expired; `successRate` =
+/// renewed / closed, four decimals, 0 when nothing closed.
+struct RenewalFigures: Codable, Sendable, Equatable {
+    var closed: Int
+    var renewed: Int
+    var defeated: Int
+    var expired: Int
     var successRate: Double
 }
 

@@ -66,6 +66,12 @@ struct ReportExport: Sendable {
         row("售后招揽", "战败", "任务数", ExportCell(campaigns.defeated))
         row("售后招揽", "到期未回厂", "任务数", ExportCell(campaigns.failed))
         row("售后招揽", "成功率", "比率", ExportCell(campaigns.successRate))
+        let renewals = report.renewals
+        row("续保招揽", "结束任务", "任务数", ExportCell(renewals.closed))
+        row("续保招揽", "续保成功", "任务数", ExportCell(renewals.renewed))
+        row("续保招揽", "战败", "任务数", ExportCell(renewals.defeated))
+        row("续保招揽", "到期未续保", "任务数", ExportCell(renewals.expired))
+        row("续保招揽", "成功率", "比率", ExportCell(renewals.successRate))
         let table = ExportTable(sheetName: "售后\(report.period.label)", headers: ["分组", "项目", "指标", "数值"], rows: rows)
         return try await Response.export(table, as: format, fileName: "after-sales-report-\(report.label)")
     }

@@ -48,6 +48,7 @@ struct ReportRoutes: Sendable {
             customers: try await reports.customers(store: store, calendar),
             repairOrders: try await reports.repairOrders(store: store, calendar),
             firstMaintenance: try await reports.firstMaintenance(store: store, calendar),
-            campaigns: try await reports.campaigns(store: store, calendar))
+            campaigns: try await reports.campaigns(store: store, calendar),
+            renewals: try await reports.renewals(store: store, calendar))
     }
 }

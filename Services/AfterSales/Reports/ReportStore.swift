@@ -171,6 +171,29 @@ struct ReportStore {
     }
 }
 
+extension ReportStore {
+    /// The store's renewal tasks closed in the period, by how they closed.
+    func renewals(store: UUID, _ calendar: Calendar) async throws -> RenewalFigures {
+        let rows = try await connection.query("""
+            WITH p AS (
+                SELECT s.starts_at, GREATEST(s.starts_at, LEAST(s.ends_at, \(calendar.now)::timestamptz)) AS upto
+                FROM (SELECT \(calendar.period.firstDay)::date::timestamp AT TIME ZONE \(calendar.timeZone)::text AS starts_at,
+                             \(calendar.period.endDay)::date::timestamp AT TIME ZONE \(calendar.timeZone)::text AS ends_at) s
+            )
+            SELECT count(*) FILTER (WHERE t.state = 'renewed')::int, count(*) FILTER (WHERE t.state = 'defeated')::int,
+                   count(*) FILTER (WHERE t.state = 'expired')::int
+            FROM aftersales.renewal_task t CROSS JOIN p
+            WHERE t.store_id = \(store) AND t.state <> 'open' AND t.closed_at >= p.starts_at AND t.closed_at < p.upto
+            """, logger: logger)
+        for try await (renewed, defeated, expired) in rows.decode((Int, Int, Int).self) {
+            let closed = renewed + defeated + expired
+            return RenewalFigures(
+                closed: closed, renewed: renewed, defeated: defeated, expired: expired, successRate: ReportRate.of(renewed, closed))
+        }
+        return RenewalFigures(closed: 0, renewed: 0, defeated: 0, expired: 0, successRate: 0)
+    }
+}
+
 /// A statement of the report answered no row (it always answers one).
 struct ReportStoreError: Error, CustomStringConvertible {
     var description: String
