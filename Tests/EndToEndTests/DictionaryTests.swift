@@ -58,6 +58,12 @@ final class DictionaryTests: XCTestCase {
         let store1Entries = try await entries("trafficArrival", token: store1User)
         let store2Entries = try await entries("trafficArrival", token: store2User)
         XCTAssertEqual(label("phone", in: store1Entries), "电话咨询")
+        // The list of every set (read with one statement) shows the same words, store by store.
+        for (token, word) in [(store1User, "电话咨询"), (store2User, "来电")] {
+            let all = try await suite.request(.GET, "/api/v1/dictionaries", token: token)
+            let arrival = all.items.first { $0["set"] as? String == "trafficArrival" }
+            XCTAssertEqual(label("phone", in: arrival?["entries"] as? [[String: Any]] ?? []), word, all.text)
+        }
         XCTAssertEqual(label("phone", in: store2Entries), "来电", "store 2 keeps its word")
 
         // Every service that keeps a directory has the new label for store 1, and store 2 has none of it.

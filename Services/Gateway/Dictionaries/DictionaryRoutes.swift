@@ -43,12 +43,11 @@ struct DictionaryRoutes: Sendable {
     @Sendable func list(_ request: Request, context: CRMRequestContext) async throws -> Page<SetView> {
         let principal = try context.requirePrincipal()
         let views = try await environment.database.withConnection { connection in
-            let store = DictionaryStore(connection: connection, logger: environment.logger)
-            var views: [SetView] = []
-            for set in DataDictionaries.all {
-                views.append(SetView(set: set.id, title: set.title, open: set.isOpen, entries: try await store.entries(of: set, store: principal.storeID)))
+            let entries = try await DictionaryStore(connection: connection, logger: environment.logger)
+                .entries(of: DataDictionaries.all, store: principal.storeID)
+            return DataDictionaries.all.map { set in
+                SetView(set: set.id, title: set.title, open: set.isOpen, entries: entries[set.id] ?? [])
             }
-            return views
         }
         return Page.all(views)
     }

@@ -13,17 +13,28 @@ struct DictionaryStore {
     /// The set as the store has it, in the store's order: its kept entries, then any built-in
     /// entry added to the catalogue since the store last changed the set.
     func entries(of set: DataDictionaries.Set, store: UUID) async throws -> [IdentityDictionaryChanged.Entry] {
+        try await entries(of: [set], store: store)[set.id] ?? []
+    }
+
+    /// The sets as the store has them (set id → entries, as `entries(of:store:)`), read with one
+    /// statement: `GET /api/v1/dictionaries` lists every set.
+    func entries(of sets: [DataDictionaries.Set], store: UUID) async throws -> [String: [IdentityDictionaryChanged.Entry]] {
         let rows = try await connection.query("""
-            SELECT code, label, enabled, built_in FROM identity.dictionary_entry
-            WHERE store_id = \(store) AND set_name = \(set.id) ORDER BY position, code
+            SELECT set_name, code, label, enabled, built_in FROM identity.dictionary_entry
+            WHERE store_id = \(store) AND set_name = ANY(\(sets.map(\.id))) ORDER BY set_name, position, code
             """, logger: logger)
-        var kept: [IdentityDictionaryChanged.Entry] = []
-        for try await (code, label, enabled, builtIn) in rows.decode((String, String, Bool, Bool).self) {
-            kept.append(.init(code: code, label: label, enabled: enabled, builtIn: builtIn))
+        var kept: [String: [IdentityDictionaryChanged.Entry]] = [:]
+        for try await (set, code, label, enabled, builtIn) in rows.decode((String, String, String, Bool, Bool).self) {
+            kept[set, default: []].append(.init(code: code, label: label, enabled: enabled, builtIn: builtIn))
         }
-        let keptCodes = Set(kept.map(\.code))
-        return kept + set.entries.filter { !keptCodes.contains($0.code) }
-            .map { .init(code: $0.code, label: $0.label, enabled: true, builtIn: true) }
+        var result: [String: [IdentityDictionaryChanged.Entry]] = [:]
+        for set in sets {
+            let entries = kept[set.id] ?? []
+            let keptCodes = Set(entries.map(\.code))
+            result[set.id] = entries + set.entries.filter { !keptCodes.contains($0.code) }
+                .map { .init(code: $0.code, label: $0.label, enabled: true, builtIn: true) }
+        }
+        return result
     }
 
     /// Writes the whole set in the given order and returns the set's new version. The caller
