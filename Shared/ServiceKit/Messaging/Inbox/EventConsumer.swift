@@ -270,13 +270,14 @@ public final class EventConsumer: Service, @unchecked Sendable {
         let inbox = database.schema.qualify("inbox")
         let handledCount = try await database.withTransaction { connection in
             var fresh = Set<String>()
-            let inserted = try await connection.query(PostgresQuery(unsafeSQL: """
+            // Collected, not streamed, as the relay's batches (`PostgresConnection.allRows`).
+            let inserted = try await connection.allRows(PostgresQuery(unsafeSQL: """
                 INSERT INTO \(inbox) (consumer, event_id, event_type)
                 SELECT $1, id, type FROM unnest($2::text[], $3::text[]) AS event(id, type)
                 ON CONFLICT DO NOTHING
                 RETURNING event_id
                 """, binds: binds), logger: logger)
-            for try await id in inserted.decode(String.self) { fresh.insert(id) }
+            for row in inserted { fresh.insert(try row.decode(String.self)) }
             let context = EventContext(
                 connection: connection, outbox: outbox, logger: logger, clock: settings.clock, directory: Directory(schema: database.schema))
             // Each new event once, in arrival order; neighbours handled by one batch handler

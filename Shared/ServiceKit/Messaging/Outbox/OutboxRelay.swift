@@ -181,8 +181,10 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                 ORDER BY seq LIMIT \(settings.batchSize)
                 FOR UPDATE SKIP LOCKED
                 """)
-            for try await row in try await connection.query(query, logger: logger).decode((Int64, String, String, String, Date).self) {
-                rows.append(row)
+            // Collected, not streamed: a PostgreSQL restart mid-answer must fail the pass, not
+            // crash the process (`PostgresConnection.allRows`).
+            for row in try await connection.allRows(query, logger: logger) {
+                rows.append(try row.decode((Int64, String, String, String, Date).self))
             }
             guard !rows.isEmpty else { return Pass(locked: 0, confirmed: 0) }
 
