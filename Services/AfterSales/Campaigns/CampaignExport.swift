@@ -37,10 +37,9 @@ struct CampaignExport: Sendable {
             let page = try await CampaignStore(connection: connection, logger: environment.logger)
                 .list(store: principal.storeID, state: stateCode, page: ExportLimit.page)
             try ExportLimit.check(total: page.total)
-            let tasks = CampaignTaskStore(connection: connection, logger: environment.logger)
-            var rows: [(CampaignView, CampaignStatistics)] = []
-            for campaign in page.items { rows.append((campaign, try await tasks.statistics(campaign: campaign.id))) }
-            return (rows, words)
+            let figures = try await CampaignTaskStore(connection: connection, logger: environment.logger)
+                .statistics(campaigns: page.items.map(\.id))
+            return (page.items.map { ($0, figures[$0.id]!) }, words)
         }
         let timeZone = try await environment.timeZone(of: principal.storeID)
         let methods = words[DataDictionaries.campaignContactMethod]

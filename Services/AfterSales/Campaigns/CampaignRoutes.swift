@@ -153,7 +153,10 @@ struct CampaignRoutes: Sendable {
             throw ProblemDetails.notFound("campaign \(id)")
         }
         guard campaign.state == "draft" else {
-            throw ProblemDetails.conflict("campaign \(id) is published already (\(campaign.state)); only a draft can be \(what)")
+            let states = try await environment.directory.dictionary(
+                DataDictionaries.campaignState, store: store, on: campaigns.connection, logger: environment.logger)
+            throw ProblemDetails.conflict(
+                "campaign \(id) is \(states.label(campaign.state) ?? campaign.state) already; only a draft can be \(what)")
         }
         return campaign
     }

@@ -130,7 +130,10 @@ struct CampaignTaskRoutes: Sendable {
             throw ProblemDetails.notFound("campaign task \(id)")
         }
         guard task.state == "open" else {
-            throw ProblemDetails.conflict("campaign task \(id) is closed (\(task.state)); only an open task is followed up")
+            let states = try await environment.directory.dictionary(
+                DataDictionaries.campaignTaskState, store: principal.storeID, on: tasks.connection, logger: environment.logger)
+            throw ProblemDetails.conflict(
+                "campaign task \(id) is closed (\(states.label(task.state) ?? task.state)); only an open task is followed up")
         }
         if task.serviceAdvisorId != principal.userID, !principal.has(.manageCampaigns) {
             throw ProblemDetails(

@@ -171,19 +171,26 @@ struct CampaignTaskStore {
 
     /// The campaign's figures (`CampaignStatistics`).
     func statistics(campaign: UUID) async throws -> CampaignStatistics {
+        try await statistics(campaigns: [campaign])[campaign]!
+    }
+
+    /// The figures of each of `campaigns`, with one statement (a list export shows them all).
+    func statistics(campaigns: [UUID]) async throws -> [UUID: CampaignStatistics] {
+        var figures = Dictionary(uniqueKeysWithValues: campaigns.map {
+            ($0, CampaignStatistics(campaignId: $0, targeted: 0, contacted: 0, back: 0, defeated: 0, failed: 0, open: 0, successRate: 0))
+        })
         let rows = try await connection.query("""
-            SELECT count(*)::int, count(*) FILTER (WHERE follow_up_count > 0)::int, count(*) FILTER (WHERE state = 'succeeded')::int,
-                   count(*) FILTER (WHERE state = 'defeated')::int, count(*) FILTER (WHERE state = 'failed')::int,
-                   count(*) FILTER (WHERE state = 'open')::int
-            FROM aftersales.campaign_task WHERE campaign_id = \(campaign)
+            SELECT campaign_id, count(*)::int, count(*) FILTER (WHERE follow_up_count > 0)::int,
+                   count(*) FILTER (WHERE state = 'succeeded')::int, count(*) FILTER (WHERE state = 'defeated')::int,
+                   count(*) FILTER (WHERE state = 'failed')::int, count(*) FILTER (WHERE state = 'open')::int
+            FROM aftersales.campaign_task WHERE campaign_id = ANY(\(campaigns)) GROUP BY campaign_id
             """, logger: logger)
-        for try await (targeted, contacted, back, defeated, failed, open) in rows.decode((Int, Int, Int, Int, Int, Int).self) {
-            let rate = targeted == 0 ? 0 : (Double(back) / Double(targeted) * 10_000).rounded() / 10_000
-            return CampaignStatistics(
-                campaignId: campaign, targeted: targeted, contacted: contacted, back: back, defeated: defeated, failed: failed,
-                open: open, successRate: rate)
+        for try await (id, targeted, contacted, back, defeated, failed, open) in rows.decode((UUID, Int, Int, Int, Int, Int, Int).self) {
+            figures[id] = CampaignStatistics(
+                campaignId: id, targeted: targeted, contacted: contacted, back: back, defeated: defeated, failed: failed,
+                open: open, successRate: Rate.of(back, targeted))
         }
-        return CampaignStatistics(campaignId: campaign, targeted: 0, contacted: 0, back: 0, defeated: 0, failed: 0, open: 0, successRate: 0)
+        return figures
     }
 
     // MARK: Writing

@@ -121,10 +121,3 @@ struct RenewalFigures: Codable, Sendable, Equatable {
     var expired: Int
     var successRate: Double
 }
-
-enum ReportRate {
-    /// `part / whole` rounded to four decimals; 0 when `whole` is 0.
-    static func of(_ part: Int, _ whole: Int) -> Double {
-        whole == 0 ? 0 : (Double(part) / Double(whole) * 10_000).rounded() / 10_000
-    }
-}

@@ -81,7 +81,7 @@ struct ReportStore {
         for try await (new, lost, retained, returned) in rows.decode((Int, Int, Int, Int).self) {
             return CustomerFigures(
                 newCustomers: new, lostCustomers: lost, retainedAtStart: retained, returnedCustomers: returned,
-                returnRate: ReportRate.of(returned, retained), churnRate: ReportRate.of(lost, retained))
+                returnRate: Rate.of(returned, retained), churnRate: Rate.of(lost, retained))
         }
         return CustomerFigures(newCustomers: 0, lostCustomers: 0, retainedAtStart: 0, returnedCustomers: 0, returnRate: 0, churnRate: 0)
     }
@@ -165,7 +165,7 @@ struct ReportStore {
             """, logger: logger)
         for try await (back, defeated, failed) in rows.decode((Int, Int, Int).self) {
             let closed = back + defeated + failed
-            return CampaignFigures(closed: closed, back: back, defeated: defeated, failed: failed, successRate: ReportRate.of(back, closed))
+            return CampaignFigures(closed: closed, back: back, defeated: defeated, failed: failed, successRate: Rate.of(back, closed))
         }
         return CampaignFigures(closed: 0, back: 0, defeated: 0, failed: 0, successRate: 0)
     }
@@ -188,7 +188,7 @@ extension ReportStore {
         for try await (renewed, defeated, expired) in rows.decode((Int, Int, Int).self) {
             let closed = renewed + defeated + expired
             return RenewalFigures(
-                closed: closed, renewed: renewed, defeated: defeated, expired: expired, successRate: ReportRate.of(renewed, closed))
+                closed: closed, renewed: renewed, defeated: defeated, expired: expired, successRate: Rate.of(renewed, closed))
         }
         return RenewalFigures(closed: 0, renewed: 0, defeated: 0, expired: 0, successRate: 0)
     }
