@@ -118,8 +118,10 @@ public struct ERPRepairOrderCompleted: EventPayload, Equatable {
 /// recorded once. A car the store has no file for is skipped: a file needs its owner, which the
 /// policy does not carry.
 ///
-/// Decoding refuses an `expiresOn` or `startsOn` that is not a real day written `yyyy-MM-dd`
-/// and a negative premium, so such an event is dead-lettered at once instead of retried.
+/// Decoding refuses an `expiresOn` or `startsOn` that is not a real day written `yyyy-MM-dd`, a
+/// premium below 0, above 9,999,999,999.99 or with more than two decimals, and an insurer
+/// (1–100 characters) or policy number (1–50) that is empty or too long, so such an event is
+/// dead-lettered at once instead of retried or stored wrong.
 public struct ERPInsurancePolicyIssued: EventPayload, Equatable {
     public static let eventType = "erp.insurance_policy.issued.v1"
 
@@ -173,29 +175,25 @@ public struct ERPInsurancePolicyIssued: EventPayload, Equatable {
         startsOn = try container.decodeIfPresent(String.self, forKey: .startsOn)
         expiresOn = try container.decode(String.self, forKey: .expiresOn)
         issuedAt = try container.decode(Date.self, forKey: .issuedAt)
-        guard premium >= 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .premium, in: container, debugDescription: "a premium is not negative")
+        func refuse(_ key: CodingKeys, _ reason: String) -> DecodingError {
+            DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: reason)
         }
-        guard Self.isDay(expiresOn) else {
-            throw DecodingError.dataCorruptedError(forKey: .expiresOn, in: container, debugDescription: "expected a day written yyyy-MM-dd")
-        }
-        if let startsOn, !Self.isDay(startsOn) {
-            throw DecodingError.dataCorruptedError(forKey: .startsOn, in: container, debugDescription: "expected a day written yyyy-MM-dd")
-        }
+        // What the handler could not store or would store wrong: refused here, so the event is
+        // dead-lettered at once instead of retried (asyncapi.yaml states the same limits).
+        guard premium >= 0, premium <= Self.largestPremium else { throw refuse(.premium, "expected 0 to 9999999999.99 yuan") }
+        var cents = premium * 100, whole = Decimal()
+        NSDecimalRound(&whole, &cents, 0, .plain)
+        guard whole == cents else { throw refuse(.premium, "expected at most two decimals") }
+        let insurerName = insurer.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !insurerName.isEmpty, insurerName.count <= 100 else { throw refuse(.insurer, "expected 1 to 100 characters") }
+        let number = policyNo.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !number.isEmpty, number.count <= 50 else { throw refuse(.policyNo, "expected 1 to 50 characters") }
+        guard CalendarDate.parse(expiresOn) != nil else { throw refuse(.expiresOn, "expected a day written yyyy-MM-dd") }
+        if let startsOn, CalendarDate.parse(startsOn) == nil { throw refuse(.startsOn, "expected a day written yyyy-MM-dd") }
     }
 
-    /// Whether `text` is a real day written `yyyy-MM-dd` (so not `2023-02-29`), years 1900–2199.
-    static func isDay(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard text.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1900...2199).contains(year), (1...12).contains(month), day >= 1
-        else { return false }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        return day <= days
-    }
+    /// The most a premium may be: what `numeric(12,2)` holds.
+    static let largestPremium = Decimal(string: "9999999999.99")!
 }
 
 /// A new-car sales order (销售订单) was created in the ERP.

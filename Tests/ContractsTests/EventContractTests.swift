@@ -172,22 +172,32 @@ final class EventContractTests: XCTestCase {
             ["generalRepair", "accidentRepair", "paidMaintenance", "warranty", "firstMaintenance", "other"])
     }
 
-    func testAPolicyWithoutARealDayOrWithANegativePremiumFailsToDecodeSoTheEventIsDeadLettered() throws {
+    /// What the handler could not store, or would store wrong, fails to decode: the event is
+    /// dead-lettered at once instead of retried (a premium overflowing numeric(12,2)) or recorded
+    /// under an empty policy number (which would then shadow the next car's renewal).
+    func testAPolicyTheCRMCannotStoreFailsToDecodeSoTheEventIsDeadLettered() throws {
         let sample = try XCTUnwrap(samples[ERPInsurancePolicyIssued.eventType])
         let event = try jsonObject(sample.fullEvent)
         XCTAssertNoThrow(try sample.decode(sample.fullEvent))
         let validator = try SchemaValidator.make()
+        // JSON Schema has no calendar, no "not only white space" and no decimal places: those
+        // are the CRM's checks alone.
+        let crmOnly: Set<String> = ["2025-02-29", " ", "12.345"]
         for (path, value) in [
             (["data", "expiresOn"], "2025-02-29" as Any), (["data", "expiresOn"], "2025-4-15"), (["data", "expiresOn"], "15.04.2025"),
-            (["data", "startsOn"], "2024-13-01"), (["data", "premium"], -1 as Any),
+            (["data", "startsOn"], "2024-13-01"), (["data", "premium"], -1 as Any), (["data", "premium"], 100_000_000_000 as Any),
+            (["data", "premium"], Decimal(string: "12.345")! as Any), (["data", "insurer"], " "),
+            (["data", "insurer"], String(repeating: "保", count: 101)), (["data", "policyNo"], ""),
+            (["data", "policyNo"], String(repeating: "P", count: 51)),
         ] {
             let bad = try jsonData(setting: path, to: value, in: event)
             XCTAssertThrowsError(try sample.decode(bad), "\(path.joined(separator: ".")) = \(value)")
-            if "\(value)" != "2025-02-29" {
-                // JSON Schema has no calendar: 29 February of a common year is the CRM's check alone.
+            if !crmOnly.contains("\(value)") {
                 XCTAssertNotNil(try validator.schemaErrors(of: sample.eventType, for: bad), "\(path.joined(separator: ".")) = \(value)")
             }
         }
+        // The largest premium with two decimals is a policy.
+        XCTAssertNoThrow(try sample.decode(try jsonData(setting: ["data", "premium"], to: Decimal(string: "9999999999.99")!, in: event)))
     }
 
     // MARK: - Editing JSON
