@@ -135,8 +135,18 @@ final class ReminderTests: XCTestCase {
             "driver": ["name": "司机", "mobile": Self.mobile(), "birthDate": "1985-02-27"],
         ])
         _ = try await makeCar("leap", token: sa, owner: ["birthDate": "2000-02-29"])
+        // A company car: the owner has no birthday; its user, on the owner's mobile, has one.
+        let companyMobile = Self.mobile()
+        _ = try await makeCar("companyCar", token: sa, owner: ["mobile": companyMobile], extra: [
+            "user": ["name": "公司用车人", "mobile": companyMobile, "birthDate": "1988-02-27"],
+        ])
+        // A fleet contact who owns two of the store's cars: one birthday call, not two.
+        let fleetMobile = Self.mobile()
+        for _ in 0..<2 { _ = try await makeCar("fleet", token: sa, owner: ["mobile": fleetMobile, "birthDate": "1975-02-27"]) }
+        // A visit at 00:30 on 27 August in Shanghai (26 August in UTC): six months on the
+        // store's calendar is 27 February.
         let months = try await makeCar("maintenanceMonths", token: sa)
-        try await visit(months.vin, at: "2026-08-27T02:00:00Z", mileageKm: 8_000, token: sa)
+        try await visit(months.vin, at: "2026-08-26T16:30:00Z", mileageKm: 8_000, token: sa)
         // 180 km a day from 2 December to 30 January (59 days): 5,000 km more in 28 days, on
         // 27 February — long before 6 months.
         let km = try await makeCar("maintenanceKm", token: sa)
@@ -169,6 +179,8 @@ final class ReminderTests: XCTestCase {
         let on27 = [
             "birthdayTomorrow birthday/owner/2027-02-27/2027-02-27",
             "birthdayTomorrow birthday/driver/2027-02-27/2027-02-27",
+            "companyCar birthday/user/2027-02-27/2027-02-27",
+            "fleet birthday/owner/2027-02-27/2027-02-27",
             "maintenanceMonths maintenance/owner/2027-02-27/2027-02-27",
             "maintenanceKm maintenance/owner/2027-02-27/2027-02-27",
             "inspectionYear6 annual_inspection/owner/2027-02-27/2027-02-27",

@@ -1,6 +1,5 @@
 -- Care reminders (关怀, SPEC AS7; seed 002 "定期保养 / 年审提醒 / 生日关怀 / 质保到期 / 驾驶证年审";
--- seed 000 §8.3 "开关开启后, 本功能次日生效"). 005 and 006 are kept for campaigns and renewals:
--- the migration runner applies every file it has not applied yet, whatever the gaps.
+-- seed 000 §8.3 "开关开启后, 本功能次日生效").
 
 -- The store's reminder rules, one row per store that saved any; a store without a row has the
 -- defaults of `ReminderSettings.defaults`.
@@ -44,7 +43,7 @@ CREATE TABLE reminder_switch (
 CREATE TABLE reminder (
     id              uuid PRIMARY KEY,
     store_id        uuid NOT NULL,
-    vehicle_id      uuid NOT NULL REFERENCES vehicle (id) ON DELETE CASCADE,
+    vehicle_id      uuid NOT NULL REFERENCES vehicle (id),
     kind            text NOT NULL CHECK (kind IN ('maintenance', 'annual_inspection', 'birthday', 'warranty_expiry', 'licence_review')),
     person_role     text NOT NULL CHECK (person_role IN ('owner', 'user', 'driver')),
     person_name     text NOT NULL,
@@ -62,6 +61,11 @@ CREATE TABLE reminder (
     UNIQUE (store_id, vehicle_id, kind, person_role, occasion),
     CHECK (done = (done_at IS NOT NULL))
 );
+
+-- A person's birthday and licence are theirs, not a car's: someone on several of the store's
+-- cars (a fleet contact) is reminded once, with the first car the pass meets.
+CREATE UNIQUE INDEX reminder_person ON reminder (store_id, kind, person_mobile, occasion)
+    WHERE kind IN ('birthday', 'licence_review');
 
 -- The list: a store's reminders of a day, by kind.
 CREATE INDEX reminder_listed ON reminder (store_id, remind_on, kind);

@@ -43,7 +43,7 @@ struct ReminderRoutes: Sendable {
             let words = try await ReminderDictionaries.of(principal.storeID, in: environment, on: connection)
             let handling = try body.validated(methods: words.methods)
             try await store.handle(
-                id, done: handling.done, contactMethod: handling.contactMethod, note: handling.note, clearsNote: handling.clearsNote,
+                id, store: principal.storeID, done: handling.done, contactMethod: handling.contactMethod, note: handling.note, clearsNote: handling.clearsNote,
                 by: principal.userID, at: environment.configuration.clock.now())
             return try await store.reminder(id, store: principal.storeID)!
         }

@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// generates the new day's reminders, later passes of the same day find them there. Every
 /// crm-aftersales process runs it; the reminder table's unique key makes each reminder exist
 /// once whatever the number of processes and passes; a store's pass also takes a transaction
-/// lock that another process's pass of the same store skips (`ReminderStore.lockPass`).
+/// lock that another process's pass of the same store skips (`StorePasses`).
 ///
 /// A day without any pass (every process down) is caught up by the next: a reminder whose day
 /// is still ahead within its kind's days ahead is generated then, listed on that day; one whose
@@ -37,22 +37,19 @@ struct ReminderScheduler: Service {
         let stores = try await environment.database.withTransaction { connection in
             try await ReminderStore(connection: connection, logger: environment.logger).storesWithRemindersOn()
         }
-        for store in stores {
-            let created = try await environment.database.withTransaction { connection in
-                let reminders = ReminderStore(connection: connection, logger: environment.logger)
-                guard try await reminders.lockPass(store: store) else { return 0 }
-                let day = try await environment.storeDay(store, on: connection)
-                let settings = try await ReminderSettingsStore(connection: connection, logger: environment.logger).settings(store: store)
-                let passDay = ReminderStore.PassDay(now: day.now, today: day.today, timeZone: day.timeZone.identifier)
-                var created = 0
-                for kind in ReminderKind.allCases where settings.switches[kind].enabled {
-                    created += try await reminders.generate(kind, store: store, day: passDay, settings: settings)
-                }
-                return created
+        let created = await StorePasses.run("aftersales.reminder_pass", stores: stores, in: environment) { store, connection in
+            let reminders = ReminderStore(connection: connection, logger: environment.logger)
+            let day = try await environment.storeDay(store, on: connection)
+            let settings = try await ReminderSettingsStore(connection: connection, logger: environment.logger).settings(store: store)
+            let passDay = ReminderStore.PassDay(now: day.now, today: day.today, timeZone: day.timeZone.identifier)
+            var created = 0
+            for kind in ReminderKind.allCases where settings.switches[kind].enabled {
+                created += try await reminders.generate(kind, store: store, day: passDay, settings: settings)
             }
-            if created > 0 {
-                environment.logger.info("generated care reminders", metadata: ["store": "\(store)", "count": "\(created)"])
-            }
+            return created
+        }
+        for (store, count) in created where count > 0 {
+            environment.logger.info("generated care reminders", metadata: ["store": "\(store)", "count": "\(count)"])
         }
     }
 }

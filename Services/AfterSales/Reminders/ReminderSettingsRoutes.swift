@@ -15,7 +15,9 @@ struct ReminderSettingsRoutes: Sendable {
     }
 
     @Sendable func settings(_ request: Request, context: CRMRequestContext) async throws -> ReminderSettings {
-        let principal = try context.require(.readReminders)
+        // Whoever may change the rules may read them, as the renewal rules.
+        let principal = try context.requirePrincipal()
+        if !principal.has(.configureAfterSales) { try principal.require(.readReminders) }
         return try await environment.database.withTransaction { connection in
             try await ReminderSettingsStore(connection: connection, logger: environment.logger).settings(store: principal.storeID)
         }

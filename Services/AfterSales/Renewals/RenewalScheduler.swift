@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresNIO
 import ServiceKit
 import ServiceLifecycle
 
@@ -45,43 +46,40 @@ struct RenewalScheduler: Service {
         let stores = try await environment.database.withTransaction { connection in
             try await RenewalStore(connection: connection, logger: environment.logger).stores()
         }
-        for store in stores {
-            try await pass(store: store)
+        let counts = await StorePasses.run("aftersales.renewal_pass", stores: stores, in: environment) { store, connection in
+            try await pass(store: store, on: connection)
         }
-    }
-
-    /// The store's pass, in one transaction.
-    func pass(store: UUID) async throws {
-        let logger = environment.logger
-        let counts = try await environment.database.withTransaction { connection -> (expired: Int, opened: Int, advanced: Int, assigned: Int)? in
-            let tasks = RenewalStore(connection: connection, logger: logger)
-            guard try await tasks.tryLockPass(store: store) else { return nil }
-            let day = try await environment.storeDay(store, on: connection)
-            let settings = try await RenewalSettingsStore(connection: connection, logger: logger).settings(store: store)
-            let expired = try await tasks.expire(store: store, today: day.today, at: day.now)
-            let opened = try await tasks.open(store: store, today: day.today, settings: settings, at: day.now)
-            let advanced = try await tasks.advance(store: store, today: day.today, settings: settings)
-            let unassigned = try await tasks.unassigned(store: store)
-            guard !unassigned.isEmpty else { return (expired, opened, advanced, 0) }
-            let specialists = try await environment.directory.activeUsers(inStore: store, on: connection, logger: logger)
-                .filter { $0.role == Self.specialistRole }
-            guard !specialists.isEmpty else { return (expired, opened, advanced, 0) }
-            var load = try await tasks.openTaskCounts(store: store, of: specialists.map(\.id))
-            var assignees: [UUID] = []
-            for _ in unassigned {
-                // The fewest open tasks; among equals, the first by user name.
-                let next = specialists.min { (load[$0.id] ?? 0, $0.username) < (load[$1.id] ?? 0, $1.username) }!
-                assignees.append(next.id)
-                load[next.id, default: 0] += 1
-            }
-            try await tasks.assign(unassigned, to: assignees, at: day.now)
-            return (expired, opened, advanced, unassigned.count)
-        }
-        if let counts, counts.expired + counts.opened + counts.advanced + counts.assigned > 0 {
-            logger.info("renewal pass", metadata: [
+        for (store, counts) in counts where counts.expired + counts.opened + counts.advanced + counts.assigned > 0 {
+            environment.logger.info("renewal pass", metadata: [
                 "store": "\(store)", "expired": "\(counts.expired)", "opened": "\(counts.opened)",
                 "advanced": "\(counts.advanced)", "assigned": "\(counts.assigned)",
             ])
         }
+    }
+
+    /// The store's pass, in the transaction that holds its lock (`StorePasses`).
+    func pass(store: UUID, on connection: PostgresConnection) async throws -> (expired: Int, opened: Int, advanced: Int, assigned: Int) {
+        let logger = environment.logger
+        let tasks = RenewalStore(connection: connection, logger: logger)
+        let day = try await environment.storeDay(store, on: connection)
+        let settings = try await RenewalSettingsStore(connection: connection, logger: logger).settings(store: store)
+        let expired = try await tasks.expire(store: store, today: day.today, at: day.now)
+        let opened = try await tasks.open(store: store, today: day.today, settings: settings, at: day.now)
+        let advanced = try await tasks.advance(store: store, today: day.today, settings: settings)
+        let unassigned = try await tasks.unassigned(store: store)
+        guard !unassigned.isEmpty else { return (expired, opened, advanced, 0) }
+        let specialists = try await environment.directory.activeUsers(inStore: store, on: connection, logger: logger)
+            .filter { $0.role == Self.specialistRole }
+        guard !specialists.isEmpty else { return (expired, opened, advanced, 0) }
+        var load = try await tasks.openTaskCounts(store: store, of: specialists.map(\.id))
+        var assignees: [UUID] = []
+        for _ in unassigned {
+            // The fewest open tasks; among equals, the first by user name.
+            let next = specialists.min { (load[$0.id] ?? 0, $0.username) < (load[$1.id] ?? 0, $1.username) }!
+            assignees.append(next.id)
+            load[next.id, default: 0] += 1
+        }
+        try await tasks.assign(unassigned, to: assignees, at: day.now)
+        return (expired, opened, advanced, unassigned.count)
     }
 }

@@ -281,13 +281,6 @@ struct RenewalStore {
         try await connection.query("SELECT id FROM aftersales.directory_store ORDER BY id", logger: logger).decode(UUID.self).all()
     }
 
-    /// Takes the store's pass lock for the rest of the transaction; false if another process
-    /// holds it (it is doing the store's pass right now).
-    func tryLockPass(store: UUID) async throws -> Bool {
-        try await connection.query("""
-            SELECT pg_try_advisory_xact_lock(hashtext('aftersales.renewal_pass'), hashtext(\(store)::text))
-            """, logger: logger).decode(Bool.self).all().first ?? false
-    }
 
     /// Fails the store's open tasks whose policy ended before `today`; how many.
     func expire(store: UUID, today: String, at now: Date) async throws -> Int {

@@ -70,7 +70,7 @@ struct VehicleRoutes: Sendable {
                 throw ProblemDetails.notFound("vehicle \(id)")
             }
             let fields = try change.validated(applyingTo: current, vehicles.checks)
-            guard try await store.update(id, fields: fields) else {
+            guard try await store.update(id, store: principal.storeID, fields: fields) else {
                 throw ProblemDetails.conflict("the store has another vehicle with the VIN \(fields.vin)")
             }
             return try await store.vehicle(id, store: principal.storeID, calendar: vehicles.calendar)!

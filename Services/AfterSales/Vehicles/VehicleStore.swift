@@ -108,7 +108,7 @@ struct VehicleStore {
     }
 
     /// Replaces every field of the file; false if another file of its store has the new VIN.
-    func update(_ id: UUID, fields: VehicleFields) async throws -> Bool {
+    func update(_ id: UUID, store: UUID, fields: VehicleFields) async throws -> Bool {
         let (owner, user, driver) = (fields.owner, fields.user, fields.driver)
         do {
             try await connection.query("""
@@ -130,7 +130,7 @@ struct VehicleStore {
                     driver_city = \(driver?.city), driver_source = \(driver?.source),
                     driver_licence_expiry = \(driver?.licenceExpiry)::date,
                     updated_at = now()
-                WHERE id = \(id)
+                WHERE id = \(id) AND store_id = \(store)
                 """, logger: logger)
             return true
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.uniqueViolation {
