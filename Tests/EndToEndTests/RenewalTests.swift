@@ -211,6 +211,14 @@ final class RenewalTests: XCTestCase {
         ])
         XCTAssertEqual(reply.status, 422, reply.text)
         XCTAssertEqual(Set(reply.problemFields), ["insurer", "premium", "newExpiry"])
+        // A new expiry more than 3 years on (a typo's 2199), and an impossible day, are named too.
+        for newExpiry in ["2199-12-31", "2027-02-30"] {
+            reply = try await suite.request(.POST, "/api/v1/after-sales/renewal-tasks/\(id)/renewal", token: specialist, json: [
+                "insurer": "中国人保财险", "policyNo": "P2", "premium": 100, "newExpiry": newExpiry,
+            ])
+            XCTAssertEqual(reply.status, 422, "\(newExpiry): \(reply.text)")
+            XCTAssertEqual(reply.problemFields, ["newExpiry"], newExpiry)
+        }
 
         let policyNo = "PDAA\(Int.random(in: 100_000_000...999_999_999))"
         reply = try await suite.request(.POST, "/api/v1/after-sales/renewal-tasks/\(id)/renewal", token: specialist, json: [
@@ -459,8 +467,17 @@ final class RenewalTests: XCTestCase {
         } else {
             XCTFail("renewal.1 got none of the 6 tasks: \(tasks)")
         }
-        let store2 = try await suite.login("renewal.2")
-        reply = try await suite.request(.GET, "/api/v1/after-sales/renewal-tasks/\(tasks[0]["id"] as! String)", token: store2)
+        // Store 2's director sees the whole of store 2 and nothing of store 1: the 404s and the
+        // empty list are the store's doing, not the own scope's.
+        let director2 = try await suite.login("as.director.2")
+        let taskID = try XCTUnwrap(tasks[0]["id"] as? String)
+        reply = try await suite.request(.GET, "/api/v1/after-sales/renewal-tasks/\(taskID)", token: director2)
+        XCTAssertEqual(reply.status, 404, reply.text)
+        let vin = try XCTUnwrap(tasks[0]["vin"] as? String)
+        reply = try await suite.request(.GET, "/api/v1/after-sales/renewal-tasks?vin=\(vin)", token: director2)
+        XCTAssertEqual(reply.status, 200, reply.text)
+        XCTAssertEqual(reply.json["total"] as? Int, 0, reply.text)
+        reply = try await suite.request(.PUT, "/api/v1/after-sales/renewal-tasks/\(taskID)/assignee", token: director2, json: ["assigneeId": firstID])
         XCTAssertEqual(reply.status, 404, reply.text)
     }
 

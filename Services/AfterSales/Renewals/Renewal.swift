@@ -155,6 +155,10 @@ struct RenewalInput: Decodable {
             newExpiry = ""
         } else {
             check.require(newExpiry > oldExpiry, "newExpiry", "must be after the expiring policy's last day (\(oldExpiry))")
+            // Car insurance in China runs a year; a few years' slack, not a typo's 2199 that
+            // would stop the car's renewals for good.
+            let latest = ServiceClock.day(oldExpiry, plus: InsurancePolicy.longestTermDays)
+            check.require(newExpiry <= latest, "newExpiry", "must be at most 3 years after the expiring policy's last day (\(latest))")
         }
         try check.throwIfInvalid()
         return InsurancePolicy(insurer: insurer, policyNo: policyNo, premium: premium, newExpiry: newExpiry)
@@ -167,6 +171,8 @@ struct InsurancePolicy: Sendable {
     static let policyNoLength = 50
     /// The largest premium a write takes, yuan.
     static let maximumPremium: Decimal = 1_000_000
+    /// The longest a renewed policy may run past the old one's last day, days (3 years).
+    static let longestTermDays = 3 * 366
 
     var insurer: String
     var policyNo: String

@@ -61,7 +61,9 @@ struct RenewalRoutes: Sendable {
             guard let task = try await store.lockedTask(id, principal: principal, directory: directory) else {
                 throw ProblemDetails.notFound("renewal task \(id)")
             }
-            guard task.state == .open else { throw ProblemDetails.conflict("the renewal task is \(task.state.rawValue): only an open task is assigned") }
+            guard task.state == .open else {
+                throw try await closed(task, "only an open task is assigned", on: connection)
+            }
             let user = try await environment.directory.requireActiveUser(
                 body.assigneeId, inStore: task.storeID, field: "assigneeId", on: connection, logger: environment.logger)
             guard user.role == RenewalScheduler.specialistRole else {
@@ -87,7 +89,7 @@ struct RenewalRoutes: Sendable {
             let reasons = try await RenewalDictionaries.of(task.storeID, in: environment, on: connection).defeatReasons
             let followUp = try body.validated(reasons: reasons, today: day.today)
             guard task.state == .open else {
-                throw ProblemDetails.conflict("the renewal task is \(task.state.rawValue): follow-ups are recorded on open tasks only")
+                throw try await closed(task, "follow-ups are recorded on open tasks only", on: connection)
             }
             try await store.recordFollowUp(followUp, on: task, by: principal.userID, at: day.now)
             return try await self.task(id, principal: principal, on: connection)
@@ -112,7 +114,7 @@ struct RenewalRoutes: Sendable {
             }
             let policy = try body.validated(oldExpiry: task.insuranceExpiry)
             guard task.state == .open else {
-                throw ProblemDetails.conflict("the renewal task is \(task.state.rawValue): a renewal is recorded on an open task only")
+                throw try await closed(task, "a renewal is recorded on an open task only", on: connection)
             }
             let day = try await environment.storeDay(task.storeID, on: connection)
             guard day.today <= task.insuranceExpiry else {
@@ -129,5 +131,11 @@ struct RenewalRoutes: Sendable {
             try await store.extendInsurance(ofVehicle: vehicle, to: policy.newExpiry)
             return try await self.task(id, principal: principal, on: connection)
         }
+    }
+
+    /// The 409 for a task that is no longer open, its state in the store's words (已续保, 已失效 …).
+    private func closed(_ task: RenewalStore.TaskState, _ rule: String, on connection: PostgresConnection) async throws -> ProblemDetails {
+        let states = try await RenewalDictionaries.of(task.storeID, in: environment, on: connection).states
+        return ProblemDetails.conflict("the renewal task is \(states.label(task.state.rawValue) ?? task.state.rawValue): \(rule)")
     }
 }

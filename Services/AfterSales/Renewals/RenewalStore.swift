@@ -96,11 +96,8 @@ struct RenewalStore {
     private func views(_ query: PostgresQuery) async throws -> [RenewalTaskView] {
         var views: [RenewalTaskView] = []
         for try await row in try await connection.query(query, logger: logger) {
-            var cells = row.makeIterator()
-            func next<Value: PostgresDecodable>(_ type: Value.Type) throws -> Value {
-                guard let cell = cells.next() else { throw Unexpected(what: "a missing column") }
-                return try cell.decode(Value.self)
-            }
+            var cells = RowCells(row)
+            func next<Value: PostgresDecodable>(_ type: Value.Type) throws -> Value { try cells.next(type) }
             let (id, store, vehicle, vin) = (try next(UUID.self), try next(UUID.self), try next(UUID.self), try next(String.self))
             let (plate, brand, series, model) = (try next(String?.self), try next(String?.self), try next(String?.self), try next(String?.self))
             let (ownerName, ownerMobile, expiry) = (try next(String.self), try next(String.self), try next(String.self))
@@ -320,11 +317,17 @@ struct RenewalStore {
             """, logger: logger).collect().count
     }
 
-    /// The store's open tasks nobody is assigned, the soonest expiry first.
+    /// The store's open tasks nobody can follow up, the soonest expiry first: unassigned, or
+    /// assigned to someone who is no longer an active renewal specialist of the store (left,
+    /// moved store, changed role) — their tasks go to the others rather than wait unseen.
     func unassigned(store: UUID) async throws -> [UUID] {
         try await connection.query("""
-            SELECT id FROM aftersales.renewal_task WHERE store_id = \(store) AND state = 'open' AND assignee_id IS NULL
-            ORDER BY insurance_expiry, id
+            SELECT t.id FROM aftersales.renewal_task t
+            WHERE t.store_id = \(store) AND t.state = 'open'
+              AND NOT EXISTS (
+                  SELECT 1 FROM aftersales.directory_user u
+                  WHERE u.id = t.assignee_id AND u.active AND t.store_id = ANY(u.store_ids) AND u.role = \(RenewalScheduler.specialistRole))
+            ORDER BY t.insurance_expiry, t.id
             """, logger: logger).decode(UUID.self).all()
     }
 
