@@ -54,7 +54,7 @@ enum CustomerServiceExports {
             for option in question.answers {
                 rows.append([
                     ExportCell(index + 1), ExportCell(question.text), ExportCell(option.label), ExportCell(option.count),
-                    ExportCell((option.share * 10000).rounded() / 100),
+                    .percent(option.share),
                 ])
             }
         }

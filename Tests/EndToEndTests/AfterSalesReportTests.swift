@@ -41,6 +41,10 @@ final class AfterSalesReportTests: XCTestCase {
         do {
             try await afterSales.waitUntilReady()
             try await seed(store: store, storeCode: storeCode, database: database)
+            // The same data set in a second store: a figure that counted another store's rows
+            // would come out doubled.
+            let decoy = "RD\(tag)"
+            try await seed(store: StoreID.forStoreCode(decoy), storeCode: decoy, database: database)
             let director = try await DirectCaller.make(afterSales, store: store, role: "as.director", permissions: [.readAfterSalesReports])
             try await checkNovember(director)
             try await checkQuarters(director)
@@ -319,8 +323,8 @@ final class AfterSalesReportTests: XCTestCase {
         XCTAssertEqual(values["客户/流失客户/台数"], "2")
         XCTAssertEqual(values["客户/期初保有客户/台数"], "6")
         XCTAssertEqual(values["客户/保有客户进厂/台数"], "1")
-        XCTAssertEqual(values["客户/进厂率/比率"], "0.1667")
-        XCTAssertEqual(values["客户/流失率/比率"], "0.3333")
+        XCTAssertEqual(values["客户/进厂率/比率(%)"], "16.67")
+        XCTAssertEqual(values["客户/流失率/比率(%)"], "33.33")
         XCTAssertEqual(values["维修工单/合计/开单数"], "3")
         XCTAssertEqual(values["维修工单/合计/完工金额（元）"], "588.5")
         // The store's words for the business types, not the codes.
@@ -331,9 +335,9 @@ final class AfterSalesReportTests: XCTestCase {
         XCTAssertEqual(values["按服务顾问/\(wang)/开单数"], "3")
         XCTAssertEqual(values["首保回厂/首保/工单数"], "1")
         XCTAssertEqual(values["售后招揽/招揽成功/任务数"], "1")
-        XCTAssertEqual(values["售后招揽/成功率/比率"], "0.3333")
+        XCTAssertEqual(values["售后招揽/成功率/比率(%)"], "33.33")
         XCTAssertEqual(values["续保招揽/续保成功/任务数"], "1")
-        XCTAssertEqual(values["续保招揽/成功率/比率"], "0.5")
+        XCTAssertEqual(values["续保招揽/成功率/比率(%)"], "50")
 
         let quarter = try await director.request(.GET, "/api/v1/after-sales/reports/export?period=quarter&quarter=2026-Q4&format=xlsx")
         XCTAssertEqual(quarter.status, 200, quarter.text)

@@ -233,6 +233,17 @@ final class CustomerFileTests: XCTestCase {
         }
         reply = try await suite.request(.GET, "/api/v1/after-sales/settings", token: sa)
         XCTAssertEqual(reply.json["churnMonths"] as? Int, 18, reply.text)
+        // The follow-up days per class (§8.3) are kept as sent, each to its class, and checked.
+        let days = ["loyal": 2, "favoured": 4, "ordinary": 6, "lost": 8, "potential": 11]
+        reply = try await suite.request(.PUT, "/api/v1/after-sales/settings", token: admin, json: ["churnMonths": 18, "followUpDays": days])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        reply = try await suite.request(.GET, "/api/v1/after-sales/settings", token: sa)
+        XCTAssertEqual(reply.json["followUpDays"] as? [String: Int], days, reply.text)
+        reply = try await suite.request(.PUT, "/api/v1/after-sales/settings", token: admin, json: [
+            "churnMonths": 18, "followUpDays": ["loyal": 0, "favoured": 5, "ordinary": 7, "lost": 7, "potential": 366],
+        ])
+        XCTAssertEqual(reply.status, 422, reply.text)
+        XCTAssertEqual(Set(reply.problemFields), ["followUpDays.loyal", "followUpDays.potential"], reply.text)
         let otherStore = try await suite.login("sa.2")
         reply = try await suite.request(.GET, "/api/v1/after-sales/settings", token: otherStore)
         XCTAssertEqual(reply.json["churnMonths"] as? Int, 12, "store 2 keeps its own: \(reply.text)")

@@ -46,7 +46,7 @@ struct CampaignExport: Sendable {
         let table = ExportTable(
             sheetName: "售后招揽",
             headers: ["招揽名称", "招揽类型", "活动开始时间", "活动结束时间", "招揽方式", "创建方式", "活动说明", "状态", "上线时间",
-                      "招揽客户数", "已联系", "招揽成功", "战败", "到期未回厂", "跟进中", "成功率"],
+                      "招揽客户数", "已联系", "招揽成功", "战败", "到期未回厂", "跟进中", "成功率(%)"],
             rows: rows.map { campaign, figures in
                 [ExportCell(campaign.name), ExportCell(words[DataDictionaries.campaignKind].label(campaign.kind)),
                  ExportCell(campaign.startsOn), ExportCell(campaign.endsOn),
@@ -54,7 +54,7 @@ struct CampaignExport: Sendable {
                  ExportCell(campaign.targets == .list ? "导入" : "单个新增"), ExportCell(campaign.description),
                  ExportCell(words[DataDictionaries.campaignState].label(campaign.state)), ExportCell(campaign.goesLiveAt, in: timeZone),
                  ExportCell(figures.targeted), ExportCell(figures.contacted), ExportCell(figures.back), ExportCell(figures.defeated),
-                 ExportCell(figures.failed), ExportCell(figures.open), ExportCell(figures.successRate)]
+                 ExportCell(figures.failed), ExportCell(figures.open), .percent(figures.successRate)]
             })
         return try await Response.export(table, as: format, fileName: "campaigns")
     }

@@ -7,7 +7,7 @@ import ServiceKit
 /// `ReportRoutes` as one sheet (X1), one figure a row: 分组 (section), 项目 (item), 指标
 /// (figure), 数值 (value). Business types are the store's words (dictionary
 /// `repairBusinessType`: 首保, not `firstMaintenance`); an order without an SA is （未指定）;
-/// rates are fractions (0.5 = 50 %), amounts yuan. The first rows name the report, its period
+/// rates are percentages (比率(%): 33.33), amounts yuan. The first rows name the report, its period
 /// and the time the figures count up to, on the store's clock.
 struct ReportExport: Sendable {
     let environment: ServiceEnvironment
@@ -26,7 +26,7 @@ struct ReportExport: Sendable {
             let report = try await ReportRoutes.build(period, store: principal.storeID, environment: environment, on: connection)
             return (report, words)
         }
-        let timeZone = try await environment.timeZone(of: principal.storeID)
+        let timeZone = TimeZone(identifier: report.timeZone) ?? Directory.defaultTimeZone
         let types = words[DataDictionaries.repairBusinessType]
         var rows: [[ExportCell]] = []
         func row(_ section: String, _ item: String, _ figure: String, _ value: ExportCell) {
@@ -40,8 +40,8 @@ struct ReportExport: Sendable {
         row("客户", "流失客户", "台数", ExportCell(customers.lostCustomers))
         row("客户", "期初保有客户", "台数", ExportCell(customers.retainedAtStart))
         row("客户", "保有客户进厂", "台数", ExportCell(customers.returnedCustomers))
-        row("客户", "进厂率", "比率", ExportCell(customers.returnRate))
-        row("客户", "流失率", "比率", ExportCell(customers.churnRate))
+        row("客户", "进厂率", "比率(%)", .percent(customers.returnRate))
+        row("客户", "流失率", "比率(%)", .percent(customers.churnRate))
         let orders = report.repairOrders
         row("维修工单", "合计", "开单数", ExportCell(orders.opened))
         row("维修工单", "合计", "完工数", ExportCell(orders.completed))
@@ -65,13 +65,13 @@ struct ReportExport: Sendable {
         row("售后招揽", "招揽成功", "任务数", ExportCell(campaigns.back))
         row("售后招揽", "战败", "任务数", ExportCell(campaigns.defeated))
         row("售后招揽", "到期未回厂", "任务数", ExportCell(campaigns.failed))
-        row("售后招揽", "成功率", "比率", ExportCell(campaigns.successRate))
+        row("售后招揽", "成功率", "比率(%)", .percent(campaigns.successRate))
         let renewals = report.renewals
         row("续保招揽", "结束任务", "任务数", ExportCell(renewals.closed))
         row("续保招揽", "续保成功", "任务数", ExportCell(renewals.renewed))
         row("续保招揽", "战败", "任务数", ExportCell(renewals.defeated))
         row("续保招揽", "到期未续保", "任务数", ExportCell(renewals.expired))
-        row("续保招揽", "成功率", "比率", ExportCell(renewals.successRate))
+        row("续保招揽", "成功率", "比率(%)", .percent(renewals.successRate))
         let table = ExportTable(sheetName: "售后\(report.period.label)", headers: ["分组", "项目", "指标", "数值"], rows: rows)
         return try await Response.export(table, as: format, fileName: "after-sales-report-\(report.label)")
     }

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import ServiceKit
 
@@ -79,15 +80,10 @@ struct ReportPeriod: Sendable, Equatable {
         return period
     }
 
-    /// `2026-11-30`: exactly four, two and two digits, a day that exists.
+    /// `2026-11-30`: a day that exists (`CalendarDate`), in `years`.
     static func day(_ text: String) -> ReportPeriod? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, digits(parts[0], 4), digits(parts[1], 2), digits(parts[2], 2),
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              years.contains(year), (1...12).contains(month), (1...daysIn(month, of: year)).contains(day)
-        else { return nil }
-        let next = day < daysIn(month, of: year) ? (year, month, day + 1) : month < 12 ? (year, month + 1, 1) : (year + 1, 1, 1)
-        return ReportPeriod(kind: .day, label: text, firstDay: format(year, month, day), endDay: format(next.0, next.1, next.2))
+        guard let day = CalendarDate.parse(text), let year = Int(day.prefix(4)), years.contains(year) else { return nil }
+        return ReportPeriod(kind: .day, label: text, firstDay: day, endDay: ServiceClock.day(day, plus: 1))
     }
 
     /// `2026-11`.
@@ -113,14 +109,6 @@ struct ReportPeriod: Sendable, Equatable {
 
     private static func digits(_ text: Substring, _ count: Int) -> Bool {
         text.count == count && text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
-    }
-
-    private static func daysIn(_ month: Int, of year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
     }
 
     private static func format(_ year: Int, _ month: Int, _ day: Int) -> String {

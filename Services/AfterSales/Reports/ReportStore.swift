@@ -123,7 +123,8 @@ struct ReportStore {
             """, logger: logger)
         var result: [(String, Int, Int, Decimal)] = []
         for try await (key, opened, completed, amount) in rows.decode((String, Int, Int, String).self) {
-            result.append((key, opened, completed, Decimal(string: amount, locale: Locale(identifier: "en_US_POSIX")) ?? 0))
+            guard let yuan = Money.amount(amount) else { throw RowCells.Unexpected(column: "completed amount \(amount)") }
+            result.append((key, opened, completed, yuan))
         }
         return result
     }

@@ -61,6 +61,11 @@ public enum ExportCell: Sendable, Equatable {
     public init(_ date: Date?, in timeZone: TimeZone) {
         self = date.map { .dateTime($0, timeZone) } ?? .empty
     }
+
+    /// A share or rate (a fraction, 0.3333) as staff read it in a `(%)` column: 33.33.
+    public static func percent(_ fraction: Double) -> ExportCell {
+        .number((fraction * 10_000).rounded() / 100)
+    }
 }
 
 /// The wall-clock time of a `.dateTime` cell, to the minute: what both writers show, so that the
