@@ -349,8 +349,20 @@ final class CampaignTests: XCTestCase {
             XCTAssertTrue(imported.text.contains("2 vehicle files have the plate"), imported.text)
             let preview = try await director.request(.GET, "/api/v1/after-sales/campaigns/\(id)/preview")
             XCTAssertEqual(Set(preview.items.compactMap { $0["vin"] as? String }), Set(vins.prefix(2)), preview.text)
+            // This store keeps Berlin time: go-live is 00:00 of Berlin's next day, not Shanghai's
+            // or UTC's.
+            let database = try await AdminDatabase()
+            defer { database.shutdown() }
+            _ = try await database.scalar("""
+                INSERT INTO aftersales.directory_store (id, group_id, code, name, time_zone, version)
+                VALUES ('\(store)', gen_random_uuid(), 'HL\(tag)', '柏林店', 'Europe/Berlin', 1) RETURNING 1
+                """)
+            var berlin = Calendar(identifier: .gregorian)
+            berlin.timeZone = TimeZone(identifier: "Europe/Berlin")!
+            let berlinTomorrow = berlin.date(byAdding: .day, value: 1, to: berlin.startOfDay(for: Date()))!
             let published = try await director.request(.POST, "/api/v1/after-sales/campaigns/\(id)/publish")
             XCTAssertEqual(published.status, 200, published.text)
+            XCTAssertEqual(published.json["goesLiveAt"] as? String, RFC3339.string(from: berlinTomorrow).replacingOccurrences(of: ".000", with: ""))
             let late = try await director.request(.PUT, "/api/v1/after-sales/campaigns/\(id)/vehicles", bytes: Data(file.utf8))
             XCTAssertEqual(late.status, 409, "a published campaign's list does not change: \(late.text)")
             let export = try await director.request(.GET, "/api/v1/after-sales/campaigns/export?format=csv")
