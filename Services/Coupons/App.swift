@@ -1,15 +1,31 @@
 import Foundation
 import ServiceKit
 
-/// The Coupons service. Its business features arrive with later issues; today it runs the
-/// platform: its schema and migrations, its queue, health, metrics and graceful shutdown.
+/// Coupons (优惠券, C1–C6; seed §6, §8.1): the finance director defines coupons; issuing tasks
+/// push them to customers or publish a claim link; the ledger lists every issued coupon with
+/// its code; SAs and cashiers redeem codes; unused coupons are revoked, after HQ's approval
+/// while the group's approval switch is on. Every issue locks its definition's row first, so a
+/// definition never issues more than its quantity and a customer never holds more than its
+/// limit, however many replicas run.
 @main
 struct CouponsApp {
     static func main() async throws {
         try await ServiceRunner.run(ServiceDefinition(
             identity: .coupons,
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
-            handlers: EventHandlers()
+            handlers: EventHandlers(),
+            routes: { group, environment in
+                // One folder per feature: Definitions/, Tasks/, Ledger/, Redemptions/, Revocations/, Settings/; Issuing/ is shared.
+                DefinitionRoutes(environment: environment).addRoutes(to: group)
+                IssueTaskRoutes(environment: environment).addRoutes(to: group)
+                CouponSettingsRoutes(environment: environment).addRoutes(to: group)
+                LedgerRoutes(environment: environment).addRoutes(to: group)
+                RedemptionRoutes(environment: environment).addRoutes(to: group)
+                RevocationRoutes(environment: environment).addRoutes(to: group)
+            },
+            publicRoutes: { group, environment in
+                ClaimRoutes(environment: environment).addRoutes(to: group)
+            }
         ))
     }
 }

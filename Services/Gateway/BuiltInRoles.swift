@@ -17,12 +17,12 @@ enum BuiltInRoles {
             code: "gm", name: "总经理 General manager", scope: .store,
             permissions: [.readAuditLog, .readVehicles, .readRepairOrders, .readCampaigns, .readRenewals, .readReminders,
                           .readAfterSalesReports, .readVisitTemplates, .readVisitTasks, .readComplaints, .readVisitStatistics,
-                          .readLeads, .readProspects]),
+                          .readLeads, .readProspects, .readCoupons, .approveCouponTasks]),
         BuiltInRole(
             code: "sales.manager", name: "销售经理 Sales manager", scope: .store,
             permissions: [.readVehicles, .readVisitStatistics, .readLeads, .writeLeads, .assignLeads, .configureLeads,
                           .readProspects, .writeProspects, .assignProspects, .approveProspects, .assignProspectsDirectly,
-                          .configureProspects]),
+                          .configureProspects, .readCoupons, .issueCoupons]),
         BuiltInRole(
             code: "sales.leader", name: "销售组长 Sales team leader", scope: .team,
             permissions: [.readVehicles, .readLeads, .writeLeads, .readProspects, .writeProspects, .assignProspects, .approveProspects]),
@@ -41,14 +41,23 @@ enum BuiltInRoles {
         BuiltInRole(
             code: "sa", name: "服务顾问 Service advisor", scope: .store,
             permissions: [.readVehicles, .writeVehicles, .readRepairOrders, .writeRepairOrders, .readCampaigns,
-                          .followUpCampaigns, .readReminders, .handleReminders]),
+                          .followUpCampaigns, .readReminders, .handleReminders, .readCoupons, .redeemCoupons]),
         BuiltInRole(
             code: "as.director", name: "售后总监 After-sales director", scope: .store,
             permissions: [.readVehicles, .writeVehicles, .readRepairOrders, .configureAfterSales, .readCampaigns,
                           .manageCampaigns, .followUpCampaigns, .readRenewals, .assignRenewals, .followUpRenewals,
-                          .readReminders, .handleReminders, .readAfterSalesReports]),
+                          .readReminders, .handleReminders, .readAfterSalesReports, .readCoupons, .issueCoupons]),
         BuiltInRole(
             code: "renewal", name: "续保专员 Renewal specialist", scope: .own,
             permissions: [.readVehicles, .readRenewals, .followUpRenewals]),
+        BuiltInRole(
+            code: "finance", name: "财务总监 Finance director", scope: .store,
+            permissions: [.readCoupons, .defineCoupons, .issueCoupons, .revokeCoupons, .configureCoupons]),
+        BuiltInRole(
+            code: "cashier", name: "收银员 Cashier", scope: .store,
+            permissions: [.readVehicles, .readRepairOrders, .readCoupons, .redeemCoupons]),
+        BuiltInRole(
+            code: "hq", name: "总部审核 Group coupon approver", scope: .group,
+            permissions: [.readCoupons, .approveCouponRevocations, .configureCoupons]),
     ]
 }

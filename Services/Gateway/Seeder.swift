@@ -58,6 +58,11 @@ struct Seeder: Service {
         DemoUser(username: "as.director.2", displayName: "沈立新", role: "as.director", stores: ["HX000002"]),
         DemoUser(username: "renewal.1", displayName: "林芳", role: "renewal", stores: ["HX000001"], mobile: "13871150009"),
         DemoUser(username: "renewal.2", displayName: "高洁", role: "renewal", stores: ["HX000002"], mobile: "13871150010"),
+        DemoUser(username: "finance.1", displayName: "杨帆", role: "finance", stores: ["HX000001"]),
+        DemoUser(username: "finance.2", displayName: "罗敏", role: "finance", stores: ["HX000002"]),
+        DemoUser(username: "cashier.1", displayName: "胡小燕", role: "cashier", stores: ["HX000001"]),
+        DemoUser(username: "cashier.2", displayName: "朱婷", role: "cashier", stores: ["HX000002"]),
+        DemoUser(username: "hq.1", displayName: "邓总部", role: "hq", stores: ["HX000001", "HX000002"]),
     ]
 
     func run() async throws {

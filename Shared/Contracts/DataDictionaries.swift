@@ -200,6 +200,48 @@ public enum DataDictionaries {
         .init("open", "跟进中"), .init("renewed", "续保成功"), .init("expired", "已过期未续保"), .init("defeated", "战败"),
     ])
 
+    // MARK: Coupons
+
+    /// What a coupon is (优惠券类型, C1; seed §6.1, §6.3).
+    public static let couponKind = Set("couponKind", "优惠券类型", [
+        .init("general", "全部券"), .init("item", "项目券"), .init("package", "套餐券"), .init("cash", "现金券"),
+        .init("points", "积分券"),
+    ])
+    /// How long a coupon is valid (有效期类型, C1): between two days, or a number of days from its issue.
+    public static let couponValidity = Set("couponValidity", "有效期类型", [
+        .init("fixed", "按起止日期"), .init("days_from_issue", "按发放后天数"),
+    ])
+    /// Where a coupon may be used (使用范围, C1): the issuing store, or every store of the group.
+    public static let couponUsableIn = Set("couponUsableIn", "使用范围", [
+        .init("store", "本店"), .init("group", "集团各店"),
+    ])
+    /// Where one issued coupon is (C3): `expired` is an unused coupon past its last day.
+    public static let couponState = Set("couponState", "优惠券状态", [
+        .init("unused", "未使用"), .init("used", "已使用"), .init("expired", "已过期"), .init("revoked", "已删除"),
+        .init("revocation_pending", "删除待审核"),
+    ])
+    /// How an issuing task finds its customers (任务类型, C2; seed §6.2).
+    public static let couponTaskKind = Set("couponTaskKind", "发放任务类型", [
+        .init("quick", "快速发券"), .init("conditional", "条件发券"), .init("imported", "导表发券"),
+    ])
+    /// How coupons reach the customers (发券类型, C2): issued at once, or claimed from a link.
+    public static let couponIssueMode = Set("couponIssueMode", "发券类型", [
+        .init("push", "发券"), .init("claim", "领券"),
+    ])
+    /// Where an issuing task is (C2).
+    public static let couponTaskState = Set("couponTaskState", "发放任务状态", [
+        .init("draft", "草稿"), .init("awaiting_approval", "待审核"), .init("rejected", "审核未通过"),
+        .init("issued", "已发放"), .init("claiming", "领取中"), .init("closed", "已结束"),
+    ])
+    /// What a coupon was used on (核销单据, C4).
+    public static let couponOrderKind = Set("couponOrderKind", "核销单据类型", [
+        .init("repair_order", "维修工单"), .init("sales_order", "销售订单"),
+    ])
+    /// Where a revocation is while the group's approval switch is on (C5; seed §8.1).
+    public static let couponRevocationState = Set("couponRevocationState", "删除审核状态", [
+        .init("pending", "待审核"), .init("approved", "已通过"), .init("rejected", "已驳回"),
+    ])
+
     // MARK: Customer service
 
     public static let complaintLevel = Set("complaintLevel", "投诉级别", [
@@ -237,6 +279,8 @@ public enum DataDictionaries {
         repairBusinessType, repairOrderState, afterSalesDefeatReason, customerSource, customerClass,
         campaignKind, campaignContactMethod, campaignState, campaignTaskState, campaignFollowUpResult,
         renewalStage, renewalState, reminderKind, reminderContactMethod,
+        couponKind, couponValidity, couponUsableIn, couponState, couponTaskKind, couponIssueMode, couponTaskState,
+        couponOrderKind, couponRevocationState,
         complaintLevel, complaintSource, complaintState, complaintCategory, visitResult, visitKind, visitTaskState, visitOrderType,
     ]
 }

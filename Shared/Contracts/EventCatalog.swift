@@ -18,6 +18,9 @@ public enum EventCatalog {
         LeadChanged.self,
         LeadArrived.self,
         ProspectFollowUpRecorded.self,
+        CouponIssued.self,
+        CouponRedeemed.self,
+        CouponRevoked.self,
     ]
 
     /// The payload type for a CloudEvents `type` (= routing key), or nil for a type nobody here

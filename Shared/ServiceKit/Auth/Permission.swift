@@ -89,6 +89,26 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     /// Set the store's follow-up rules, sales rules and test-drive routes.
     public static let configureProspects = Permission(rawValue: "prospects.configure")
 
+    // Coupons (C1–C6)
+    /// See the coupon definitions, issuing tasks and the issued-coupon ledger (发放明细) of the
+    /// store — and the group-wide coupons of the group.
+    public static let readCoupons = Permission(rawValue: "coupons.read")
+    /// Create, edit, enable and disable coupon definitions (财务总监, seed §6.1).
+    public static let defineCoupons = Permission(rawValue: "coupons.definition.manage")
+    /// Write and publish issuing tasks (发放任务, seed §6.2).
+    public static let issueCoupons = Permission(rawValue: "coupons.issue")
+    /// Approve or reject issuing tasks while the store's approval switch is on (managers).
+    public static let approveCouponTasks = Permission(rawValue: "coupons.task.approve")
+    /// Redeem a coupon by its code and undo a redemption (核销: SAs, cashiers).
+    public static let redeemCoupons = Permission(rawValue: "coupons.redeem")
+    /// Revoke an unused coupon with the customer's explanation (删除, seed §6.4).
+    public static let revokeCoupons = Permission(rawValue: "coupons.revoke")
+    /// Approve or reject revocations while the group's approval switch is on (总部审核, seed §8.1).
+    public static let approveCouponRevocations = Permission(rawValue: "coupons.revocation.approve")
+    /// Set the store's coupon rules (task approval, referral); with the group scope, the
+    /// group's revocation-approval switch (优惠券审核开关, seed §8.1).
+    public static let configureCoupons = Permission(rawValue: "coupons.configure")
+
     /// Every permission there is.
     public static let all: [Permission] = [
         .administerIdentity, .readAuditLog,
@@ -99,5 +119,7 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
         .readComplaints, .openComplaints, .handleComplaints, .closeComplaints, .readVisitStatistics,
         .readLeads, .writeLeads, .assignLeads, .configureLeads,
         .readProspects, .writeProspects, .assignProspects, .approveProspects, .assignProspectsDirectly, .configureProspects,
+        .readCoupons, .defineCoupons, .issueCoupons, .approveCouponTasks, .redeemCoupons, .revokeCoupons,
+        .approveCouponRevocations, .configureCoupons,
     ]
 }

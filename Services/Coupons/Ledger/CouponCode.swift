@@ -1,0 +1,55 @@
+import ServiceKit
+
+/// The code of one issued coupon (优惠券号码, C3): 16 digits — 15 from the system's
+/// cryptographic random source and a Damm check digit (`DammCheckDigit`) — shown in groups of
+/// four (`5191 5250 4840 2817`) for staff to read out and type.
+///
+/// Digits only, because a customer reads it off a phone to a cashier who types it on a keypad.
+/// The check digit catches every single mistyped digit and every swap of two neighbours before
+/// any lookup, so a typo is "not a valid code" rather than someone else's coupon. 10^15 random
+/// values make guessing a live code hopeless at any rate the gateway allows.
+struct CouponCode: Hashable, Sendable, CustomStringConvertible {
+    /// The 16 digits, without spaces: how it is stored.
+    let digits: String
+
+    static let length = 16
+
+    /// A new random code from `generator` (the system's cryptographic source by default).
+    static func random<Generator: RandomNumberGenerator>(using generator: inout Generator) -> CouponCode {
+        var body = ""
+        body.reserveCapacity(length)
+        // The first digit is never 0, so that a spreadsheet cannot drop it.
+        body.append(Character(String(Int.random(in: 1...9, using: &generator))))
+        for _ in 1..<(length - 1) { body.append(Character(String(Int.random(in: 0...9, using: &generator)))) }
+        return CouponCode(digits: body + String(DammCheckDigit.of(body)!))
+    }
+
+    static func random() -> CouponCode {
+        var generator = SystemRandomNumberGenerator()
+        return random(using: &generator)
+    }
+
+    /// Reads a code as typed: spaces (also the full-width one) and dashes are ignored. Nil
+    /// unless it is 16 digits whose last one checks.
+    init?(typed text: String) {
+        let digits = String(text.filter { $0 != " " && $0 != "-" && $0 != "\u{3000}" })
+        guard digits.count == Self.length, DammCheckDigit.validates(digits) else { return nil }
+        self.digits = digits
+    }
+
+    private init(digits: String) {
+        self.digits = digits
+    }
+
+    /// `5191 5250 4840 2817`: how printouts and exports show it.
+    var description: String { Self.grouped(digits) }
+
+    static func grouped(_ digits: String) -> String {
+        var text = ""
+        for (offset, character) in digits.enumerated() {
+            if offset > 0, offset % 4 == 0 { text.append(" ") }
+            text.append(character)
+        }
+        return text
+    }
+}

@@ -1,0 +1,130 @@
+import Contracts
+import Foundation
+import Hummingbird
+import PostgresNIO
+import ServiceKit
+
+/// `/api/v1/coupons/redemptions` (核销, C4): an SA or cashier redeems a coupon by its code on a
+/// repair order or sales order — exactly once, however many try at the same moment — and
+/// undoes it when the order is cancelled. Takes `coupons.redeem`.
+struct RedemptionRoutes: Sendable {
+    let environment: ServiceEnvironment
+
+    func addRoutes(to group: RouterGroup<CRMRequestContext>) {
+        group.post("coupons/redemptions", use: redeem)
+        group.post("coupons/redemptions/undo", use: undo)
+    }
+
+    struct RedeemRequest: Decodable, Sendable {
+        /// As typed: spaces and dashes are ignored.
+        var code: String
+        /// `couponOrderKind`: repair_order, sales_order.
+        var orderKind: String?
+        var orderNumber: String
+        /// The order's amount in yuan, for the minimum spend.
+        var orderAmount: Decimal
+    }
+
+    struct UndoRequest: Decodable, Sendable {
+        var code: String
+    }
+
+    @Sendable func redeem(_ request: Request, context: CRMRequestContext) async throws -> CouponView {
+        let principal = try context.require(.redeemCoupons)
+        let body = try await request.decodeJSON(as: RedeemRequest.self, context: context)
+        let code = CouponCode(typed: body.code)
+        return try await environment.database.withTransaction { connection in
+            let orderKinds = try await environment.directory.dictionary(
+                DataDictionaries.couponOrderKind, store: principal.storeID, on: connection, logger: environment.logger)
+            var check = FieldValidator()
+            if code == nil { check.fail("code", LedgerRoutes.invalidCode) }
+            let orderKind = check.requiredCode("orderKind", body.orderKind, in: orderKinds)
+            let orderNumber = check.text("orderNumber", body.orderNumber, maxLength: 40)
+            check.money("orderAmount", body.orderAmount)
+            try check.throwIfInvalid()
+
+            let now = environment.configuration.clock.now()
+            let name = try await environment.directory.displayNames(of: [principal.userID], on: connection, logger: environment.logger)[principal.userID]
+            let redemption = Redemption(
+                store: principal.storeID, group: principal.groupID, by: principal.userID, byName: name, orderKind: orderKind!,
+                orderNumber: orderNumber, orderAmount: body.orderAmount, at: now)
+            let ledger = LedgerStore(connection: connection, logger: environment.logger)
+            guard try await RedemptionStore(connection: connection, logger: environment.logger).redeem(code: code!.digits, redemption) != nil else {
+                throw try await refusal(code!, amount: body.orderAmount, principal: principal, now: now, ledger: ledger, connection: connection)
+            }
+            let coupon = try await ledger.coupon(code: code!.digits, visibleTo: principal, now: now)!
+            try await announce(coupon, redemption: redemption, undone: false, on: connection)
+            return coupon
+        }
+    }
+
+    /// Why a redemption matched nothing, in the store's words.
+    private func refusal(
+        _ code: CouponCode, amount: Decimal, principal: Principal, now: Date, ledger: LedgerStore, connection: PostgresConnection
+    ) async throws -> ProblemDetails {
+        // A store-only coupon of another store is not this store's to see: 404, as for no coupon.
+        guard let coupon = try await ledger.coupon(code: code.digits, visibleTo: principal.widened(to: .store), now: now) else {
+            return .notFound("coupon \(code)")
+        }
+        let timeZone = try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
+        switch coupon.state {
+        case "used":
+            var place: String?
+            if let store = coupon.usedStoreId { place = try await environment.directory.store(store, on: connection, logger: environment.logger)?.name }
+            return .conflict("coupon \(code) was already used (已使用) at \(place ?? "another store") on \(LocalDateTime(coupon.usedAt!, in: timeZone).text), order \(coupon.orderNumber ?? "")")
+        case "revoked":
+            return .conflict("coupon \(code) was revoked (已删除) and cannot be used")
+        case "revocation_pending":
+            return .conflict("coupon \(code) is waiting for HQ to approve its revocation (删除待审核) and cannot be used meanwhile")
+        case "expired":
+            return .conflict("coupon \(code) expired (已过期): its last day was \(coupon.lastDay)")
+        default:
+            if coupon.effectiveFrom > now {
+                return .conflict("coupon \(code) is valid from \(LocalDateTime(coupon.effectiveFrom, in: timeZone).text), not yet")
+            }
+            if let minimum = coupon.minimumSpend, amount < minimum {
+                return .validation([.init(
+                    field: "orderAmount", message: "must be at least \(Money.printed(minimum)) yuan, the minimum spend of \(coupon.name)")])
+            }
+            return .conflict("coupon \(code) cannot be used right now; try again")
+        }
+    }
+
+    /// Undoes a redemption made in this store: the coupon is unused again, or expired if its
+    /// last day has passed.
+    @Sendable func undo(_ request: Request, context: CRMRequestContext) async throws -> CouponView {
+        let principal = try context.require(.redeemCoupons)
+        let body = try await request.decodeJSON(as: UndoRequest.self, context: context)
+        guard let code = CouponCode(typed: body.code) else {
+            throw ProblemDetails.validation([.init(field: "code", message: LedgerRoutes.invalidCode)])
+        }
+        return try await environment.database.withTransaction { connection in
+            let now = environment.configuration.clock.now()
+            let ledger = LedgerStore(connection: connection, logger: environment.logger)
+            guard let before = try await ledger.coupon(code: code.digits, visibleTo: principal, now: now, forUpdate: true) else {
+                throw ProblemDetails.notFound("coupon \(code)")
+            }
+            guard try await RedemptionStore(connection: connection, logger: environment.logger).undo(code: code.digits, store: principal.storeID) != nil else {
+                throw ProblemDetails.conflict("coupon \(code) was not used in this store, so there is no redemption here to undo")
+            }
+            let coupon = try await ledger.coupon(code: code.digits, visibleTo: principal, now: now)!
+            let redemption = Redemption(
+                store: principal.storeID, group: principal.groupID, by: principal.userID, byName: nil, orderKind: before.orderKind ?? "",
+                orderNumber: before.orderNumber ?? "", orderAmount: before.orderAmount ?? 0, at: now)
+            try await announce(coupon, redemption: redemption, undone: true, on: connection)
+            return coupon
+        }
+    }
+
+    private func announce(_ coupon: CouponView, redemption: Redemption, undone: Bool, on connection: PostgresConnection) async throws {
+        try await environment.outbox.append(CloudEvent(
+            source: "/crm/coupons", subject: coupon.id.uuidString.lowercased(),
+            data: CouponRedeemed(
+                couponId: coupon.id, code: coupon.code, definitionId: coupon.definitionId, mobile: coupon.mobile,
+                storeId: redemption.store, redeemedBy: redemption.by, orderKind: redemption.orderKind,
+                orderNumber: redemption.orderNumber, orderAmount: redemption.orderAmount, faceValue: coupon.faceValue,
+                redeemedAt: redemption.at, undone: undone),
+            storeid: redemption.store.uuidString.lowercased()
+        ), on: connection, logger: environment.logger)
+    }
+}
