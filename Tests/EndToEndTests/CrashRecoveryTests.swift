@@ -154,15 +154,16 @@ struct DirectCaller {
     let storeID: UUID
     let userID: UUID
 
-    /// A caller of `role` in a new store (or `store`), store-wide, with `permissions`.
+    /// A caller of `role` in a new store (or `store`), store-wide (or of `scope`), with `permissions`;
+    /// a new user unless `user` is given (the same person in another role).
     static func make(
-        _ service: ServiceProcess, store: UUID = UUID(), group: UUID = UUID(), role: String, permissions: [Permission]
+        _ service: ServiceProcess, store: UUID = UUID(), group: UUID = UUID(), role: String, scope: DataScope = .store,
+        permissions: [Permission], user userID: UUID = UUID()
     ) async throws -> DirectCaller {
         let signer = try await TokenKeys(keys: TestTokenKeys.signing, jwksURL: nil, logger: .init(label: "test"))
-        let userID = UUID()
         let token = try await signer.sign(AccessClaims(
             userID: userID, use: .access, username: "\(role).\(userID.uuidString.prefix(6))", store: store, group: group, team: nil,
-            role: role, scope: .store, permissions: permissions, issuedAt: Date(), lifetime: 3600))
+            role: role, scope: scope, permissions: permissions, issuedAt: Date(), lifetime: 3600))
         return DirectCaller(port: service.port, token: token, storeID: store, userID: userID)
     }
 

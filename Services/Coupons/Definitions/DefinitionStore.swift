@@ -62,10 +62,15 @@ struct DefinitionStore {
 
     /// The definition if `store` owns it; `forUpdate` locks its row — every path that issues
     /// coupons takes this lock first, so the quantity and the per-customer limits are read and
-    /// written by one transaction at a time.
+    /// written by one transaction at a time. A locked read counts only `issued` and `available`
+    /// (the others are 0): counting the coupons under the lock would make every claim wait for it.
     func definition(_ id: UUID, store: UUID, now: Date, forUpdate: Bool = false) async throws -> CouponDefinitionView? {
         var query = QueryBuilder()
-        query.append(Self.definitions(countedAt: query.placeholder(for: now)))
+        if forUpdate {
+            query.append(" FROM coupons.coupon_definition d CROSS JOIN (SELECT 0 AS unused, 0 AS used, 0 AS expired, 0 AS revoked, 0 AS pending) AS counts")
+        } else {
+            query.append(Self.definitions(countedAt: query.placeholder(for: now)))
+        }
         query.append(" WHERE d.id = ", bind: id)
         query.append(" AND d.store_id = ", bind: store)
         if forUpdate { query.append(" FOR UPDATE OF d") }

@@ -16,7 +16,7 @@ CREATE TABLE document_sequence (
 -- is the last line of defence behind the issuing code, which locks this row before it issues.
 CREATE TABLE coupon_definition (
     id                  uuid PRIMARY KEY,
-    number              text NOT NULL UNIQUE,
+    number              text NOT NULL,
     store_id            uuid NOT NULL,
     group_id            uuid NOT NULL,
     name                text NOT NULL,
@@ -42,7 +42,9 @@ CREATE TABLE coupon_definition (
     CHECK (issued >= 0 AND issued <= quantity),
     CHECK (face_value IS NOT NULL OR covers IS NOT NULL),
     CHECK ((validity = 'fixed') = (valid_from IS NOT NULL AND valid_until IS NOT NULL AND valid_until >= valid_from)),
-    CHECK ((validity = 'days_from_issue') = (valid_days IS NOT NULL))
+    CHECK ((validity = 'days_from_issue') = (valid_days IS NOT NULL)),
+    -- Numbers count per store and day, as every document number does.
+    UNIQUE (store_id, number)
 );
 CREATE INDEX coupon_definition_listed ON coupon_definition (store_id, created_at DESC, id);
 
@@ -59,7 +61,7 @@ CREATE TABLE coupon_holding (
 -- filters) or imported (a list); it pushes coupons at once or publishes a claim link.
 CREATE TABLE issue_task (
     id                uuid PRIMARY KEY,
-    number            text NOT NULL UNIQUE,
+    number            text NOT NULL,
     store_id          uuid NOT NULL,
     kind              text NOT NULL CHECK (kind IN ('quick', 'conditional', 'imported')),
     name              text NOT NULL,
@@ -82,7 +84,8 @@ CREATE TABLE issue_task (
     decided_by        uuid,
     decided_at        timestamptz,
     rejection_reason  text,
-    issued_at         timestamptz
+    issued_at         timestamptz,
+    UNIQUE (store_id, number)
 );
 CREATE INDEX issue_task_listed ON issue_task (store_id, created_at DESC, id);
 

@@ -119,7 +119,6 @@ struct ClaimRoutes: Sendable {
                 problem.title = "Limit reached"
                 throw problem
             }
-            try await tasks.recordClaim(task.id, coupons: outcome.couponsIssued)
             let coupons = try await LedgerStore(connection: connection, logger: environment.logger)
                 .newest(of: mobile, task: task.id, count: outcome.couponsIssued)
             return Claimed(coupons: coupons.map {

@@ -198,6 +198,10 @@ struct IssueTaskRoutes: Sendable {
             } catch let refusal as IssueRefusal {
                 throw refusal.problem
             }
+            guard outcome.couponsIssued > 0 else {
+                throw ProblemDetails.conflict(
+                    "every customer of task \(task.number) already holds \(definition.perCustomerLimit) coupons of \(definition.number), the most one may hold; nothing was issued")
+            }
             try await store.recordIssued(task.id, outcome: outcome, at: day.now)
             return IssueTaskResult(
                 task: try await requireTask(task.id, store: principal.storeID, in: store), skippedAtLimit: Array(outcome.skippedAtLimit.prefix(100)))
@@ -250,9 +254,12 @@ struct IssueTaskRoutes: Sendable {
         guard let definition else {
             throw ProblemDetails.validation([.init(field: "definitionId", message: "is not a coupon definition of this store")])
         }
-        if !definition.enabled {
-            throw ProblemDetails.validation([.init(field: "definitionId", message: "\(definition.number) is disabled (已禁用); enable it first")])
-        }
+        var check = FieldValidator()
+        check.require(definition.enabled, "definitionId", "\(definition.number) is disabled (已禁用); enable it first")
+        check.require(
+            fields.perPerson <= definition.perCustomerLimit, "perPerson",
+            "must be at most \(definition.perCustomerLimit), the most coupons of \(definition.number) one customer may hold")
+        try check.throwIfInvalid()
         return fields
     }
 }

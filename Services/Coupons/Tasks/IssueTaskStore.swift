@@ -13,7 +13,10 @@ struct IssueTaskStore {
         (SELECT count(*)::int FROM coupons.issue_task_recipient r WHERE r.task_id = t.id),
         (SELECT r.mobile FROM coupons.issue_task_recipient r WHERE r.task_id = t.id AND t.kind = 'quick' LIMIT 1),
         (SELECT r.name FROM coupons.issue_task_recipient r WHERE r.task_id = t.id AND t.kind = 'quick' LIMIT 1),
-        t.claim_token, t.customers_issued, t.coupons_issued, t.customers_skipped,
+        t.claim_token,
+        CASE WHEN t.mode = 'claim' THEN (SELECT count(DISTINCT c.mobile)::int FROM coupons.coupon c WHERE c.task_id = t.id) ELSE t.customers_issued END,
+        CASE WHEN t.mode = 'claim' THEN (SELECT count(*)::int FROM coupons.coupon c WHERE c.task_id = t.id) ELSE t.coupons_issued END,
+        t.customers_skipped,
         (SELECT count(*)::int FROM coupons.coupon c WHERE c.task_id = t.id AND c.state = 'used'),
         t.created_by, t.created_at, t.published_at, t.decided_by, t.decided_at, t.rejection_reason, t.issued_at
         """
@@ -90,7 +93,7 @@ struct IssueTaskStore {
     func recordDecision(_ id: UUID, by user: UUID, at now: Date, rejectionReason: String?) async throws {
         try await connection.query("""
             UPDATE coupons.issue_task SET decided_by = \(user), decided_at = \(now), rejection_reason = \(rejectionReason),
-                state = CASE WHEN \(rejectionReason) IS NULL THEN state ELSE 'rejected' END, updated_at = now()
+                state = CASE WHEN \(rejectionReason)::text IS NULL THEN state ELSE 'rejected' END, updated_at = now()
             WHERE id = \(id)
             """, logger: logger)
     }
@@ -99,16 +102,9 @@ struct IssueTaskStore {
         try await connection.query("UPDATE coupons.issue_task SET state = 'closed', updated_at = now() WHERE id = \(id)", logger: logger)
     }
 
-    /// Counts one claim on the task's figures.
-    func recordClaim(_ id: UUID, coupons: Int) async throws {
-        try await connection.query("""
-            UPDATE coupons.issue_task SET customers_issued = customers_issued + 1, coupons_issued = coupons_issued + \(coupons)
-            WHERE id = \(id)
-            """, logger: logger)
-    }
-
-    /// The task if it belongs to `store`; `lock` is `FOR UPDATE` for a change of state, `FOR
-    /// SHARE` for a claim (claims run side by side; closing waits for them).
+    /// The task if it belongs to `store`; `lock` is `FOR UPDATE` for a change of state. (A claim
+    /// reads it `FOR SHARE` and never writes it — a claim task's figures are counted from its
+    /// coupons — so claims run side by side and closing the link waits for them.)
     func task(_ id: UUID, store: UUID, lock: String = "") async throws -> (view: IssueTaskView, storeID: UUID)? {
         try await views("SELECT \(Self.columns), t.store_id \(Self.from) WHERE t.id = $1 AND t.store_id = $2 \(lock.isEmpty ? "" : lock + " OF t")",
                         binds: [id, store]).first

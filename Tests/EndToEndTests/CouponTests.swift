@@ -1,0 +1,489 @@
+import Contracts
+import Foundation
+import NIOHTTP1
+@testable import ServiceKit
+import TestSupport
+import XCTest
+
+/// Coupons (C1–C5; seed §6, §8.1) on the real PostgreSQL and RabbitMQ, two crm-coupons processes
+/// side by side, each test in a group of stores of its own:
+///
+/// - 1,000 simultaneous claims of a 500-coupon definition: exactly 500 coupons, 500 "sold out";
+///   one mobile claiming 20 times at once under a limit of 2: exactly 2;
+/// - 50 simultaneous redemptions of one code: exactly one; a code with a digit changed or two
+///   neighbours swapped: 422 before any lookup; an undo puts it back, once;
+/// - a push that does not fit issues nothing; the store's approval switch holds a task for a
+///   manager other than its author;
+/// - validity ends at 00:00 of the issuing store's next day (Shanghai and Berlin), on a fixed clock;
+/// - revocation with the group's switch on waits for HQ and blocks redemption meanwhile;
+/// - store scope: another store cannot see or redeem a store-only coupon; a group-wide one redeems anywhere.
+final class CouponTests: XCTestCase {
+    /// Two crm-coupons processes on `clock`, and the stores of a fresh group announced to them.
+    private struct Setup {
+        let first: ServiceProcess
+        let second: ServiceProcess
+        let database: AdminDatabase
+        let group = UUID()
+        let store1 = UUID()
+        let store2 = UUID()
+
+        func stop() async {
+            await first.stop()
+            await second.stop()
+            database.shutdown()
+        }
+
+        var logs: String { "--- first\n\(first.log.suffix(3000))\n--- second\n\(second.log.suffix(3000))" }
+
+        /// A member of staff of `store` (store 1 by default) calling `process` (the first by default).
+        func caller(
+            _ role: String, _ permissions: [Permission], store: UUID? = nil, on process: ServiceProcess? = nil, scope: DataScope = .store
+        ) async throws -> DirectCaller {
+            try await DirectCaller.make(
+                process ?? first, store: store ?? store1, group: group, role: role, scope: scope, permissions: permissions)
+        }
+    }
+
+    private func start(clock: TestClockFile? = nil, secondTimeZone: String = "Asia/Shanghai") async throws -> Setup {
+        let database = try await AdminDatabase()
+        let first = try ServiceProcess(.coupons), second = try ServiceProcess(.coupons)
+        try first.start(overrides: clock?.environment ?? [:])
+        try second.start(overrides: clock?.environment ?? [:])
+        let setup = Setup(first: first, second: second, database: database)
+        try await first.waitUntilReady()
+        try await second.waitUntilReady()
+        // The group's two stores, as the gateway would announce them.
+        _ = try await database.scalar("""
+            INSERT INTO coupons.directory_store (id, group_id, code, name, time_zone, version)
+            VALUES ('\(setup.store1)', '\(setup.group)', 'CP\(setup.store1.uuidString.prefix(6))', '优惠券一店', 'Asia/Shanghai', 1),
+                   ('\(setup.store2)', '\(setup.group)', 'CP\(setup.store2.uuidString.prefix(6))', '优惠券二店', '\(secondTimeZone)', 1)
+            RETURNING 1
+            """)
+        return setup
+    }
+
+    private static let finance: [Permission] = [.readCoupons, .defineCoupons, .issueCoupons, .revokeCoupons, .configureCoupons]
+    private static let cashier: [Permission] = [.readCoupons, .redeemCoupons]
+
+    /// Defines coupons and returns the definition's JSON.
+    private func define(
+        _ caller: DirectCaller, quantity: Int, limit: Int = 1, faceValue: Double = 50, minimumSpend: Double? = nil,
+        validity: [String: Any] = ["validity": "days_from_issue", "validDays": 30], usableIn: String = "store"
+    ) async throws -> [String: Any] {
+        var body: [String: Any] = [
+            "name": "保养抵用券", "kind": "cash", "faceValue": faceValue, "quantity": quantity, "perCustomerLimit": limit,
+            "usableIn": usableIn, "description": "到店保养抵用",
+        ]
+        if let minimumSpend { body["minimumSpend"] = minimumSpend }
+        body.merge(validity) { $1 }
+        let reply = try await caller.request(.POST, "/api/v1/coupons/definitions", json: body)
+        guard reply.status == 201, reply.json["id"] is String else { throw TestFailure("defining coupons: \(reply.status) \(reply.text)") }
+        XCTAssertTrue((reply.json["number"] as? String)?.hasPrefix("M") == true, reply.text)
+        return reply.json
+    }
+
+    /// Writes and publishes a task; the publish reply.
+    private func publishTask(_ caller: DirectCaller, _ body: [String: Any]) async throws -> Suite.Reply {
+        let created = try await caller.request(.POST, "/api/v1/coupons/tasks", json: body)
+        XCTAssertEqual(created.status, 201, created.text)
+        let id = created.json["id"] as? String ?? ""
+        return try await caller.request(.POST, "/api/v1/coupons/tasks/\(id)/publish", json: [:])
+    }
+
+    /// Pushes one coupon of `definition` to `mobile`; its code.
+    private func pushOne(_ caller: DirectCaller, definition: String, mobile: String) async throws -> String {
+        let published = try await publishTask(caller, [
+            "kind": "quick", "definitionId": definition, "mode": "push", "recipient": ["mobile": mobile, "name": "李先生"],
+        ])
+        XCTAssertEqual(published.status, 200, published.text)
+        let coupons = try await caller.request(.GET, "/api/v1/coupons/issued?mobile=\(mobile)&definitionId=\(definition)")
+        guard let code = coupons.items.first?["code"] as? String else { throw TestFailure("no coupon for \(mobile): \(coupons.text)") }
+        return code
+    }
+
+    private static func redemption(_ code: String, amount: Double = 300, order: String = "RO2612310001") -> [String: Any] {
+        ["code": code, "orderKind": "repair_order", "orderNumber": order, "orderAmount": amount]
+    }
+
+    // MARK: Claims
+
+    func testClaimsNeverIssueMoreThanTheQuantityOrTheLimitWithTwoProcesses() async throws {
+        let setup = try await start()
+        do {
+            let finance = try await setup.caller("finance", Self.finance)
+            let definition = try await define(finance, quantity: 500)
+            let definitionID = definition["id"] as! String
+            let published = try await publishTask(finance, ["kind": "conditional", "name": "双十二领券", "definitionId": definitionID, "mode": "claim"])
+            XCTAssertEqual(published.status, 200, published.text)
+            let task = published.json["task"] as? [String: Any] ?? [:]
+            XCTAssertEqual(task["state"] as? String, "claiming")
+            let claimPath = try XCTUnwrap(task["claimPath"] as? String, published.text)
+
+            // 1,000 customers claim at once, half through each process.
+            let ports = [setup.first.port, setup.second.port]
+            let statuses = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for index in 0..<1_000 {
+                    group.addTask {
+                        let reply = try await ServiceProcess.request(
+                            port: ports[index % 2], .POST, claimPath, json: ["mobile": "136" + String(format: "%08d", index), "name": "客户\(index)"])
+                        return (reply.status, reply.json["title"] as? String ?? "")
+                    }
+                }
+                var statuses: [Int: Int] = [:]
+                for try await (status, title) in group {
+                    statuses[status, default: 0] += 1
+                    if status == 409 { XCTAssertEqual(title, "Sold out") }
+                }
+                return statuses
+            }
+            XCTAssertEqual(statuses, [201: 500, 409: 500])
+            let coupons = try await setup.database.scalar("SELECT count(*)::int8 FROM coupons.coupon WHERE definition_id = '\(definitionID)'")
+            let codes = try await setup.database.scalar("SELECT count(DISTINCT code)::int8 FROM coupons.coupon WHERE definition_id = '\(definitionID)'")
+            let holders = try await setup.database.scalar("SELECT count(DISTINCT mobile)::int8 FROM coupons.coupon WHERE definition_id = '\(definitionID)'")
+            XCTAssertEqual([coupons, codes, holders], [500, 500, 500])
+            let events = try await setup.database.scalar("""
+                SELECT count(*)::int8 FROM coupons.outbox
+                WHERE event_type = 'coupons.coupon.issued.v1' AND envelope->'data'->>'definitionId' = '\(definitionID)'
+                """)
+            XCTAssertEqual(events, 500, "one coupons.coupon.issued.v1 per coupon")
+            let counts = try await finance.request(.GET, "/api/v1/coupons/definitions/\(definitionID)").json["counts"] as? [String: Any]
+            XCTAssertEqual(counts?["issued"] as? Int, 500)
+            XCTAssertEqual(counts?["available"] as? Int, 0)
+            XCTAssertEqual(counts?["unused"] as? Int, 500)
+            let offer = try await ServiceProcess.request(port: setup.first.port, .GET, claimPath)
+            XCTAssertEqual(offer.json["available"] as? Int, 0, offer.text)
+
+            // One customer claims 20 times at once from a definition that allows 2 each.
+            let limited = try await define(finance, quantity: 100, limit: 2)
+            let limitedID = limited["id"] as! String
+            let limitedTask = try await publishTask(finance, ["kind": "conditional", "definitionId": limitedID, "mode": "claim"])
+            let limitedPath = try XCTUnwrap((limitedTask.json["task"] as? [String: Any])?["claimPath"] as? String, limitedTask.text)
+            let repeated = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        let reply = try await ServiceProcess.request(port: ports[index % 2], .POST, limitedPath, json: ["mobile": "13712345678"])
+                        return (reply.status, reply.json["title"] as? String ?? "")
+                    }
+                }
+                var statuses: [Int: Int] = [:]
+                for try await (status, title) in group {
+                    statuses[status, default: 0] += 1
+                    if status == 409 { XCTAssertEqual(title, "Limit reached") }
+                }
+                return statuses
+            }
+            XCTAssertEqual(repeated, [201: 2, 409: 18])
+            let held = try await setup.database.scalar("SELECT count(*)::int8 FROM coupons.coupon WHERE definition_id = '\(limitedID)' AND mobile = '13712345678'")
+            XCTAssertEqual(held, 2)
+
+            // A bad mobile is a 422 naming it; an unknown link a 404.
+            let bad = try await ServiceProcess.request(port: setup.first.port, .POST, limitedPath, json: ["mobile": "12345"])
+            XCTAssertEqual(bad.status, 422)
+            XCTAssertEqual(bad.problemFields, ["mobile"])
+            let unknown = try await ServiceProcess.request(port: setup.first.port, .POST, "/api/v1/public/coupons/claims/nope", json: ["mobile": "13712345678"])
+            XCTAssertEqual(unknown.status, 404)
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
+    // MARK: Redemption
+
+    func testRedemptionIsExactlyOnceAndMistypedCodesAreCaughtBeforeAnyLookup() async throws {
+        let setup = try await start()
+        do {
+            let finance = try await setup.caller("finance", Self.finance)
+            let definition = try await define(finance, quantity: 10, minimumSpend: 200)
+            let definitionID = definition["id"] as! String
+            let code = try await pushOne(finance, definition: definitionID, mobile: "13912345678")
+            XCTAssertEqual(code.count, 16)
+            XCTAssertTrue(DammCheckDigit.validates(code))
+
+            let cashiers = [
+                try await setup.caller("cashier", Self.cashier, on: setup.first), try await setup.caller("cashier", Self.cashier, on: setup.second),
+            ]
+            // Below the minimum spend: 422 on orderAmount, and the coupon stays unused.
+            let tooLittle = try await cashiers[0].request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(code, amount: 199.99))
+            XCTAssertEqual(tooLittle.status, 422, tooLittle.text)
+            XCTAssertEqual(tooLittle.problemFields, ["orderAmount"])
+
+            // 50 cashiers at once, half on each process: exactly one redemption.
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<50 {
+                    group.addTask {
+                        let grouped = index % 3 == 0 ? CouponCodeText.grouped(code) : code
+                        return try await cashiers[index % 2].request(
+                            .POST, "/api/v1/coupons/redemptions", json: Self.redemption(grouped, order: "RO26123100\(index)")).status
+                    }
+                }
+                var statuses: [Int: Int] = [:]
+                for try await status in group { statuses[status, default: 0] += 1 }
+                return statuses
+            }
+            XCTAssertEqual(statuses, [200: 1, 409: 49])
+            let used = try await finance.request(.GET, "/api/v1/coupons/issued/\(code)")
+            XCTAssertEqual(used.json["state"] as? String, "used")
+            XCTAssertEqual(used.json["orderKind"] as? String, "repair_order")
+            let again = try await cashiers[0].request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(code))
+            XCTAssertEqual(again.status, 409)
+            XCTAssertTrue(again.text.contains("已使用"), again.text)
+            let redeemedEvents = try await setup.database.scalar("""
+                SELECT count(*)::int8 FROM coupons.outbox WHERE event_type = 'coupons.coupon.redeemed.v1' AND envelope->'data'->>'code' = '\(code)'
+                """)
+            XCTAssertEqual(redeemedEvents, 1)
+
+            // One digit changed, and two different neighbours swapped: 422 "not a valid code".
+            var digits = Array(code)
+            digits[5] = digits[5] == "9" ? "0" : Character(String(Int(String(digits[5]))! + 1))
+            var swapped = Array(code)
+            let position = (0..<15).first { swapped[$0] != swapped[$0 + 1] }!
+            swapped.swapAt(position, position + 1)
+            for typo in [String(digits), String(swapped)] {
+                let reply = try await cashiers[1].request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(typo))
+                XCTAssertEqual(reply.status, 422, "\(typo): \(reply.text)")
+                XCTAssertEqual(reply.problemFields, ["code"])
+                XCTAssertTrue(reply.text.contains("not a valid code"), reply.text)
+                let lookup = try await finance.request(.GET, "/api/v1/coupons/issued/\(typo)")
+                XCTAssertEqual(lookup.status, 422)
+            }
+
+            // The order is cancelled: the undo puts the coupon back, once; it redeems again.
+            let undone = try await cashiers[1].request(.POST, "/api/v1/coupons/redemptions/undo", json: ["code": code])
+            XCTAssertEqual(undone.status, 200, undone.text)
+            XCTAssertEqual(undone.json["state"] as? String, "unused")
+            let undoneAgain = try await cashiers[0].request(.POST, "/api/v1/coupons/redemptions/undo", json: ["code": code])
+            XCTAssertEqual(undoneAgain.status, 409)
+            let redeemedAgain = try await cashiers[0].request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(code))
+            XCTAssertEqual(redeemedAgain.status, 200, redeemedAgain.text)
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
+    // MARK: Pushes and approval
+
+    func testAPushThatDoesNotFitIssuesNothingAndApprovalNeedsAnotherManager() async throws {
+        let setup = try await start()
+        do {
+            let finance = try await setup.caller("finance", Self.finance)
+            let definition = try await define(finance, quantity: 5, limit: 10)
+            let definitionID = definition["id"] as! String
+            let tooMany = try await publishTask(finance, [
+                "kind": "quick", "definitionId": definitionID, "mode": "push", "perPerson": 6, "recipient": ["mobile": "13811112222"],
+            ])
+            XCTAssertEqual(tooMany.status, 409, tooMany.text)
+            XCTAssertEqual(tooMany.json["title"] as? String, "Sold out")
+            XCTAssertTrue(tooMany.text.contains("5 coupons left"), tooMany.text)
+            let none = try await setup.database.scalar("SELECT count(*)::int8 FROM coupons.coupon WHERE definition_id = '\(definitionID)'")
+            XCTAssertEqual(none, 0, "a push that does not fit issues nothing")
+            let issued = try await setup.database.scalar("SELECT issued::int8 FROM coupons.coupon_definition WHERE id = '\(definitionID)'")
+            XCTAssertEqual(issued, 0)
+
+            // The store asks for approval: publishing waits; the author cannot approve; the GM can.
+            let settings = try await finance.request(.PUT, "/api/v1/coupons/settings", json: ["taskApproval": true])
+            XCTAssertEqual(settings.status, 200, settings.text)
+            let waiting = try await publishTask(finance, [
+                "kind": "quick", "definitionId": definitionID, "mode": "push", "perPerson": 2, "recipient": ["mobile": "13811112222", "name": "赵女士"],
+            ])
+            XCTAssertEqual(waiting.status, 200, waiting.text)
+            let task = waiting.json["task"] as? [String: Any] ?? [:]
+            XCTAssertEqual(task["state"] as? String, "awaiting_approval")
+            XCTAssertTrue((task["number"] as? String)?.hasPrefix("KS") == true)
+            let taskID = task["id"] as! String
+            let stillNone = try await setup.database.scalar("SELECT count(*)::int8 FROM coupons.coupon WHERE definition_id = '\(definitionID)'")
+            XCTAssertEqual(stillNone, 0)
+            let author = try await DirectCaller.make(
+                setup.first, store: setup.store1, group: setup.group, role: "gm", permissions: [.readCoupons, .approveCouponTasks],
+                user: finance.userID)
+            let selfApproval = try await author.request(.POST, "/api/v1/coupons/tasks/\(taskID)/approve", json: [:])
+            XCTAssertEqual(selfApproval.status, 403, "the task's author may not approve it: \(selfApproval.text)")
+            let gm = try await setup.caller("gm", [.readCoupons, .approveCouponTasks], on: setup.second)
+            let approved = try await gm.request(.POST, "/api/v1/coupons/tasks/\(taskID)/approve", json: [:])
+            XCTAssertEqual(approved.status, 200, approved.text)
+            let approvedTask = approved.json["task"] as? [String: Any] ?? [:]
+            XCTAssertEqual(approvedTask["state"] as? String, "issued")
+            XCTAssertEqual(approvedTask["couponsIssued"] as? Int, 2)
+            let twice = try await gm.request(.POST, "/api/v1/coupons/tasks/\(taskID)/approve", json: [:])
+            XCTAssertEqual(twice.status, 409)
+            let counts = try await finance.request(.GET, "/api/v1/coupons/definitions/\(definitionID)").json["counts"] as? [String: Any]
+            XCTAssertEqual(counts?["issued"] as? Int, 2)
+            XCTAssertEqual(counts?["available"] as? Int, 3)
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
+    // MARK: Validity on the store's clock
+
+    func testACouponValidUntilNewYearsEveRedeemsAt235959AndNotAtMidnightInShanghaiAndBerlin() async throws {
+        // 12:00 on 31 December in Shanghai.
+        let clock = try TestClockFile("2026-12-31T04:00:00Z")
+        defer { clock.remove() }
+        let setup = try await start(clock: clock, secondTimeZone: "Europe/Berlin")
+        do {
+            let validity: [String: Any] = ["validity": "fixed", "validFrom": "2026-12-01", "validUntil": "2026-12-31"]
+            for (store, lastSecond) in [(setup.store1, "2026-12-31T15:59:59Z"), (setup.store2, "2026-12-31T22:59:59Z")] {
+                try clock.set(RFC3339.date(from: "2026-12-31T04:00:00Z")!)
+                let finance = try await setup.caller("finance", Self.finance, store: store)
+                let cashier = try await setup.caller("cashier", Self.cashier, store: store, on: setup.second)
+                let definition = try await define(finance, quantity: 10, validity: validity)
+                let definitionID = definition["id"] as! String
+                let early = try await pushOne(finance, definition: definitionID, mobile: "13711110001")
+                let late = try await pushOne(finance, definition: definitionID, mobile: "13711110002")
+                let coupon = try await finance.request(.GET, "/api/v1/coupons/issued/\(early)")
+                XCTAssertEqual(coupon.json["lastDay"] as? String, "2026-12-31")
+
+                try clock.set(RFC3339.date(from: lastSecond)!)
+                let atLastSecond = try await cashier.request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(early))
+                XCTAssertEqual(atLastSecond.status, 200, "23:59:59 on the last day, store time: \(atLastSecond.text)")
+                try clock.set(RFC3339.date(from: lastSecond)!.addingTimeInterval(1))
+                let atMidnight = try await cashier.request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(late))
+                XCTAssertEqual(atMidnight.status, 409, "00:00:00 the next day, store time: \(atMidnight.text)")
+                XCTAssertTrue(atMidnight.text.contains("已过期"), atMidnight.text)
+                let expired = try await finance.request(.GET, "/api/v1/coupons/issued/\(late)")
+                XCTAssertEqual(expired.json["state"] as? String, "expired")
+                // The order of the early coupon is cancelled after its last day: it comes back expired.
+                let undone = try await cashier.request(.POST, "/api/v1/coupons/redemptions/undo", json: ["code": early])
+                XCTAssertEqual(undone.status, 200, undone.text)
+                XCTAssertEqual(undone.json["state"] as? String, "expired")
+                let counts = try await finance.request(.GET, "/api/v1/coupons/definitions/\(definitionID)").json["counts"] as? [String: Any]
+                XCTAssertEqual(counts?["expired"] as? Int, 2)
+                XCTAssertEqual(counts?["unused"] as? Int, 0)
+            }
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
+    // MARK: Revocation
+
+    func testRevocationWaitsForHQWhileTheGroupSwitchIsOnAndBlocksRedemption() async throws {
+        let setup = try await start()
+        do {
+            let finance = try await setup.caller("finance", Self.finance)
+            let cashier = try await setup.caller("cashier", Self.cashier, on: setup.second)
+            let hq = try await setup.caller("hq", [.readCoupons, .approveCouponRevocations, .configureCoupons], scope: .group)
+            let storeOnly = try await setup.caller("finance", Self.finance)
+            let refused = try await storeOnly.request(.PUT, "/api/v1/coupons/group-settings", json: ["revocationApproval": true])
+            XCTAssertEqual(refused.status, 403, "the group's switch takes the group scope")
+            let on = try await hq.request(.PUT, "/api/v1/coupons/group-settings", json: ["revocationApproval": true])
+            XCTAssertEqual(on.status, 200, on.text)
+
+            let definition = try await define(finance, quantity: 10)
+            let definitionID = definition["id"] as! String
+            var coupons: [[String: Any]] = []
+            for mobile in ["13700000001", "13700000002"] {
+                let code = try await pushOne(finance, definition: definitionID, mobile: mobile)
+                coupons.append(try await finance.request(.GET, "/api/v1/coupons/issued/\(code)").json)
+            }
+            let wrongMobile = try await finance.request(.POST, "/api/v1/coupons/revocations", json: [
+                "couponId": coupons[0]["id"]!, "mobile": "13700000002", "explanation": "客户不需要",
+            ])
+            XCTAssertEqual(wrongMobile.status, 422)
+            XCTAssertEqual(wrongMobile.problemFields, ["mobile"])
+
+            var revocations: [String] = []
+            for coupon in coupons {
+                let requested = try await finance.request(.POST, "/api/v1/coupons/revocations", json: [
+                    "couponId": coupon["id"]!, "mobile": coupon["mobile"]!, "explanation": "发放错误，客户说明不需要",
+                ])
+                XCTAssertEqual(requested.status, 201, requested.text)
+                XCTAssertEqual(requested.json["state"] as? String, "pending")
+                revocations.append(requested.json["id"] as! String)
+                let blocked = try await cashier.request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(coupon["code"] as! String))
+                XCTAssertEqual(blocked.status, 409, blocked.text)
+                XCTAssertTrue(blocked.text.contains("删除待审核"), blocked.text)
+            }
+            let pending = try await hq.request(.GET, "/api/v1/coupons/revocations?state=pending")
+            XCTAssertEqual(Set(pending.items.compactMap { $0["id"] as? String }), Set(revocations))
+
+            let approved = try await hq.request(.POST, "/api/v1/coupons/revocations/\(revocations[0])/approve", json: [:])
+            XCTAssertEqual(approved.status, 200, approved.text)
+            XCTAssertEqual(approved.json["state"] as? String, "approved")
+            let revoked = try await finance.request(.GET, "/api/v1/coupons/issued/\(coupons[0]["code"] as! String)")
+            XCTAssertEqual(revoked.json["state"] as? String, "revoked")
+            let noReason = try await hq.request(.POST, "/api/v1/coupons/revocations/\(revocations[1])/reject", json: [:])
+            XCTAssertEqual(noReason.status, 422)
+            let rejected = try await hq.request(.POST, "/api/v1/coupons/revocations/\(revocations[1])/reject", json: ["note": "客户已到店使用"])
+            XCTAssertEqual(rejected.status, 200, rejected.text)
+            let unused = try await finance.request(.GET, "/api/v1/coupons/issued/\(coupons[1]["code"] as! String)")
+            XCTAssertEqual(unused.json["state"] as? String, "unused")
+            let redeemed = try await cashier.request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(coupons[1]["code"] as! String))
+            XCTAssertEqual(redeemed.status, 200, redeemed.text)
+            let revokedRedemption = try await cashier.request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(coupons[0]["code"] as! String))
+            XCTAssertEqual(revokedRedemption.status, 409)
+
+            // The revoked coupon stays issued: it does not return to the available count.
+            let counts = try await finance.request(.GET, "/api/v1/coupons/definitions/\(definitionID)").json["counts"] as? [String: Any]
+            XCTAssertEqual(counts?["issued"] as? Int, 2)
+            XCTAssertEqual(counts?["available"] as? Int, 8)
+            XCTAssertEqual(counts?["revoked"] as? Int, 1)
+            let revokedEvents = try await setup.database.scalar("""
+                SELECT count(*)::int8 FROM coupons.outbox WHERE event_type = 'coupons.coupon.revoked.v1' AND envelope->'data'->>'definitionId' = '\(definitionID)'
+                """)
+            XCTAssertEqual(revokedEvents, 1)
+
+            // With the switch off, a revocation takes effect at once.
+            _ = try await hq.request(.PUT, "/api/v1/coupons/group-settings", json: ["revocationApproval": false])
+            let third = try await pushOne(finance, definition: definitionID, mobile: "13700000003")
+            let thirdCoupon = try await finance.request(.GET, "/api/v1/coupons/issued/\(third)").json
+            let atOnce = try await finance.request(.POST, "/api/v1/coupons/revocations", json: [
+                "couponId": thirdCoupon["id"]!, "mobile": "13700000003", "explanation": "客户退回",
+            ])
+            XCTAssertEqual(atOnce.json["state"] as? String, "approved", atOnce.text)
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
+    // MARK: Scope
+
+    func testAnotherStoreCannotSeeOrRedeemAStoreOnlyCouponButRedeemsAGroupWideOne() async throws {
+        let setup = try await start()
+        do {
+            let finance = try await setup.caller("finance", Self.finance)
+            let storeOnly = try await define(finance, quantity: 5, usableIn: "store")
+            let groupWide = try await define(finance, quantity: 5, usableIn: "group")
+            let localCode = try await pushOne(finance, definition: storeOnly["id"] as! String, mobile: "13655550001")
+            let sharedCode = try await pushOne(finance, definition: groupWide["id"] as! String, mobile: "13655550001")
+            let otherCashier = try await setup.caller("cashier", Self.cashier, store: setup.store2, on: setup.second)
+
+            let hidden = try await otherCashier.request(.GET, "/api/v1/coupons/issued/\(localCode)")
+            XCTAssertEqual(hidden.status, 404)
+            let list = try await otherCashier.request(.GET, "/api/v1/coupons/issued?mobile=13655550001")
+            XCTAssertEqual(list.items.compactMap { $0["code"] as? String }, [sharedCode])
+            let refused = try await otherCashier.request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(localCode))
+            XCTAssertEqual(refused.status, 404, refused.text)
+            let stillUnused = try await finance.request(.GET, "/api/v1/coupons/issued/\(localCode)")
+            XCTAssertEqual(stillUnused.json["state"] as? String, "unused")
+            let shared = try await otherCashier.request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(sharedCode))
+            XCTAssertEqual(shared.status, 200, shared.text)
+            XCTAssertEqual((shared.json["usedStoreId"] as? String)?.lowercased(), setup.store2.uuidString.lowercased())
+            let ownCashier = try await setup.caller("cashier", Self.cashier)
+            let local = try await ownCashier.request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(localCode))
+            XCTAssertEqual(local.status, 200, local.text)
+            // Store 2 cannot read store 1's definitions either.
+            let otherFinance = try await setup.caller("finance", Self.finance, store: setup.store2)
+            let definition = try await otherFinance.request(.GET, "/api/v1/coupons/definitions/\(storeOnly["id"] as! String)")
+            XCTAssertEqual(definition.status, 404)
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+}
+
+/// Codes as staff type them, grouped in fours (`5191 5250 4840 2817`).
+enum CouponCodeText {
+    static func grouped(_ code: String) -> String {
+        stride(from: 0, to: code.count, by: 4).map { start in
+            let from = code.index(code.startIndex, offsetBy: start)
+            return String(code[from..<code.index(from, offsetBy: min(4, code.count - start))])
+        }.joined(separator: " ")
+    }
+}
