@@ -18,6 +18,7 @@ struct CouponsApp {
                 // One folder per feature: Definitions/, Tasks/, Ledger/, Redemptions/, Revocations/, Settings/; Issuing/ is shared.
                 DefinitionRoutes(environment: environment).addRoutes(to: group)
                 IssueTaskRoutes(environment: environment).addRoutes(to: group)
+                RecipientListRoutes(environment: environment).addRoutes(to: group)
                 CouponSettingsRoutes(environment: environment).addRoutes(to: group)
                 LedgerRoutes(environment: environment).addRoutes(to: group)
                 RedemptionRoutes(environment: environment).addRoutes(to: group)

@@ -316,6 +316,66 @@ final class CouponTests: XCTestCase {
         await setup.stop()
     }
 
+    // MARK: Imported lists
+
+    func testAnImportedListReportsEveryBadRowTheDryRunWritesNothingAndThePushIssuesToTheListed() async throws {
+        let setup = try await start()
+        do {
+            let finance = try await setup.caller("finance", Self.finance)
+            let definition = try await define(finance, quantity: 100, limit: 2)
+            let definitionID = definition["id"] as! String
+            let created = try await finance.request(.POST, "/api/v1/coupons/tasks", json: [
+                "kind": "imported", "name": "老客户回馈", "definitionId": definitionID, "mode": "push", "perPerson": 2,
+            ])
+            XCTAssertEqual(created.status, 201, created.text)
+            XCTAssertTrue((created.json["number"] as? String)?.hasPrefix("DB") == true, created.text)
+            let taskID = created.json["id"] as! String
+            let csv = """
+                手机号码,客户姓名
+                13871150099,王磊
+                1387115,坏号码
+                +86 138-7115-0098,李娜
+                13871150099,王磊重复
+                ,没有手机
+                """
+            let dryRun = try await finance.request(
+                .PUT, "/api/v1/coupons/tasks/\(taskID)/recipients?dryRun=true", bytes: Data(csv.utf8), contentType: "text/csv")
+            XCTAssertEqual(dryRun.status, 200, dryRun.text)
+            XCTAssertEqual(dryRun.json["listed"] as? Int, 2)
+            XCTAssertEqual(dryRun.json["duplicates"] as? Int, 1)
+            XCTAssertEqual(dryRun.json["rejected"] as? Int, 2)
+            let results = dryRun.json["results"] as? [[String: Any]] ?? []
+            XCTAssertEqual(results.map { $0["outcome"] as? String }, ["listed", "rejected", "listed", "duplicate", "rejected"])
+            XCTAssertEqual(results.map { $0["row"] as? Int }, [2, 3, 4, 5, 6])
+            XCTAssertEqual((results[1]["errors"] as? [[String: Any]])?.first?["field"] as? String, "手机号码")
+            XCTAssertEqual(results[2]["mobile"] as? String, "13871150098")
+            let written = try await setup.database.scalar("SELECT count(*)::int8 FROM coupons.issue_task_recipient WHERE task_id = '\(taskID)'")
+            XCTAssertEqual(written, 0, "a dry run writes nothing")
+
+            let uploaded = try await finance.request(.PUT, "/api/v1/coupons/tasks/\(taskID)/recipients", bytes: Data(csv.utf8), contentType: "text/csv")
+            XCTAssertEqual(uploaded.json["listed"] as? Int, 2, uploaded.text)
+            let published = try await finance.request(.POST, "/api/v1/coupons/tasks/\(taskID)/publish", json: [:])
+            XCTAssertEqual(published.status, 200, published.text)
+            let task = published.json["task"] as? [String: Any] ?? [:]
+            XCTAssertEqual(task["state"] as? String, "issued")
+            XCTAssertEqual(task["customersIssued"] as? Int, 2)
+            XCTAssertEqual(task["couponsIssued"] as? Int, 4)
+            let coupons = try await setup.database.scalar("SELECT count(*)::int8 FROM coupons.coupon WHERE task_id = '\(taskID)'")
+            XCTAssertEqual(coupons, 4)
+            let names = try await finance.request(.GET, "/api/v1/coupons/issued?taskId=\(taskID)&mobile=13871150099")
+            XCTAssertEqual(Set(names.items.compactMap { $0["customerName"] as? String }), ["王磊"])
+            // Published: the list no longer changes.
+            let late = try await finance.request(.PUT, "/api/v1/coupons/tasks/\(taskID)/recipients", bytes: Data(csv.utf8), contentType: "text/csv")
+            XCTAssertEqual(late.status, 409)
+            let export = try await finance.request(.GET, "/api/v1/coupons/issued/export?format=csv&taskId=\(taskID)")
+            XCTAssertEqual(export.status, 200)
+            XCTAssertTrue(export.text.contains("现金券") && export.text.contains("未使用") && export.text.contains("优惠券一店"), export.text)
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
     // MARK: Validity on the store's clock
 
     func testACouponValidUntilNewYearsEveRedeemsAt235959AndNotAtMidnightInShanghaiAndBerlin() async throws {

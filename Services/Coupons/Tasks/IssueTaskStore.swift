@@ -50,6 +50,16 @@ struct IssueTaskStore {
         }
     }
 
+    /// Replaces an imported task's list with `recipients` (distinct mobiles).
+    func replaceRecipients(_ id: UUID, _ recipients: [CouponRecipient]) async throws {
+        try await connection.query("DELETE FROM coupons.issue_task_recipient WHERE task_id = \(id)", logger: logger)
+        try await connection.query("""
+            INSERT INTO coupons.issue_task_recipient (task_id, mobile, name)
+            SELECT \(id), mobile, NULLIF(name, '')
+            FROM unnest(\(recipients.map(\.mobile))::text[], \(recipients.map { $0.name ?? "" })::text[]) AS r(mobile, name)
+            """, logger: logger)
+    }
+
     func delete(_ id: UUID) async throws {
         try await connection.query("DELETE FROM coupons.issue_task WHERE id = \(id)", logger: logger)
     }
