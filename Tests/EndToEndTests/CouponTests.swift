@@ -316,6 +316,134 @@ final class CouponTests: XCTestCase {
         await setup.stop()
     }
 
+    // MARK: Conditional pushes
+
+    func testAConditionalPushTo10000CustomersIsAllOrNothingWhenTheProcessIsKilledMidTask() async throws {
+        let setup = try await start()
+        do {
+            // 10,000 level-A prospects of the store and 500 level-C ones, as Prospects announced them.
+            _ = try await setup.database.scalar("""
+                INSERT INTO coupons.customer_prospect (prospect_id, store_id, name, mobile, source, level, series, state, in_recycle_bin, changed_at)
+                SELECT gen_random_uuid(), '\(setup.store1)', '客户' || n, '135' || lpad(n::text, 8, '0'), 'walk_in',
+                       CASE WHEN n <= 10000 THEN 'A' ELSE 'C' END, '君越', 'active', false, now()
+                FROM generate_series(1, 10500) AS n RETURNING 1
+                """)
+            let finance = try await setup.caller("finance", Self.finance)
+            let definition = try await define(finance, quantity: 20_000)
+            let definitionID = definition["id"] as! String
+            let created = try await finance.request(.POST, "/api/v1/coupons/tasks", json: [
+                "kind": "conditional", "name": "A级潜客送券", "definitionId": definitionID, "mode": "push",
+                "conditions": ["prospect": ["levels": ["A"], "series": ["君越"]]],
+            ])
+            XCTAssertEqual(created.status, 201, created.text)
+            XCTAssertTrue((created.json["number"] as? String)?.hasPrefix("TJ") == true)
+            let taskID = created.json["id"] as! String
+            let preview = try await finance.request(.GET, "/api/v1/coupons/tasks/\(taskID)/preview")
+            XCTAssertEqual(preview.json["customers"] as? Int, 10_000, preview.text)
+
+            // Publish, and kill crm-coupons while the push's transaction is open and has written.
+            let port = setup.first.port, token = finance.token
+            let publishing = Task { try? await ServiceProcess.request(port: port, .POST, "/api/v1/coupons/tasks/\(taskID)/publish", token: token, json: [:]) }
+            let caughtOpen = try await eventually(timeout: .seconds(30)) {
+                try await setup.database.scalar("""
+                    SELECT count(*)::int8 FROM pg_stat_activity
+                    WHERE usename = 'crm_coupons' AND backend_xid IS NOT NULL AND query LIKE '%INSERT INTO coupons.%'
+                    """) > 0
+            }
+            setup.first.signal(SIGKILL)
+            _ = await publishing.value
+            _ = await setup.first.waitForExit(timeout: 10)
+            let afterKill = try await eventually(timeout: .seconds(10)) {
+                try await setup.database.scalar("SELECT count(*)::int8 FROM pg_stat_activity WHERE usename = 'crm_coupons' AND backend_xid IS NOT NULL") == 0
+            }
+            XCTAssertTrue(afterKill, "the killed process's transaction ended")
+            let partial = try await setup.database.scalar("SELECT count(*)::int8 FROM coupons.coupon WHERE task_id = '\(taskID)'")
+            XCTAssertTrue(partial == 0 || partial == 10_000, "all or none, never a part: \(partial)")
+            XCTAssertTrue(caughtOpen, "the kill landed while the push's transaction was open and had written")
+            XCTAssertEqual(partial, 0, "killed mid-transaction: none")
+
+            // Restarted, the task publishes once, whole.
+            try setup.first.start()
+            try await setup.first.waitUntilReady()
+            if partial == 0 {
+                let again = try await finance.request(.POST, "/api/v1/coupons/tasks/\(taskID)/publish", json: [:])
+                XCTAssertEqual(again.status, 200, again.text)
+            }
+            let task = try await finance.request(.GET, "/api/v1/coupons/tasks/\(taskID)")
+            XCTAssertEqual(task.json["state"] as? String, "issued")
+            XCTAssertEqual(task.json["couponsIssued"] as? Int, 10_000)
+            let coupons = try await setup.database.scalar("SELECT count(*)::int8 FROM coupons.coupon WHERE task_id = '\(taskID)'")
+            let codes = try await setup.database.scalar("SELECT count(DISTINCT code)::int8 FROM coupons.coupon WHERE task_id = '\(taskID)'")
+            let customers = try await setup.database.scalar("SELECT count(DISTINCT mobile)::int8 FROM coupons.coupon WHERE task_id = '\(taskID)' AND mobile <= '13500010000'")
+            XCTAssertEqual([coupons, codes, customers], [10_000, 10_000, 10_000])
+            let issued = try await setup.database.scalar("SELECT issued::int8 FROM coupons.coupon_definition WHERE id = '\(definitionID)'")
+            XCTAssertEqual(issued, 10_000)
+            let events = try await setup.database.scalar("""
+                SELECT count(*)::int8 FROM coupons.outbox WHERE event_type = 'coupons.coupon.issued.v1' AND envelope->'data'->>'taskId' ILIKE '\(taskID)'
+                """)
+            XCTAssertEqual(events, 10_000)
+            let republish = try await finance.request(.POST, "/api/v1/coupons/tasks/\(taskID)/publish", json: [:])
+            XCTAssertEqual(republish.status, 409, "an issued task does not issue again")
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
+    // MARK: Referral (老带新)
+
+    func testAReferredArrivalGivesBothCustomersTheirCouponsOnceAndASelfReferralNothing() async throws {
+        let setup = try await start()
+        do {
+            let finance = try await setup.caller("finance", Self.finance)
+            let forReferrer = try await define(finance, quantity: 100, limit: 5)
+            let forReferee = try await define(finance, quantity: 100, limit: 5)
+            let rule = try await finance.request(.PUT, "/api/v1/coupons/referral-rule", json: [
+                "enabled": true, "trigger": "arrival", "referrerDefinitionId": forReferrer["id"]!, "referrerCoupons": 1,
+                "refereeDefinitionId": forReferee["id"]!, "refereeCoupons": 2,
+            ])
+            XCTAssertEqual(rule.status, 200, rule.text)
+            let unknown = try await finance.request(.PUT, "/api/v1/coupons/referral-rule", json: [
+                "enabled": true, "trigger": "arrival", "referrerDefinitionId": UUID().uuidString,
+            ])
+            XCTAssertEqual(unknown.problemFields, ["referrerDefinitionId"])
+
+            let (referrer, referee, selfReferred) = ("13600001111", "13600002222", "13600003333")
+            func arrival(_ mobile: String, referredBy: String?, first: Bool) -> CloudEvent<ProspectArrived> {
+                CloudEvent(source: "/crm/prospects", data: ProspectArrived(
+                    prospectId: UUID(), trafficId: UUID(), storeId: setup.store1, name: "新客户", mobile: mobile, referrerMobile: referredBy,
+                    source: "referral", arrivedAt: Date(), firstArrival: first), storeid: setup.store1.uuidString.lowercased())
+            }
+            let firstVisit = arrival(referee, referredBy: referrer, first: true)
+            let secondVisit = arrival(referee, referredBy: referrer, first: false)
+            let selfReferral = arrival(selfReferred, referredBy: selfReferred, first: true)
+            let purchase = CloudEvent(source: "/crm/prospects", data: ProspectPurchased(
+                prospectId: UUID(), storeId: setup.store1, name: "新客户", mobile: referee, referrerMobile: referrer, orderNo: "SO2612010001",
+                orderedAt: Date()), storeid: setup.store1.uuidString.lowercased())
+            // The first arrival delivered twice, a second arrival, a self-referral, and a purchase (not the rule's trigger).
+            try await BrokerQueues.publish([firstVisit, firstVisit, secondVisit, selfReferral])
+            try await BrokerQueues.publish([purchase])
+            let ids = [firstVisit.id, secondVisit.id, selfReferral.id, purchase.id].map { "'\($0)'" }.joined(separator: ",")
+            let handled = try await eventually(timeout: .seconds(30)) {
+                try await setup.database.scalar("SELECT count(DISTINCT event_id)::int8 FROM coupons.inbox WHERE event_id IN (\(ids))") == 4
+            }
+            XCTAssertTrue(handled, "crm-coupons handled the four events")
+            let referrerCoupons = try await setup.database.scalar(
+                "SELECT count(*)::int8 FROM coupons.coupon WHERE mobile = '\(referrer)' AND definition_id = '\(forReferrer["id"]!)'")
+            let refereeCoupons = try await setup.database.scalar(
+                "SELECT count(*)::int8 FROM coupons.coupon WHERE mobile = '\(referee)' AND definition_id = '\(forReferee["id"]!)' AND referral_of = '\(referee)'")
+            let selfCoupons = try await setup.database.scalar("SELECT count(*)::int8 FROM coupons.coupon WHERE mobile = '\(selfReferred)'")
+            let everything = try await setup.database.scalar(
+                "SELECT count(*)::int8 FROM coupons.coupon WHERE definition_id IN ('\(forReferrer["id"]!)', '\(forReferee["id"]!)')")
+            XCTAssertEqual([referrerCoupons, refereeCoupons, selfCoupons, everything], [1, 2, 0, 3])
+            let awards = try await setup.database.scalar("SELECT count(*)::int8 FROM coupons.referral_award WHERE store_id = '\(setup.store1)' AND outcome = 'issued'")
+            XCTAssertEqual(awards, 2)
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
     // MARK: Imported lists
 
     func testAnImportedListReportsEveryBadRowTheDryRunWritesNothingAndThePushIssuesToTheListed() async throws {

@@ -64,6 +64,8 @@ struct CouponIssuer {
         var issuedBy: UUID?
         /// Now and today on the issuing store's clock.
         var day: StoreDay
+        /// For coupons the referral rule gives (C6): the mobile of the referred customer.
+        var referralOf: String? = nil
     }
 
     /// Issues `issue.perPerson` coupons to each recipient that stays within the per-customer
@@ -156,10 +158,10 @@ struct CouponIssuer {
             let inserted = try await connection.query("""
                 INSERT INTO coupons.coupon (
                     id, code, definition_id, task_id, store_id, group_id, usable_in, mobile, customer_name,
-                    effective_from, effective_until, last_day, state, issued_at, issued_by)
+                    effective_from, effective_until, last_day, state, issued_at, issued_by, referral_of)
                 SELECT id, code, \(issue.definition.id), \(issue.taskID), \(issue.definition.storeId), \(issue.groupID),
                        \(issue.definition.usableIn), mobile, NULLIF(name, ''), \(validity.from), \(validity.until), \(validity.lastDay)::date,
-                       'unused', \(issue.day.now), \(issue.issuedBy)
+                       'unused', \(issue.day.now), \(issue.issuedBy), \(issue.referralOf)::text
                 FROM unnest(\(pending.map(\.id))::uuid[], \(pending.map(\.code))::text[], \(pending.map(\.mobile))::text[],
                             \(pending.map { $0.name ?? "" })::text[]) AS new(id, code, mobile, name)
                 ON CONFLICT (code) DO NOTHING

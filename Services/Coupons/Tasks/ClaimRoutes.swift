@@ -61,9 +61,10 @@ struct ClaimRoutes: Sendable {
         let now = environment.configuration.clock.now()
         return try await environment.database.withTransaction { connection in
             let tasks = IssueTaskStore(connection: connection, logger: environment.logger)
-            guard let (task, storeID) = try await tasks.task(claimToken: token) else { throw Self.unknownLink }
+            guard let task = try await tasks.task(claimToken: token) else { throw Self.unknownLink }
+            let storeID = task.storeID
             guard let definition = try await DefinitionStore(connection: connection, logger: environment.logger)
-                .definition(task.definitionId, store: storeID, now: now) else { throw Self.unknownLink }
+                .definition(task.definitionID, store: storeID, now: now) else { throw Self.unknownLink }
             let kinds = try await environment.directory.dictionary(DataDictionaries.couponKind, store: storeID, on: connection, logger: environment.logger)
             return Offer(
                 taskName: task.name, couponName: definition.name, kind: definition.kind, kindLabel: kinds.label(definition.kind) ?? definition.kind,
@@ -84,7 +85,8 @@ struct ClaimRoutes: Sendable {
         let claimed = try await environment.database.withTransaction { connection in
             let tasks = IssueTaskStore(connection: connection, logger: environment.logger)
             // The task is locked for share: claims run side by side, closing the link waits for them.
-            guard let (task, storeID) = try await tasks.task(claimToken: token) else { throw Self.unknownLink }
+            guard let task = try await tasks.task(claimToken: token) else { throw Self.unknownLink }
+            let storeID = task.storeID
             guard task.state == IssueTaskState.claiming.rawValue else {
                 throw ProblemDetails.conflict("this claim link is closed (已结束)")
             }
@@ -93,10 +95,16 @@ struct ClaimRoutes: Sendable {
                 guard listed else {
                     throw ProblemDetails(status: .forbidden, detail: "this coupon is for the customers it was sent to; \(mobile) is not one of them")
                 }
+            } else if !task.conditions.isEmpty {
+                let matches = try await CustomerStore(connection: connection, logger: environment.logger)
+                    .customers(of: storeID, matching: task.conditions, mobile: mobile)
+                guard !matches.isEmpty else {
+                    throw ProblemDetails(status: .forbidden, detail: "this coupon is for the store's customers it was meant for; \(mobile) is not one of them")
+                }
             }
             let day = try await environment.storeDay(storeID, on: connection)
             guard let definition = try await DefinitionStore(connection: connection, logger: environment.logger)
-                .definition(task.definitionId, store: storeID, now: day.now, forUpdate: true) else { throw Self.unknownLink }
+                .definition(task.definitionID, store: storeID, now: day.now, forUpdate: true) else { throw Self.unknownLink }
             let groupID = try await environment.directory.store(storeID, on: connection, logger: environment.logger)?.groupID ?? storeID
             let issuer = CouponIssuer(connection: connection, logger: environment.logger, outbox: environment.outbox)
             let outcome: IssueOutcome

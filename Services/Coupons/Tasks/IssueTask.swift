@@ -56,6 +56,8 @@ struct IssueTaskDraft: Decodable, Sendable {
     var perPerson: Int?
     /// The customer of a quick task.
     var recipient: RecipientDraft?
+    /// Who a conditional task is for (`CouponConditions`); left out, every customer of the store.
+    var conditions: CouponConditions?
 
     struct RecipientDraft: Decodable, Sendable {
         var mobile: String
@@ -71,6 +73,7 @@ struct IssueTaskFields: Sendable {
     var mode: IssueMode
     var perPerson: Int
     var recipient: CouponRecipient?
+    var conditions: CouponConditions
 
     init(checking draft: IssueTaskDraft, dictionaries: StoreDictionaries) throws {
         var check = FieldValidator()
@@ -95,8 +98,15 @@ struct IssueTaskFields: Sendable {
         case nil:
             break
         }
-        if kind == .conditional, mode == .push {
-            check.fail("mode", "a conditional task can only publish a claim link (claim) for now: pushing to customers matching filters needs the customer read model, which is not built yet")
+        conditions = CouponConditions()
+        if kind == .conditional, let given = draft.conditions {
+            do {
+                conditions = try given.checked(dictionaries: dictionaries)
+            } catch let problem as ProblemDetails {
+                for error in problem.errors ?? [] { check.fail(error.field, error.message) }
+            }
+        } else if draft.conditions != nil {
+            check.fail("conditions", "are only for a conditional task (条件发券)")
         }
         try check.throwIfInvalid()
     }
@@ -118,6 +128,8 @@ struct IssueTaskView: Codable, Sendable, ResponseEncodable {
     /// Customers listed (quick: 1; imported: the list).
     var recipients: Int
     var recipient: Recipient?
+    /// A conditional task's conditions (empty: every customer; for a claim task, anyone).
+    var conditions: CouponConditions
     /// Where a customer claims (领券链接), once a claim task is open: the gateway's public path.
     var claimPath: String?
     var customersIssued: Int
@@ -136,6 +148,12 @@ struct IssueTaskView: Codable, Sendable, ResponseEncodable {
         var mobile: String
         var name: String?
     }
+}
+
+/// How many customers a conditional task's conditions select now, and the first of them.
+struct IssueTaskPreview: Codable, Sendable, ResponseEncodable {
+    var customers: Int
+    var first: [IssueTaskView.Recipient]
 }
 
 /// What publishing or approving a push did: the task, and who was skipped at their limit.

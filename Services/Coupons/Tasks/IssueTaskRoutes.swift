@@ -20,6 +20,7 @@ struct IssueTaskRoutes: Sendable {
         group.get("coupons/tasks/:id", use: get)
         group.put("coupons/tasks/:id", use: replace)
         group.delete("coupons/tasks/:id", use: delete)
+        group.get("coupons/tasks/:id/preview", use: preview)
         group.post("coupons/tasks/:id/publish", use: publish)
         group.post("coupons/tasks/:id/approve", use: approve)
         group.post("coupons/tasks/:id/reject", use: reject)
@@ -105,6 +106,25 @@ struct IssueTaskRoutes: Sendable {
         }
     }
 
+    /// How many customers the task would issue to now (a conditional task's matches, the list of
+    /// the others), and the first 20.
+    @Sendable func preview(_ request: Request, context: CRMRequestContext) async throws -> IssueTaskPreview {
+        let principal = try context.require(.readCoupons)
+        let id = try context.parameters.uuid("id")
+        return try await tasks { store, connection in
+            let task = try await requireTask(id, store: principal.storeID, in: store)
+            if task.kind == IssueTaskKind.conditional.rawValue {
+                let customers = CustomerStore(connection: connection, logger: environment.logger)
+                let first = try await customers.customers(of: principal.storeID, matching: task.conditions, limit: 20)
+                return IssueTaskPreview(
+                    customers: try await customers.count(of: principal.storeID, matching: task.conditions),
+                    first: first.map { .init(mobile: $0.mobile, name: $0.name) })
+            }
+            let listed = try await store.recipients(of: id)
+            return IssueTaskPreview(customers: listed.count, first: listed.prefix(20).map { .init(mobile: $0.mobile, name: $0.name) })
+        }
+    }
+
     /// Publishes a draft: to the manager when the store asks for approval, else at once.
     @Sendable func publish(_ request: Request, context: CRMRequestContext) async throws -> IssueTaskResult {
         let principal = try context.require(.issueCoupons)
@@ -183,9 +203,13 @@ struct IssueTaskRoutes: Sendable {
             try await store.openClaims(task.id, token: Self.claimToken(), at: day.now)
             return IssueTaskResult(task: try await requireTask(task.id, store: principal.storeID, in: store), skippedAtLimit: [])
         case .push, nil:
-            let recipients = try await store.recipients(of: task.id)
+            let recipients = task.kind == IssueTaskKind.conditional.rawValue
+                ? try await CustomerStore(connection: connection, logger: environment.logger).customers(of: principal.storeID, matching: task.conditions)
+                : try await store.recipients(of: task.id)
             guard !recipients.isEmpty else {
-                throw ProblemDetails.validation([.init(field: "recipients", message: "the task lists no customers; upload a list first")])
+                throw ProblemDetails.validation([.init(
+                    field: task.kind == IssueTaskKind.conditional.rawValue ? "conditions" : "recipients",
+                    message: task.kind == IssueTaskKind.conditional.rawValue ? "select no customer of the store" : "the task lists no customers; upload a list first")])
             }
             let issuer = CouponIssuer(connection: connection, logger: environment.logger, outbox: environment.outbox)
             let outcome: IssueOutcome
@@ -247,7 +271,9 @@ struct IssueTaskRoutes: Sendable {
 
     private func checked(_ draft: IssueTaskDraft, store: UUID, on connection: PostgresConnection) async throws -> IssueTaskFields {
         let words = try await environment.directory.dictionaries(
-            [DataDictionaries.couponTaskKind, DataDictionaries.couponIssueMode], store: store, on: connection, logger: environment.logger)
+            [DataDictionaries.couponTaskKind, DataDictionaries.couponIssueMode, DataDictionaries.prospectLevel,
+             DataDictionaries.prospectSource, DataDictionaries.prospectState],
+            store: store, on: connection, logger: environment.logger)
         let fields = try IssueTaskFields(checking: draft, dictionaries: words)
         let definition = try await DefinitionStore(connection: connection, logger: environment.logger)
             .definition(fields.definitionID, store: store, now: environment.configuration.clock.now())

@@ -12,7 +12,7 @@ struct IssueTaskStore {
         t.id, t.number, t.kind, t.name, t.definition_id, d.number, d.name, t.mode, t.per_person, t.state,
         (SELECT count(*)::int FROM coupons.issue_task_recipient r WHERE r.task_id = t.id),
         (SELECT r.mobile FROM coupons.issue_task_recipient r WHERE r.task_id = t.id AND t.kind = 'quick' LIMIT 1),
-        (SELECT r.name FROM coupons.issue_task_recipient r WHERE r.task_id = t.id AND t.kind = 'quick' LIMIT 1),
+        (SELECT r.name FROM coupons.issue_task_recipient r WHERE r.task_id = t.id AND t.kind = 'quick' LIMIT 1), t.conditions::text,
         t.claim_token,
         CASE WHEN t.mode = 'claim' THEN (SELECT count(DISTINCT c.mobile)::int FROM coupons.coupon c WHERE c.task_id = t.id) ELSE t.customers_issued END,
         CASE WHEN t.mode = 'claim' THEN (SELECT count(*)::int FROM coupons.coupon c WHERE c.task_id = t.id) ELSE t.coupons_issued END,
@@ -24,9 +24,9 @@ struct IssueTaskStore {
 
     func create(id: UUID, number: String, store: UUID, fields: IssueTaskFields, name: String, by user: UUID) async throws {
         try await connection.query("""
-            INSERT INTO coupons.issue_task (id, number, store_id, kind, name, definition_id, mode, per_person, state, created_by)
+            INSERT INTO coupons.issue_task (id, number, store_id, kind, name, definition_id, mode, per_person, conditions, state, created_by)
             VALUES (\(id), \(number), \(store), \(fields.kind.rawValue), \(name), \(fields.definitionID), \(fields.mode.rawValue),
-                    \(fields.perPerson), 'draft', \(user))
+                    \(fields.perPerson), \(try Self.json(fields.conditions))::jsonb, 'draft', \(user))
             """, logger: logger)
         try await replaceRecipient(id, fields.recipient)
     }
@@ -34,11 +34,16 @@ struct IssueTaskStore {
     func replace(_ id: UUID, fields: IssueTaskFields, name: String) async throws {
         try await connection.query("""
             UPDATE coupons.issue_task SET kind = \(fields.kind.rawValue), name = \(name), definition_id = \(fields.definitionID),
-                mode = \(fields.mode.rawValue), per_person = \(fields.perPerson), state = 'draft', rejection_reason = NULL,
+                mode = \(fields.mode.rawValue), per_person = \(fields.perPerson), conditions = \(try Self.json(fields.conditions))::jsonb,
+                state = 'draft', rejection_reason = NULL,
                 updated_at = now()
             WHERE id = \(id)
             """, logger: logger)
         if fields.kind != .imported { try await replaceRecipient(id, fields.recipient) }
+    }
+
+    static func json(_ conditions: CouponConditions) throws -> String {
+        String(decoding: try JSONEncoder().encode(conditions), as: UTF8.self)
     }
 
     private func replaceRecipient(_ id: UUID, _ recipient: CouponRecipient?) async throws {
@@ -120,12 +125,34 @@ struct IssueTaskStore {
                         binds: [id, store]).first
     }
 
-    /// The task whose claim link carries `token`, locked for share.
-    func task(claimToken token: String) async throws -> (view: IssueTaskView, storeID: UUID)? {
-        var binds = PostgresBindings()
-        binds.append(token)
-        return try await views(PostgresQuery(
-            unsafeSQL: "SELECT \(Self.columns), t.store_id \(Self.from) WHERE t.claim_token = $1 FOR SHARE OF t", binds: binds)).first
+    /// What a claim needs of the task whose link carries `token`, read `FOR SHARE` (a claim
+    /// never writes the task; closing the link waits for claims in flight).
+    struct ClaimedTask: Sendable {
+        var id: UUID
+        var number: String
+        var name: String
+        var storeID: UUID
+        var kind: String
+        var state: String
+        var definitionID: UUID
+        var perPerson: Int
+        var conditions: CouponConditions
+    }
+
+    func task(claimToken token: String) async throws -> ClaimedTask? {
+        let rows = try await connection.query("""
+            SELECT id, number, name, store_id, kind, state, definition_id, per_person, conditions::text
+            FROM coupons.issue_task WHERE claim_token = \(token) FOR SHARE
+            """, logger: logger)
+        for try await row in rows {
+            var cells = RowCells(row)
+            return ClaimedTask(
+                id: try cells.next(UUID.self), number: try cells.next(String.self), name: try cells.next(String.self),
+                storeID: try cells.next(UUID.self), kind: try cells.next(String.self), state: try cells.next(String.self),
+                definitionID: try cells.next(UUID.self), perPerson: try cells.next(Int.self),
+                conditions: try JSONDecoder().decode(CouponConditions.self, from: Data(try cells.next(String.self).utf8)))
+        }
+        return nil
     }
 
     /// The store's tasks, newest first, filtered by kind, mode and state.
@@ -155,6 +182,7 @@ struct IssueTaskStore {
             let definitionName = try cells.next(String.self), mode = try cells.next(String.self), perPerson = try cells.next(Int.self)
             let state = try cells.next(String.self), recipients = try cells.next(Int.self)
             let recipientMobile = try cells.next(String?.self), recipientName = try cells.next(String?.self)
+            let conditions = try JSONDecoder().decode(CouponConditions.self, from: Data(try cells.next(String.self).utf8))
             let token = try cells.next(String?.self), customersIssued = try cells.next(Int.self), couponsIssued = try cells.next(Int.self)
             let skipped = try cells.next(Int.self), used = try cells.next(Int.self), createdBy = try cells.next(UUID.self)
             let createdAt = try cells.next(Date.self), publishedAt = try cells.next(Date?.self), decidedBy = try cells.next(UUID?.self)
@@ -164,7 +192,7 @@ struct IssueTaskStore {
             views.append((IssueTaskView(
                 id: id, number: number, kind: kind, name: name, definitionId: definitionID, definitionNumber: definitionNumber,
                 definitionName: definitionName, mode: mode, perPerson: perPerson, state: state, recipients: recipients,
-                recipient: recipientMobile.map { IssueTaskView.Recipient(mobile: $0, name: recipientName) },
+                recipient: recipientMobile.map { IssueTaskView.Recipient(mobile: $0, name: recipientName) }, conditions: conditions,
                 claimPath: claimOpen ? token.map { "/api/v1/public/coupons/claims/\($0)" } : nil,
                 customersIssued: customersIssued, couponsIssued: couponsIssued, customersSkipped: skipped, couponsUsed: used,
                 createdBy: createdBy, createdAt: createdAt, publishedAt: publishedAt, decidedBy: decidedBy, decidedAt: decidedAt,
