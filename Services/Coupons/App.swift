@@ -20,6 +20,7 @@ struct CouponsApp {
             handlers: handlers,
             routes: { group, environment in
                 // One folder per feature: Definitions/, Tasks/, Ledger/, Redemptions/, Revocations/, Settings/, Customers/, Referrals/; Issuing/ is shared.
+                CouponListExport(environment: environment).addRoutes(to: group)
                 DefinitionRoutes(environment: environment).addRoutes(to: group)
                 IssueTaskRoutes(environment: environment).addRoutes(to: group)
                 RecipientListRoutes(environment: environment).addRoutes(to: group)

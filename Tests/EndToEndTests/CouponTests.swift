@@ -310,6 +310,14 @@ final class CouponTests: XCTestCase {
             let counts = try await finance.request(.GET, "/api/v1/coupons/definitions/\(definitionID)").json["counts"] as? [String: Any]
             XCTAssertEqual(counts?["issued"] as? Int, 2)
             XCTAssertEqual(counts?["available"] as? Int, 3)
+
+            // The lists export in the store's words.
+            let definitions = try await finance.request(.GET, "/api/v1/coupons/definitions/export?format=csv")
+            XCTAssertEqual(definitions.status, 200, definitions.text)
+            XCTAssertTrue(definitions.text.contains("现金券") && definitions.text.contains("按发放后天数") && definitions.text.contains("本店"), definitions.text)
+            let tasks = try await finance.request(.GET, "/api/v1/coupons/tasks/export?format=csv&state=issued")
+            XCTAssertEqual(tasks.status, 200, tasks.text)
+            XCTAssertTrue(tasks.text.contains("快速发券") && tasks.text.contains("已发放") && !tasks.text.contains("草稿"), tasks.text)
         } catch {
             XCTFail("\(error)\n\(setup.logs)")
         }
