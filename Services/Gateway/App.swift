@@ -44,9 +44,9 @@ struct GatewayApp {
                 DictionaryRoutes(environment: environment).addRoutes(to: group)
                 ServiceProxy(client: client, upstreams: configuration.upstreams, logger: environment.logger).addRoutes(to: group)
             },
-            publicRoutes: { group, environment in
+            unauthenticatedRoutes: { group, environment in
                 AuthRoutes(environment: environment, configuration: configuration, passwords: passwords, audit: AuditLog(logger: environment.logger))
-                    .addPublicRoutes(to: group)
+                    .addUnauthenticatedRoutes(to: group)
             },
             rootRoutes: { router, environment in
                 try! OpenAPIDocument.addRoute(to: router)
