@@ -138,6 +138,9 @@ let package = Package(
                 "ServiceKit", "Contracts", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RecordingUpstream: a stand-in service behind the gateway.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/EndToEndTests"
         ),

@@ -1,11 +1,20 @@
 import AsyncHTTPClient
 import Foundation
+import Hummingbird
 import ServiceKit
 
 /// The gateway: the only public entry. It logs users in and issues their tokens, administers
-/// stores, teams, users and roles, keeps the audit log, forwards `/api/v1/<context>/…` to the
+/// stores, teams, users and roles, keeps the audit log, forwards `/api/v1/<context>/…` (with a
+/// token) and `/api/v1/public/<context>/…` (without one, rate-limited per client) to the
 /// services and serves the OpenAPI document. It consumes no events, so it declares no queue;
 /// it publishes identity changes for the services' directories.
+///
+/// The audit log and `Idempotency-Key` are on the authenticated routes only. Writes through the
+/// public prefix (a coupon claim, an event registration) are not audited: the audit log says
+/// which staff member changed what, an anonymous caller is no one it could name, and a flood
+/// would fill it; the service keeps its own record of such a write (the claim row with its
+/// mobile and time). Nor are they made idempotent here — keys belong to a signed-in user —; a
+/// public write that a page may send twice is made safe by the service's own unique rules.
 @main
 struct GatewayApp {
     static func main() async throws {
@@ -26,6 +35,10 @@ struct GatewayApp {
         // keep the caller waiting either: 2 s to connect, then 503 (issue 11).
         clientConfiguration.timeout.connect = .seconds(2)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        // One limiter for the process: the public prefix's rate is per gateway replica.
+        let publicRateLimit = RateLimitMiddleware(
+            limiter: RateLimiter(ratePerSecond: configuration.publicRatePerSecond, burst: configuration.publicRateBurst),
+            clientAddress: ClientAddress(trustedProxyHops: configuration.trustedProxyHops))
 
         try await ServiceRunner.run(ServiceDefinition(
             identity: .gateway,
@@ -44,9 +57,12 @@ struct GatewayApp {
                 DictionaryRoutes(environment: environment).addRoutes(to: group)
                 ServiceProxy(client: client, upstreams: configuration.upstreams, logger: environment.logger).addRoutes(to: group)
             },
-            publicRoutes: { group, environment in
+            unauthenticatedRoutes: { group, environment in
                 AuthRoutes(environment: environment, configuration: configuration, passwords: passwords, audit: AuditLog(logger: environment.logger))
-                    .addPublicRoutes(to: group)
+                    .addUnauthenticatedRoutes(to: group)
+                // Every service's public prefix, /api/v1/public/<context>/…: no token, rate-limited.
+                ServiceProxy(client: client, upstreams: configuration.upstreams, logger: environment.logger)
+                    .addPublicRoutes(to: group.group(RouterPath(ServiceIdentity.publicPathSegment)).add(middleware: publicRateLimit))
             },
             rootRoutes: { router, environment in
                 try! OpenAPIDocument.addRoute(to: router)

@@ -4,8 +4,10 @@ import Logging
 import PostgresNIO
 import ServiceKit
 
-/// The audit log (操作日志, G4): one row per write that passes the gateway — who, what (method,
-/// path, outcome), when, and from which request — whether the gateway handled it or a service.
+/// The audit log (操作日志, G4): one row per write that passes the gateway with a token — who,
+/// what (method, path, outcome), when, and from which request — whether the gateway handled it
+/// or a service. The anonymous writes of the public prefix (`/api/v1/public/…`) are not in it:
+/// `AuditMiddleware` is only on the authenticated routes (see `GatewayApp`).
 struct AuditLog: Sendable {
     struct Entry: Sendable {
         var userID: UUID?

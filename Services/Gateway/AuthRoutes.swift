@@ -68,7 +68,7 @@ struct AuthRoutes: Sendable {
     }
 
     /// Login and refresh: the requests that have no access token yet.
-    func addPublicRoutes(to group: RouterGroup<CRMRequestContext>) {
+    func addUnauthenticatedRoutes(to group: RouterGroup<CRMRequestContext>) {
         group.post("auth/login", use: login)
         group.post("auth/refresh", use: refresh)
     }

@@ -13,9 +13,10 @@ import ServiceKit
 /// `Idempotent-Replayed: true`) instead of doing the write twice: a client that lost the answer
 /// to "open this repair order" may simply send it again.
 ///
-/// Keys belong to the user. The same key with another request (another method, target or body)
-/// is a 422 naming `Idempotency-Key`, as the IETF httpapi Idempotency-Key draft says; a retry
-/// while the first is still running is a 409. A request that fails without an answer (the
+/// Keys belong to the user, so it sits on the authenticated routes only; a request without a
+/// user (login, refresh, the public prefix) would pass it untouched. The same key with another
+/// request (another method, target or body) is a 422 naming `Idempotency-Key`, as the IETF
+/// httpapi Idempotency-Key draft says; a retry while the first is still running is a 409. A request that fails without an answer (the
 /// gateway could not reach the service, a crash) releases its key so it can be tried again.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = CRMRequestContext

@@ -101,11 +101,14 @@ final class Suite: @unchecked Sendable {
         var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
     }
 
+    /// A request through the suite's gateway, or through `otherGateway` (one a test started
+    /// with settings of its own).
     func request(
         _ method: HTTPMethod, _ path: String, token: String? = nil, json: Any? = nil, rawBody: String? = nil, bytes: Data? = nil,
-        contentType: String = "application/json", timeout: Int64 = 30, headers: [String: String] = [:]
+        contentType: String = "application/json", timeout: Int64 = 30, headers: [String: String] = [:],
+        via otherGateway: ServiceProcess? = nil
     ) async throws -> Reply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(gateway.port)\(path)")
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\((otherGateway ?? gateway).port)\(path)")
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }

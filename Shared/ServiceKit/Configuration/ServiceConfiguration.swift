@@ -222,10 +222,13 @@ public struct ServiceIdentity: Sendable, Hashable {
     /// The PostgreSQL schema it owns.
     public var schema: String
     public var defaultPort: Int
-    /// The first path segment of its public API: `/api/v1/<apiContext>/…`.
+    /// The first path segment of its API: `/api/v1/<apiContext>/…` (with a token) and
+    /// `/api/v1/public/<apiContext>/…` (open to anyone, `publicPathPrefix`).
     public var apiContext: String
 
     public init(name: String, schema: String, defaultPort: Int, apiContext: String) {
+        // `/api/v1/public/…` is the prefix of every context's open routes, never a context.
+        precondition(apiContext != Self.publicPathSegment, "no context may be called `\(Self.publicPathSegment)`")
         self.name = name
         self.schema = schema
         self.defaultPort = defaultPort

@@ -1,14 +1,19 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The request context of every Dealer CRM route.
-public struct CRMRequestContext: RequestContext {
+public struct CRMRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated caller, set by `AuthenticationMiddleware`.
     public var principal: Principal?
+    /// The address of the connection's other end: the client, or the reverse proxy in front of
+    /// the gateway (`ClientAddress` tells them apart). Nil for an in-process test client.
+    public let remoteAddress: SocketAddress?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 
     /// JSON with ISO 8601 dates, as Hummingbird's default, but `/` left as it is.

@@ -83,6 +83,17 @@ public struct ProblemDetails: Error, HTTPResponseError, Codable, Sendable {
         return problem
     }
 
+    /// 429: the client sent more requests than the public prefix's rate limit lets through
+    /// (`RateLimitMiddleware`); `Retry-After` says in how many seconds the next one will pass.
+    /// Customers read it on their phone, so it says what to do in their words.
+    public static func tooManyRequests(retryAfter seconds: Int) -> ProblemDetails {
+        var problem = ProblemDetails(
+            status: .tooManyRequests, type: "https://dealer-crm.dev/problems/too-many-requests", title: "Too many requests",
+            detail: "too many requests from your network in a short time; wait \(seconds) second\(seconds == 1 ? "" : "s") and try again")
+        problem.retryAfter = seconds
+        return problem
+    }
+
     public static func forbidden(missing permission: Permission) -> ProblemDetails {
         ProblemDetails(
             status: .forbidden, type: "https://dealer-crm.dev/problems/forbidden", title: "Forbidden",

@@ -16,8 +16,17 @@ public struct ServiceDefinition: Sendable {
     /// Adds the service's `/api/v1/...` routes; every request to them carries a valid access
     /// token (`context.principal`).
     public var routes: @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void
-    /// Adds `/api/v1/...` routes open to anyone: only the gateway's login and refresh.
+    /// Adds the service's routes open to anyone, without a token, under
+    /// `/api/v1/public/<apiContext>/…` (`ServiceIdentity.publicPathPrefix`): the group is
+    /// already at that prefix, so `group.get("claims/{token}")` serves
+    /// `GET /api/v1/public/coupons/claims/{token}`. The gateway forwards the prefix without a
+    /// token and rate-limited; `context.principal` is nil there. See `PublicRoutes.swift`.
     public var publicRoutes: @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void
+    /// Adds `/api/v1/...` routes that take no token, at paths of their own: only the gateway has
+    /// any — its login and refresh, which hand tokens out, and its forwarding of every service's
+    /// public prefix. A service's own open routes are `publicRoutes`, which keeps them under the
+    /// public prefix, apart from its authenticated ones.
+    public var unauthenticatedRoutes: @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void
     /// Adds routes outside `/api/v1` (the gateway's `/openapi.yaml`).
     public var rootRoutes: @Sendable (Router<CRMRequestContext>, ServiceEnvironment) -> Void
     /// Services started alongside the HTTP server and stopped with it (the gateway's seeding).
@@ -29,6 +38,7 @@ public struct ServiceDefinition: Sendable {
         handlers: EventHandlers?,
         routes: @escaping @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
         publicRoutes: @escaping @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
+        unauthenticatedRoutes: @escaping @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
         rootRoutes: @escaping @Sendable (Router<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
         services: @escaping @Sendable (ServiceEnvironment) -> [any Service] = { _ in [] }
     ) {
@@ -37,6 +47,7 @@ public struct ServiceDefinition: Sendable {
         self.handlers = handlers
         self.routes = routes
         self.publicRoutes = publicRoutes
+        self.unauthenticatedRoutes = unauthenticatedRoutes
         self.rootRoutes = rootRoutes
         self.services = services
     }
@@ -62,7 +73,8 @@ public struct ServiceEnvironment: Sendable {
 /// 1. reads the configuration and sets up logging and Prometheus metrics;
 /// 2. opens the Postgres pool and applies the migrations (retrying until the database answers);
 /// 3. starts the outbox relay and, if it handles events, the consumer of its queue;
-/// 4. serves HTTP: the service's routes, `/health/live`, `/health/ready`, `/metrics`. The
+/// 4. serves HTTP: the service's routes (with a token under `/api/v1/<apiContext>`, open to
+///    anyone under `/api/v1/public/<apiContext>`), `/health/live`, `/health/ready`, `/metrics`. The
 ///    health routes answer from the first moment; API requests answer 503 until the migrations
 ///    are applied, and the service's own background work (`services`) starts only then.
 ///
@@ -168,7 +180,10 @@ public enum ServiceRunner {
             beforeScrape: { progress?.updateGauges() })
         definition.rootRoutes(router, environment)
         let api = router.group("api/v1").add(middleware: MigrationsAppliedMiddleware(migrationsApplied: migrationsApplied))
-        definition.publicRoutes(api, environment)
+        definition.unauthenticatedRoutes(api, environment)
+        // Public routes only under the public prefix, authenticated ones only outside it: no path
+        // leads from one to the other (a context is never called `public`).
+        definition.publicRoutes(api.group(RouterPath("\(ServiceIdentity.publicPathSegment)/\(definition.identity.apiContext)")), environment)
         definition.routes(api.group().add(middleware: AuthenticationMiddleware(keys: environment.tokens)), environment)
 
         return Application(
