@@ -14,8 +14,8 @@ struct ClaimRoutes: Sendable {
     let environment: ServiceEnvironment
 
     func addRoutes(to group: RouterGroup<CRMRequestContext>) {
-        group.get("public/coupons/claims/:token", use: offer)
-        group.post("public/coupons/claims/:token", use: claim)
+        group.get("claims/:token", use: offer)
+        group.post("claims/:token", use: claim)
     }
 
     /// What the claim page shows.
