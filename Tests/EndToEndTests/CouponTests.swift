@@ -188,6 +188,50 @@ final class CouponTests: XCTestCase {
         await setup.stop()
     }
 
+    /// What a WeChat H5 page does: read the offer and claim through the gateway, without logging
+    /// in — and past the public prefix's rate, a 429 that never reaches Coupons.
+    func testACustomerClaimsThroughTheGatewayWithoutLoggingInAndIsRateLimited() async throws {
+        let suite = try await Suite.start(gatewayEnvironment: ["CRM_PUBLIC_RATE_PER_SECOND": "0.2", "CRM_PUBLIC_RATE_BURST": "3"])
+        do {
+            let finance = try await suite.login("finance.1")
+            let definition = try await suite.request(.POST, "/api/v1/coupons/definitions", token: finance, json: [
+                "name": "试驾礼券", "kind": "general", "faceValue": 100, "quantity": 50, "perCustomerLimit": 1,
+                "validity": "days_from_issue", "validDays": 7, "usableIn": "group", "description": "到店试驾送100元",
+            ])
+            XCTAssertEqual(definition.status, 201, definition.text)
+            let task = try await suite.request(.POST, "/api/v1/coupons/tasks", token: finance, json: [
+                "kind": "conditional", "definitionId": definition.json["id"]!, "mode": "claim",
+            ])
+            XCTAssertEqual(task.status, 201, task.text)
+            let published = try await suite.request(.POST, "/api/v1/coupons/tasks/\(task.json["id"]!)/publish", token: finance, json: [:])
+            let claimPath = try XCTUnwrap((published.json["task"] as? [String: Any])?["claimPath"] as? String, published.text)
+
+            let offer = try await suite.request(.GET, claimPath)
+            XCTAssertEqual(offer.status, 200, offer.text)
+            XCTAssertEqual(offer.json["kindLabel"] as? String, "全部券")
+            XCTAssertEqual(offer.json["available"] as? Int, 50)
+            let claimed = try await suite.request(.POST, claimPath, json: ["mobile": "13912340001", "name": "周先生"])
+            XCTAssertEqual(claimed.status, 201, claimed.text)
+            let code = ((claimed.json["coupons"] as? [[String: Any]])?.first?["code"] as? String)?.replacingOccurrences(of: " ", with: "")
+            XCTAssertEqual(code?.count, 16, claimed.text)
+            let again = try await suite.request(.POST, claimPath, json: ["mobile": "13912340001"])
+            XCTAssertEqual(again.status, 409, again.text)
+            XCTAssertEqual(again.json["title"] as? String, "Limit reached")
+            // A fourth request within the burst of 3 is refused by the gateway.
+            let limited = try await suite.request(.POST, claimPath, json: ["mobile": "13912340002"])
+            XCTAssertEqual(limited.status, 429, limited.text)
+            XCTAssertNotNil(limited.headers.first(name: "retry-after"))
+            let notClaimed = try await suite.database.scalar("SELECT count(*)::int8 FROM coupons.coupon WHERE mobile = '13912340002'")
+            XCTAssertEqual(notClaimed, 0)
+            // Staff routes still need a token.
+            let anonymous = try await suite.request(.GET, "/api/v1/coupons/definitions")
+            XCTAssertEqual(anonymous.status, 401)
+        } catch {
+            XCTFail("\(error)\n\(suite.logs)")
+        }
+        await suite.stop()
+    }
+
     // MARK: Redemption
 
     func testRedemptionIsExactlyOnceAndMistypedCodesAreCaughtBeforeAnyLookup() async throws {
