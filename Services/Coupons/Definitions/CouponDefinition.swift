@@ -157,6 +157,8 @@ struct CouponDefinitionView: Codable, Sendable, ResponseEncodable {
     /// The number staff quote: `M` + the store's day + a sequence (`M2612010001`).
     var number: String
     var storeId: UUID
+    /// The group of the defining store: where a group-wide coupon may be used.
+    var groupId: UUID
     var name: String
     var kind: String
     var faceValue: Decimal?

@@ -11,7 +11,7 @@ struct DefinitionStore {
 
     /// The columns of a `CouponDefinitionView`.
     private static let columns = """
-        d.id, d.number, d.store_id, d.name, d.kind, d.face_value::text, d.covers, d.minimum_spend::text, d.quantity,
+        d.id, d.number, d.store_id, d.group_id, d.name, d.kind, d.face_value::text, d.covers, d.minimum_spend::text, d.quantity,
         d.per_customer_limit, d.validity, d.valid_from::text, d.valid_until::text, d.valid_days, d.usable_in, d.description,
         d.enabled, d.issued, counts.unused, counts.used, counts.expired, counts.revoked, counts.pending, d.created_at, d.updated_at
         """
@@ -64,9 +64,10 @@ struct DefinitionStore {
     /// coupons takes this lock first, so the quantity and the per-customer limits are read and
     /// written by one transaction at a time. A locked read counts only `issued` and `available`
     /// (the others are 0): counting the coupons under the lock would make every claim wait for it.
-    func definition(_ id: UUID, store: UUID, now: Date, forUpdate: Bool = false) async throws -> CouponDefinitionView? {
+    /// `countingCoupons: false` reads the same way without the lock (the public claim page).
+    func definition(_ id: UUID, store: UUID, now: Date, forUpdate: Bool = false, countingCoupons: Bool = true) async throws -> CouponDefinitionView? {
         var query = QueryBuilder()
-        if forUpdate {
+        if forUpdate || !countingCoupons {
             query.append(" FROM coupons.coupon_definition d CROSS JOIN (SELECT 0 AS unused, 0 AS used, 0 AS expired, 0 AS revoked, 0 AS pending) AS counts")
         } else {
             query.append(Self.definitions(countedAt: query.placeholder(for: now)))
@@ -113,6 +114,7 @@ struct DefinitionStore {
         for try await row in try await connection.query(query, logger: logger) {
             var cells = RowCells(row)
             let id = try cells.next(UUID.self), number = try cells.next(String.self), store = try cells.next(UUID.self)
+            let group = try cells.next(UUID.self)
             let name = try cells.next(String.self), kind = try cells.next(String.self)
             let faceValue = Money.amount(try cells.next(String?.self)), covers = try cells.next(String?.self)
             let minimumSpend = Money.amount(try cells.next(String?.self)), quantity = try cells.next(Int.self)
@@ -123,7 +125,7 @@ struct DefinitionStore {
             let expired = try cells.next(Int.self), revoked = try cells.next(Int.self), pending = try cells.next(Int.self)
             let createdAt = try cells.next(Date.self), updatedAt = try cells.next(Date.self)
             views.append(CouponDefinitionView(
-                id: id, number: number, storeId: store, name: name, kind: kind, faceValue: faceValue, covers: covers,
+                id: id, number: number, storeId: store, groupId: group, name: name, kind: kind, faceValue: faceValue, covers: covers,
                 minimumSpend: minimumSpend, quantity: quantity, perCustomerLimit: limit, validity: validity, validFrom: validFrom,
                 validUntil: validUntil, validDays: validDays, usableIn: usableIn, description: description, enabled: enabled,
                 counts: CouponCounts(

@@ -16,6 +16,9 @@ struct IssueOutcome: Sendable, Equatable {
     var customersIssued: Int
     var couponsIssued: Int
     var skippedAtLimit: [String]
+    /// The codes issued, with their last day (the same for all).
+    var codes: [String] = []
+    var lastDay: String? = nil
 }
 
 /// Why coupons could not be issued. Each becomes a 409 in the store's words.
@@ -57,7 +60,6 @@ struct CouponIssuer {
     /// Where the coupons come from and when they are valid.
     struct Issue: Sendable {
         var definition: CouponDefinitionView
-        var groupID: UUID
         var perPerson: Int
         var taskID: UUID?
         var taskNumber: String?
@@ -102,7 +104,7 @@ struct CouponIssuer {
                 coupons.append(NewCoupon(id: UUID(), code: CouponCode.random().digits, mobile: recipient.mobile, name: recipient.name))
             }
         }
-        try await insert(coupons, issue: issue, validity: validity)
+        let codes = try await insert(coupons, issue: issue, validity: validity)
         try await connection.query("""
             INSERT INTO coupons.coupon_holding AS holding (definition_id, mobile, issued)
             SELECT \(definition.id), mobile, count(*)::int * \(issue.perPerson) FROM unnest(\(fitting.map(\.mobile))::text[]) AS m(mobile)
@@ -123,7 +125,8 @@ struct CouponIssuer {
                     effectiveUntil: validity.until, issuedAt: issue.day.now),
                 storeid: definition.storeId.uuidString.lowercased())
         }, on: connection, logger: logger)
-        return IssueOutcome(customersIssued: fitting.count, couponsIssued: needed, skippedAtLimit: skipped)
+        return IssueOutcome(
+            customersIssued: fitting.count, couponsIssued: needed, skippedAtLimit: skipped, codes: codes, lastDay: validity.lastDay)
     }
 
     /// When coupons issued on `day` are valid: from now (or the first day of a fixed period, if
@@ -150,28 +153,33 @@ struct CouponIssuer {
         var name: String?
     }
 
-    /// Inserts the coupons. A code that happens to equal one already issued (1 in 10^15 per
-    /// pair) is drawn again; the rest of the batch stands.
-    private func insert(_ coupons: [NewCoupon], issue: Issue, validity: (from: Date, lastDay: String, until: Date)) async throws {
+    /// Inserts the coupons; their codes as inserted. A code that happens to equal one already
+    /// issued (1 in 10^15 per pair) is drawn again; the rest of the batch stands.
+    private func insert(_ coupons: [NewCoupon], issue: Issue, validity: (from: Date, lastDay: String, until: Date)) async throws -> [String] {
         var pending = coupons
+        var codes: [String] = []
         for _ in 0..<5 {
             let inserted = try await connection.query("""
                 INSERT INTO coupons.coupon (
                     id, code, definition_id, task_id, store_id, group_id, usable_in, mobile, customer_name,
                     effective_from, effective_until, last_day, state, issued_at, issued_by, referral_of)
-                SELECT id, code, \(issue.definition.id), \(issue.taskID), \(issue.definition.storeId), \(issue.groupID),
+                SELECT id, code, \(issue.definition.id), \(issue.taskID), \(issue.definition.storeId), \(issue.definition.groupId),
                        \(issue.definition.usableIn), mobile, NULLIF(name, ''), \(validity.from), \(validity.until), \(validity.lastDay)::date,
                        'unused', \(issue.day.now), \(issue.issuedBy), \(issue.referralOf)::text
                 FROM unnest(\(pending.map(\.id))::uuid[], \(pending.map(\.code))::text[], \(pending.map(\.mobile))::text[],
                             \(pending.map { $0.name ?? "" })::text[]) AS new(id, code, mobile, name)
                 ON CONFLICT (code) DO NOTHING
-                RETURNING id
+                RETURNING id, code
                 """, logger: logger)
-            let done = Set(try await inserted.decode(UUID.self).all())
+            var done = Set<UUID>()
+            for try await (id, code) in inserted.decode((UUID, String).self) {
+                done.insert(id)
+                codes.append(code)
+            }
             pending = pending.filter { !done.contains($0.id) }.map {
                 NewCoupon(id: $0.id, code: CouponCode.random().digits, mobile: $0.mobile, name: $0.name)
             }
-            if pending.isEmpty { return }
+            if pending.isEmpty { return codes }
         }
         throw ProblemDetails.unavailable("could not draw unique coupon codes; try again")
     }

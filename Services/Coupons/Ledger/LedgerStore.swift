@@ -94,15 +94,6 @@ struct LedgerStore {
         return try await views(query.build(prefix: "SELECT \(Self.columns)"), now: now).first
     }
 
-    /// The codes and last days of the `count` coupons a claim just gave `mobile`.
-    func newest(of mobile: String, task: UUID, count: Int) async throws -> [(code: String, lastDay: String)] {
-        let rows = try await connection.query("""
-            SELECT code, last_day::text FROM coupons.coupon WHERE mobile = \(mobile) AND task_id = \(task)
-            ORDER BY issued_at DESC, id LIMIT \(count)
-            """, logger: logger)
-        return try await rows.decode((String, String).self).all().map { (code: $0.0, lastDay: $0.1) }
-    }
-
     func views(_ query: PostgresQuery, now: Date) async throws -> [CouponView] {
         var views: [CouponView] = []
         for try await row in try await connection.query(query, logger: logger) {

@@ -78,6 +78,8 @@ CREATE TABLE issue_task (
     customers_skipped integer NOT NULL DEFAULT 0,
     created_by        uuid NOT NULL,
     created_at        timestamptz NOT NULL DEFAULT now(),
+    -- Who last wrote the draft: with the author and the publisher, who may not approve it.
+    updated_by        uuid NOT NULL,
     updated_at        timestamptz NOT NULL DEFAULT now(),
     published_by      uuid,
     published_at      timestamptz,

@@ -40,24 +40,27 @@ enum ReferralEvents {
             return
         }
         let day = StoreDay(now: context.clock.now(), timeZone: try await context.directory.timeZone(of: store, on: context.connection, logger: context.logger))
-        let groupID = try await context.directory.store(store, on: context.connection, logger: context.logger)?.groupID ?? store
         let awards: [(recipient: String, mobile: String, name: String?, definition: UUID?, coupons: Int)] = [
             ("referrer", referrerMobile, nil, rule.referrerDefinitionId, rule.referrerCoupons ?? 1),
             ("referee", refereeMobile, refereeName, rule.refereeDefinitionId, rule.refereeCoupons ?? 1),
         ]
         for award in awards {
             guard let definitionID = award.definition else { continue }
+            // The definition's row first, as every issuing path takes it: the award's foreign key
+            // would otherwise share-lock it before this asks to update it, and two replicas
+            // handling two arrivals would deadlock.
+            let definition = try await DefinitionStore(connection: context.connection, logger: context.logger)
+                .definition(definitionID, store: store, now: day.now, forUpdate: true)
             guard try await referrals.claimAward(
                 store: store, refereeMobile: refereeMobile, trigger: trigger, recipient: award.recipient, recipientMobile: award.mobile,
                 prospect: prospect, definition: definitionID, event: event, at: day.now)
             else { continue }
             var outcome = "issued", issued = 0
-            if let definition = try await DefinitionStore(connection: context.connection, logger: context.logger)
-                .definition(definitionID, store: store, now: day.now, forUpdate: true) {
+            if let definition {
                 do {
                     let result = try await CouponIssuer(connection: context.connection, logger: context.logger, outbox: context.outbox).issue(
                         CouponIssuer.Issue(
-                            definition: definition, groupID: groupID, perPerson: award.coupons, taskID: nil, taskNumber: nil, issuedBy: nil, day: day,
+                            definition: definition, perPerson: award.coupons, taskID: nil, taskNumber: nil, issuedBy: nil, day: day,
                             referralOf: refereeMobile),
                         to: [CouponRecipient(mobile: award.mobile, name: award.name)])
                     issued = result.couponsIssued

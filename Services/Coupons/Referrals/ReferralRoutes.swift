@@ -27,15 +27,20 @@ struct ReferralRoutes: Sendable {
             var check = FieldValidator()
             let definitions = DefinitionStore(connection: connection, logger: environment.logger)
             let now = environment.configuration.clock.now()
-            for (field, id, count) in [("referrerDefinitionId", rule.referrerDefinitionId, rule.referrerCoupons),
-                                       ("refereeDefinitionId", rule.refereeDefinitionId, rule.refereeCoupons)] {
+            for (field, id, countField, count) in [
+                ("referrerDefinitionId", rule.referrerDefinitionId, "referrerCoupons", rule.referrerCoupons ?? 1),
+                ("refereeDefinitionId", rule.refereeDefinitionId, "refereeCoupons", rule.refereeCoupons ?? 1),
+            ] {
+                check.range(countField, count, 1...10)
                 guard let id else { continue }
                 if let definition = try await definitions.definition(id, store: principal.storeID, now: now) {
                     check.require(definition.enabled, field, "\(definition.number) is disabled (已禁用); enable it first")
+                    check.require(
+                        count <= definition.perCustomerLimit, countField,
+                        "must be at most \(definition.perCustomerLimit), the most coupons of \(definition.number) one customer may hold")
                 } else {
                     check.fail(field, "is not a coupon definition of this store")
                 }
-                check.range(field.replacingOccurrences(of: "DefinitionId", with: "Coupons"), count ?? 1, 1...10)
             }
             if rule.enabled, rule.referrerDefinitionId == nil, rule.refereeDefinitionId == nil {
                 check.fail("referrerDefinitionId", "an enabled rule gives coupons to the old customer, the new one or both: choose a definition")

@@ -108,8 +108,12 @@ struct RevocationRoutes: Sendable {
 
     private func decide(approved: Bool, _ request: Request, context: CRMRequestContext) async throws -> RevocationView {
         let principal = try context.require(.approveCouponRevocations)
+        guard principal.scope == .group else {
+            throw ProblemDetails(status: .forbidden, detail: "revocations are decided by HQ (总部审核): it needs the group scope")
+        }
         let id = try context.parameters.uuid("id")
-        let body = try await request.decodeJSON(as: Decision.self, context: context)
+        // Approving needs no body; rejecting needs the reason.
+        let body = approved ? Decision(note: nil) : try await request.decodeJSON(as: Decision.self, context: context)
         var check = FieldValidator()
         let note = check.optionalText("note", body.note, maxLength: 500)
         if !approved, note == nil { check.fail("note", "is required: tell the store why the revocation is rejected") }

@@ -53,8 +53,9 @@ struct CouponSettingsStore {
 }
 
 /// `/api/v1/coupons/settings` (the store's) and `/api/v1/coupons/group-settings` (the group's,
-/// seed §8.1). Reading takes `coupons.read`; writing `coupons.configure`, and for the group's
-/// switch the group scope too (HQ, administrators).
+/// seed §8.1). Reading takes `coupons.read`; writing the store's approval switch
+/// `coupons.task.approve` (managers), the group's `coupons.configure` with the group scope (HQ,
+/// administrators).
 struct CouponSettingsRoutes: Sendable {
     let environment: ServiceEnvironment
 
@@ -76,8 +77,10 @@ struct CouponSettingsRoutes: Sendable {
         return try await settings { try await $0.storeSettings(principal.storeID) }
     }
 
+    /// Switching task approval is for those who approve (managers): the people it checks —
+    /// finance, who issue — may not switch it off.
     @Sendable func putStore(_ request: Request, context: CRMRequestContext) async throws -> StoreCouponSettings {
-        let principal = try context.require(.configureCoupons)
+        let principal = try context.require(.approveCouponTasks)
         let body = try await request.decodeJSON(as: StoreCouponSettings.self, context: context)
         return try await settings { store in
             try await store.save(body, store: principal.storeID, by: principal.userID)

@@ -64,7 +64,7 @@ struct ClaimRoutes: Sendable {
             guard let task = try await tasks.task(claimToken: token) else { throw Self.unknownLink }
             let storeID = task.storeID
             guard let definition = try await DefinitionStore(connection: connection, logger: environment.logger)
-                .definition(task.definitionID, store: storeID, now: now) else { throw Self.unknownLink }
+                .definition(task.definitionID, store: storeID, now: now, countingCoupons: false) else { throw Self.unknownLink }
             let kinds = try await environment.directory.dictionary(DataDictionaries.couponKind, store: storeID, on: connection, logger: environment.logger)
             return Offer(
                 taskName: task.name, couponName: definition.name, kind: definition.kind, kindLabel: kinds.label(definition.kind) ?? definition.kind,
@@ -91,8 +91,7 @@ struct ClaimRoutes: Sendable {
                 throw ProblemDetails.conflict("this claim link is closed (已结束)")
             }
             if task.kind != IssueTaskKind.conditional.rawValue {
-                let listed = try await tasks.recipients(of: task.id).contains { $0.mobile == mobile }
-                guard listed else {
+                guard try await tasks.lists(mobile, task: task.id) else {
                     throw ProblemDetails(status: .forbidden, detail: "this coupon is for the customers it was sent to; \(mobile) is not one of them")
                 }
             } else if !task.conditions.isEmpty {
@@ -105,13 +104,12 @@ struct ClaimRoutes: Sendable {
             let day = try await environment.storeDay(storeID, on: connection)
             guard let definition = try await DefinitionStore(connection: connection, logger: environment.logger)
                 .definition(task.definitionID, store: storeID, now: day.now, forUpdate: true) else { throw Self.unknownLink }
-            let groupID = try await environment.directory.store(storeID, on: connection, logger: environment.logger)?.groupID ?? storeID
             let issuer = CouponIssuer(connection: connection, logger: environment.logger, outbox: environment.outbox)
             let outcome: IssueOutcome
             do {
                 outcome = try await issuer.issue(
                     CouponIssuer.Issue(
-                        definition: definition, groupID: groupID, perPerson: task.perPerson, taskID: task.id, taskNumber: task.number,
+                        definition: definition, perPerson: task.perPerson, taskID: task.id, taskNumber: task.number,
                         issuedBy: nil, day: day),
                     to: [CouponRecipient(mobile: mobile, name: name)])
             } catch IssueRefusal.soldOut {
@@ -123,14 +121,12 @@ struct ClaimRoutes: Sendable {
             }
             guard outcome.couponsIssued > 0 else {
                 var problem = ProblemDetails.conflict(
-                    "\(mobile) already holds \(definition.perCustomerLimit) coupons of \(definition.name), the most one customer may hold")
+                    "\(task.perPerson) more coupons of \(definition.name) would give \(mobile) more than \(definition.perCustomerLimit), the most one customer may hold")
                 problem.title = "Limit reached"
                 throw problem
             }
-            let coupons = try await LedgerStore(connection: connection, logger: environment.logger)
-                .newest(of: mobile, task: task.id, count: outcome.couponsIssued)
-            return Claimed(coupons: coupons.map {
-                ClaimedCoupon(code: CouponCode.grouped($0.code), name: definition.name, faceValue: definition.faceValue, lastDay: $0.lastDay)
+            return Claimed(coupons: outcome.codes.map {
+                ClaimedCoupon(code: CouponCode.grouped($0), name: definition.name, faceValue: definition.faceValue, lastDay: outcome.lastDay ?? "")
             })
         }
         return EditedResponse(status: .created, response: claimed)

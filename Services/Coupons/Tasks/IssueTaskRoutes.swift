@@ -91,7 +91,9 @@ struct IssueTaskRoutes: Sendable {
         return try await tasks { store, connection in
             let current = try await requireEditable(id, store: principal.storeID, in: store, doing: "edited")
             let fields = try await checked(draft, store: principal.storeID, on: connection)
-            try await store.replace(id, fields: fields, name: fields.name ?? Self.defaultName(fields.kind, current.number))
+            try await store.replace(
+                id, fields: fields, name: fields.name ?? Self.defaultName(fields.kind, current.number), by: principal.userID,
+                kindChanged: fields.kind.rawValue != current.kind)
             return try await requireTask(id, store: principal.storeID, in: store)
         }
     }
@@ -200,6 +202,14 @@ struct IssueTaskRoutes: Sendable {
         guard definition.enabled else { throw IssueRefusal.disabled(number: definition.number).problem }
         switch IssueMode(rawValue: task.mode) {
         case .claim:
+            do {
+                _ = try CouponIssuer.validity(of: definition, on: day)
+            } catch let refusal as IssueRefusal {
+                throw refusal.problem
+            }
+            if task.kind != IssueTaskKind.conditional.rawValue, try await store.recipients(of: task.id).isEmpty {
+                throw ProblemDetails.validation([.init(field: "recipients", message: "the task lists no customers who could claim; upload a list first")])
+            }
             try await store.openClaims(task.id, token: Self.claimToken(), at: day.now)
             return IssueTaskResult(task: try await requireTask(task.id, store: principal.storeID, in: store), skippedAtLimit: [])
         case .push, nil:
@@ -216,7 +226,7 @@ struct IssueTaskRoutes: Sendable {
             do {
                 outcome = try await issuer.issue(
                     CouponIssuer.Issue(
-                        definition: definition, groupID: principal.groupID, perPerson: task.perPerson, taskID: task.id,
+                        definition: definition, perPerson: task.perPerson, taskID: task.id,
                         taskNumber: task.number, issuedBy: principal.userID, day: day),
                     to: recipients)
             } catch let refusal as IssueRefusal {
@@ -257,8 +267,8 @@ struct IssueTaskRoutes: Sendable {
         guard task.state == IssueTaskState.awaitingApproval.rawValue else {
             throw ProblemDetails.conflict("task \(task.number) is \(try await stateLabel(task.state, store: store, on: tasks.connection)); only a task waiting for approval (待审核) can be approved or rejected")
         }
-        guard task.createdBy != principal.userID else {
-            throw ProblemDetails(status: .forbidden, detail: "you wrote task \(task.number); another manager must approve or reject it")
+        guard try await !tasks.writers(of: id).contains(principal.userID) else {
+            throw ProblemDetails(status: .forbidden, detail: "you wrote, edited or published task \(task.number); another manager must approve or reject it")
         }
         return task
     }

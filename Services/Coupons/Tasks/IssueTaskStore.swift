@@ -24,22 +24,23 @@ struct IssueTaskStore {
 
     func create(id: UUID, number: String, store: UUID, fields: IssueTaskFields, name: String, by user: UUID) async throws {
         try await connection.query("""
-            INSERT INTO coupons.issue_task (id, number, store_id, kind, name, definition_id, mode, per_person, conditions, state, created_by)
+            INSERT INTO coupons.issue_task (
+                id, number, store_id, kind, name, definition_id, mode, per_person, conditions, state, created_by, updated_by)
             VALUES (\(id), \(number), \(store), \(fields.kind.rawValue), \(name), \(fields.definitionID), \(fields.mode.rawValue),
-                    \(fields.perPerson), \(try Self.json(fields.conditions))::jsonb, 'draft', \(user))
+                    \(fields.perPerson), \(try Self.json(fields.conditions))::jsonb, 'draft', \(user), \(user))
             """, logger: logger)
         try await replaceRecipient(id, fields.recipient)
     }
 
-    func replace(_ id: UUID, fields: IssueTaskFields, name: String) async throws {
+    func replace(_ id: UUID, fields: IssueTaskFields, name: String, by user: UUID, kindChanged: Bool) async throws {
         try await connection.query("""
             UPDATE coupons.issue_task SET kind = \(fields.kind.rawValue), name = \(name), definition_id = \(fields.definitionID),
                 mode = \(fields.mode.rawValue), per_person = \(fields.perPerson), conditions = \(try Self.json(fields.conditions))::jsonb,
-                state = 'draft', rejection_reason = NULL,
-                updated_at = now()
+                state = 'draft', rejection_reason = NULL, updated_by = \(user), updated_at = now()
             WHERE id = \(id)
             """, logger: logger)
-        if fields.kind != .imported { try await replaceRecipient(id, fields.recipient) }
+        // An imported task keeps its uploaded list; any other kind, or a change of kind, starts afresh.
+        if fields.kind != .imported || kindChanged { try await replaceRecipient(id, fields.recipient) }
     }
 
     static func json(_ conditions: CouponConditions) throws -> String {
@@ -76,6 +77,24 @@ struct IssueTaskStore {
             "SELECT mobile, name FROM coupons.issue_task_recipient WHERE task_id = \(id) ORDER BY mobile", logger: logger)
         for try await (mobile, name) in rows.decode((String, String?).self) { recipients.append(CouponRecipient(mobile: mobile, name: name)) }
         return recipients
+    }
+
+    /// Whether `mobile` is on the task's list.
+    func lists(_ mobile: String, task id: UUID) async throws -> Bool {
+        let rows = try await connection.query(
+            "SELECT 1 FROM coupons.issue_task_recipient WHERE task_id = \(id) AND mobile = \(mobile)", logger: logger)
+        return try await rows.decode(Int.self).all().first != nil
+    }
+
+    /// Who wrote, last edited and published the task: none of them may approve it.
+    func writers(of id: UUID) async throws -> Set<UUID> {
+        let rows = try await connection.query(
+            "SELECT created_by, updated_by, published_by FROM coupons.issue_task WHERE id = \(id)", logger: logger)
+        var writers = Set<UUID>()
+        for try await (created, updated, published) in rows.decode((UUID, UUID, UUID?).self) {
+            writers.formUnion([created, updated] + (published.map { [$0] } ?? []))
+        }
+        return writers
     }
 
     /// Sent for approval (the store's switch is on).
