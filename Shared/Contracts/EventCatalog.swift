@@ -10,6 +10,7 @@ public enum EventCatalog {
         ERPVehicleDelivered.self,
         ERPInsurancePolicyIssued.self,
         RepairOrderCompleted.self,
+        VehicleChanged.self,
         IdentityStoreChanged.self,
         IdentityUserChanged.self,
         IdentityDictionaryChanged.self,
@@ -18,6 +19,9 @@ public enum EventCatalog {
         LeadChanged.self,
         LeadArrived.self,
         ProspectFollowUpRecorded.self,
+        ProspectChanged.self,
+        ProspectArrived.self,
+        ProspectPurchased.self,
     ]
 
     /// The payload type for a CloudEvents `type` (= routing key), or nil for a type nobody here
