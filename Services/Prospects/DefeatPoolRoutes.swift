@@ -86,6 +86,7 @@ struct DefeatPoolRoutes: Sendable {
             }
             if pooled.storeId == principal.storeID {
                 try await store.activate(id, store: pooled.storeId, consultant: principal.userID, at: now, today: today)
+                try await store.announceChanges(of: [id], to: environment.outbox)
                 return Claimed(outcome: "reactivated", prospect: try await store.prospect(id)!)
             }
             // Another store's customer: a new prospect here, and the pool entry is gone.
@@ -105,6 +106,8 @@ struct DefeatPoolRoutes: Sendable {
                 UPDATE prospects.prospect SET defeat_pool_taken_by = \(principal.storeID), updated_at = now() WHERE id = \(id)
                 """, logger: environment.logger)
             try await store.openTask(newID, store: principal.storeID, consultant: principal.userID, dueOn: today)
+            // The new prospect; of the pooled one only who took it changed, which readers do not keep.
+            try await store.announceChanges(of: [newID], to: environment.outbox)
             return Claimed(outcome: "taken_over", prospect: try await store.prospect(newID)!)
         }
         return EditedResponse(status: .created, response: claimed)

@@ -167,6 +167,8 @@ struct FollowUpRoutes: Sendable {
             try await store.openTask(
                 id, store: prospect.storeId, consultant: consultant, dueOn: nextOn,
                 planned: form.nextContent, plannedMethod: form.nextMethod)
+            // The level may have changed.
+            try await store.announceChanges(of: [id], to: environment.outbox)
             let consultantName = try await environment.directory.displayNames(of: [principal.userID], on: connection, logger: environment.logger)[principal.userID]
             try await environment.outbox.append(CloudEvent(
                 source: "/crm/prospects", subject: followUpID.uuidString.lowercased(),

@@ -32,6 +32,9 @@ struct ProspectView: Codable, Sendable, ResponseEncodable {
     var assignedAt: Date?
     /// The online lead whose data was carried over, if the prospect began as one.
     var leadId: UUID?
+    /// 老带新: the mobile (11 digits) of the old customer who referred the prospect, registered
+    /// with the source `referral`; possibly the prospect's own mobile (kept as registered).
+    var referrerMobile: String?
     /// A code of the dictionary `defeatReason`; a defeat recorded before reasons were codes keeps its free text.
     var defeatReason: String?
     var defeatNote: String?
@@ -99,6 +102,10 @@ struct NewTraffic: Decodable {
     var category: String
     /// `prospectSource` (客户来源), the store's own ones included; not the system's `online_lead` and `defeat_pool`.
     var source: String
+    /// 老带新 (C6): the old customer's mobile, when `source` is `referral` (老客户介绍) — with
+    /// another source it is a 422. Stored as given even when it is the visitor's own mobile:
+    /// the referral rule (Coupons) decides that a self-referral earns nothing.
+    var referrerMobile: String?
     /// `trafficNature` (获取性质).
     var nature: String
     /// The consultant who received the visitor; the registering consultant when left out.
@@ -127,6 +134,8 @@ struct TrafficDraft: Sendable {
     var leftAt: Date?
     var category: String
     var source: String
+    /// Normalised, 11 digits; only with the source `referral`.
+    var referrerMobile: String?
     var nature: String
     var consultantID: UUID?
     var brand: String?
@@ -135,6 +144,9 @@ struct TrafficDraft: Sendable {
     var plate: String?
     var level: ProspectLevel
     var note: String?
+
+    /// The `prospectSource` code of 老客户介绍, the one source a referrer's mobile comes with (C6).
+    static let referralSource = "referral"
 
     /// The sets a registration's codes come from.
     static let dictionarySets = [
@@ -163,6 +175,14 @@ struct TrafficDraft: Sendable {
         if let leftAt = body.leftAt { check.require(leftAt >= body.arrivedAt, "leftAt", "must not be before arrivedAt") }
         category = check.requiredCode("category", body.category, in: dictionaries[DataDictionaries.prospectCategory]) ?? ""
         source = check.registeredSource("source", body.source, in: dictionaries[DataDictionaries.prospectSource]) ?? ""
+        referrerMobile = check.optionalMobile("referrerMobile", body.referrerMobile)
+        if referrerMobile != nil, !source.isEmpty, source != Self.referralSource {
+            let sources = dictionaries[DataDictionaries.prospectSource]
+            check.fail("referrerMobile", """
+                is given only with the source \(Self.referralSource) (\(sources.label(Self.referralSource) ?? "")); \
+                this visit's source is \(source) (\(sources.label(source) ?? source))
+                """)
+        }
         nature = check.requiredCode("nature", body.nature, in: dictionaries[DataDictionaries.trafficNature]) ?? ""
         consultantID = body.consultantId
         brand = check.optionalText("brand", body.brand, maxLength: 100)

@@ -26,10 +26,10 @@ enum ProspectEvents {
             }
         }
         handlers.on(ERPSalesOrderCreated.eventType, as: CheckedSalesOrder.self) { event, context in
-            try await SalesOrders(connection: context.connection, logger: context.logger).record(event.data.order)
+            try await SalesOrders(context).record(event.data.order)
         }
         handlers.on(ERPVehicleDelivered.self) { event, context in
-            try await SalesOrders(connection: context.connection, logger: context.logger).recordDelivery(event.data)
+            try await SalesOrders(context).recordDelivery(event.data)
         }
         return handlers
     }

@@ -7,6 +7,8 @@ import ServiceKit
 
 /// `/api/v1/prospects/prospects`: list and export, assign (P3), defeat with optional approval
 /// and re-activate (P7), extend deadlines, delete to and restore from the recycle bin (P8).
+/// Every route that changes what `prospects.prospect.changed.v1` carries announces the
+/// prospects once, after its last change (a deadline is not part of it).
 struct ProspectRoutes: Sendable {
     let environment: ServiceEnvironment
 
@@ -157,6 +159,7 @@ struct ProspectRoutes: Sendable {
                 body.consultantId, inStore: principal.storeID, field: "consultantId", on: connection, logger: environment.logger)
             let ids = prospects.map(\.id)
             try await store.assign(ids, to: body.consultantId, at: environment.configuration.clock.now(), today: try await today(principal.storeID, connection: connection))
+            try await store.announceChanges(of: ids, to: environment.outbox)
             return Changed(items: try await ids.asyncMap { try await store.prospect($0, principal: principal.widened(to: .store))! })
         }
     }
@@ -194,6 +197,7 @@ struct ProspectRoutes: Sendable {
                 WHERE id = ANY(\(ids))
                 """, logger: environment.logger)
             for id in ids { try await store.closeOpenTask(id) }
+            try await store.announceChanges(of: ids, to: environment.outbox)
             return Changed(items: try await ids.asyncMap { try await store.prospect($0)! })
         }
     }
@@ -222,6 +226,7 @@ struct ProspectRoutes: Sendable {
             if !settings.defeatApproval || principal.has(.approveProspects) {
                 try await store.defeat(id, store: prospect.storeId, at: now)
             }
+            try await store.announceChanges(of: [id], to: environment.outbox)
             return try await store.prospect(id, principal: principal)!
         }
     }
@@ -257,6 +262,7 @@ struct ProspectRoutes: Sendable {
                     UPDATE prospects.prospect SET state = 'active', defeat_reason = NULL, defeat_requested_by = NULL WHERE id = \(id)
                     """, logger: environment.logger)
             }
+            try await store.announceChanges(of: [id], to: environment.outbox)
             return try await store.prospect(id, principal: principal)!
         }
     }
@@ -270,6 +276,7 @@ struct ProspectRoutes: Sendable {
             try await store.activate(
                 id, store: prospect.storeId, consultant: nil, at: environment.configuration.clock.now(),
                 today: try await today(prospect.storeId, connection: connection))
+            try await store.announceChanges(of: [id], to: environment.outbox)
             // Unassigned now, until someone assigns it: read it back store-wide.
             return try await store.prospect(id, principal: principal.widened(to: .store))!
         }
@@ -321,6 +328,7 @@ struct ProspectRoutes: Sendable {
                 }
                 restored.append(try await store.prospect(id)!)
             }
+            try await store.announceChanges(of: restored.map(\.id), to: environment.outbox)
             return Changed(items: restored)
         }
     }

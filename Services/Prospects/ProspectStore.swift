@@ -20,7 +20,7 @@ struct ProspectStore {
                p.defeat_reason, p.defeat_note, p.defeated_at, p.defeat_pool_since, p.in_public_pool, p.released_at,
                p.previous_consultant_id, to_char(p.keep_until, 'YYYY-MM-DD'), p.deleted_at, p.note,
                (SELECT to_char(t.due_on, 'YYYY-MM-DD') FROM prospects.prospect_task t WHERE t.prospect_id = p.id AND t.state = 'open'),
-               p.created_at, p.updated_at
+               p.created_at, p.updated_at, p.referrer_mobile
         """
 
     /// Prospects not in the recycle bin.
@@ -63,13 +63,13 @@ struct ProspectStore {
         for try await r in try await connection.query(query, logger: logger).decode((
             UUID, UUID, String, String, String?, String?, String?, String?, String?, String, String,
             String?, String?, String?, String?, String, String, UUID?, String?, Date?, UUID?,
-            String?, String?, Date?, Date?, Bool, Date?, UUID?, String?, Date?, String?, String?, Date, Date).self)
+            String?, String?, Date?, Date?, Bool, Date?, UUID?, String?, Date?, String?, String?, Date, Date, String?).self)
         {
             prospects.append(ProspectView(
                 id: r.0, storeId: r.1, name: r.2, mobile: r.3, landline: r.4, gender: r.5, province: r.6, city: r.7, district: r.8,
                 category: r.9, source: r.10,
                 brand: r.11, series: r.12, model: r.13, plate: r.14, level: ProspectLevel(rawValue: r.15) ?? .B, state: r.16,
-                consultantId: r.17, consultantName: r.18, assignedAt: r.19, leadId: r.20,
+                consultantId: r.17, consultantName: r.18, assignedAt: r.19, leadId: r.20, referrerMobile: r.34,
                 defeatReason: r.21, defeatNote: r.22, defeatedAt: r.23, defeatPoolSince: r.24, inPublicPool: r.25, releasedAt: r.26,
                 previousConsultantId: r.27, keepUntil: r.28, deletedAt: r.29, note: r.30, nextFollowUpOn: r.31, createdAt: r.32, updatedAt: r.33))
         }

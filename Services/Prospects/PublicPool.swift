@@ -8,10 +8,16 @@ import ServiceLifecycle
 /// The public pool (客户公海, P8): prospects nobody follows up, released by a leader or because
 /// their follow-up went overdue, waiting to be claimed (分配给我) or assigned. Taking a prospect
 /// that belonged to another team needs that team's leader's approval (客户公海审核).
+///
+/// Releasing and taking change who follows a prospect up, so both announce the prospects
+/// (`prospects.prospect.changed.v1`) in the caller's transaction.
 struct PublicPool {
     let connection: PostgresConnection
     let logger: Logger
     let directory: Directory
+    let outbox: Outbox
+
+    private var prospects: ProspectStore { ProspectStore(connection: connection, logger: logger, directory: directory) }
 
     /// Releases the prospects: their consultant and team are remembered, their task stops.
     func release(_ ids: [UUID], at now: Date) async throws {
@@ -25,6 +31,7 @@ struct PublicPool {
         try await connection.query("""
             UPDATE prospects.prospect_task SET state = 'cancelled', done_at = now() WHERE prospect_id = ANY(\(ids)) AND state = 'open'
             """, logger: logger)
+        try await prospects.announceChanges(of: ids, to: outbox)
     }
 
     /// Releases the store's prospects whose open task is more than the store's allowance
@@ -50,11 +57,11 @@ struct PublicPool {
             UPDATE prospects.prospect SET in_public_pool = false, consultant_id = \(consultant), assigned_at = \(now), updated_at = now()
             WHERE id = \(prospect)
             """, logger: logger)
-        try await ProspectStore(connection: connection, logger: logger, directory: directory)
-            .openTask(prospect, store: store, consultant: consultant, dueOn: today)
+        try await prospects.openTask(prospect, store: store, consultant: consultant, dueOn: today)
         try await connection.query("""
             INSERT INTO prospects.pool_taking (prospect_id, store_id, user_id, taken_at) VALUES (\(prospect), \(store), \(consultant), \(now))
             """, logger: logger)
+        try await prospects.announceChanges(of: [prospect], to: outbox)
     }
 
     /// Why `consultant` may not claim `prospect` now, by the store's claim rules; nil if they may.
@@ -123,7 +130,8 @@ struct PublicPoolSweeper: Service {
         for store in stores {
             let released = try await environment.database.withTransaction { connection in
                 let day = try await environment.storeDay(store, on: connection)
-                return try await PublicPool(connection: connection, logger: environment.logger, directory: environment.directory)
+                return try await PublicPool(
+                    connection: connection, logger: environment.logger, directory: environment.directory, outbox: environment.outbox)
                     .releaseOverdue(store: store, now: day.now, today: day.today)
             }
             if released > 0 { environment.logger.info("released overdue prospects to the public pool", metadata: ["store": "\(store)", "count": "\(released)"]) }

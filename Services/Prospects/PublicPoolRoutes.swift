@@ -67,7 +67,7 @@ struct PublicPoolRoutes: Sendable {
 
     private func context(_ connection: PostgresConnection) -> (ProspectStore, PublicPool) {
         (ProspectStore(connection: connection, logger: environment.logger, directory: environment.directory),
-         PublicPool(connection: connection, logger: environment.logger, directory: environment.directory))
+         PublicPool(connection: connection, logger: environment.logger, directory: environment.directory, outbox: environment.outbox))
     }
 
     /// The pool prospect, locked; 404 unless it is a prospect of the caller's store.

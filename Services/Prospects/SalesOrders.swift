@@ -9,14 +9,23 @@ import ServiceKit
 /// `erp.sales_order.created.v1` and `erp.vehicle.delivered.v1`. The store's prospect with the
 /// buyer's mobile becomes level O with the order, and an owner (`delivered`) with the car.
 /// Both events are upserts, so redelivery and either order of arrival are harmless.
+///
+/// The prospect is announced as it becomes (`prospects.prospect.changed.v1`), and the first
+/// order or delivery that makes it a buyer — neither `ordered` nor `delivered` before — is its
+/// purchase (`prospects.prospect.purchased.v1`, 老带新's 购车 node), once: the prospect's row
+/// lock orders two events of one buyer, and the second finds it a buyer already.
 struct SalesOrders {
     let connection: PostgresConnection
     let logger: Logger
+    let directory: Directory
+    let outbox: Outbox
+
+    private var prospects: ProspectStore { ProspectStore(connection: connection, logger: logger, directory: directory) }
 
     func record(_ order: ERPSalesOrderCreated) async throws {
         let store = StoreID.forStoreCode(order.storeCode)
         let mobile = ChineseMobile.normalise(order.customer.mobile) ?? order.customer.mobile
-        let prospect = try await raiseProspect(store: store, mobile: mobile, to: "ordered")
+        let prospect = try await raiseProspect(store: store, mobile: mobile, to: "ordered", orderNo: order.orderNo, orderedAt: order.createdAt)
         try await connection.query("""
             INSERT INTO prospects.sales_order (id, store_id, order_no, customer_name, customer_mobile, prospect_id, vin, brand, series, model,
                                                color, amount, deposit, consultant_name, ordered_at)
@@ -33,7 +42,9 @@ struct SalesOrders {
     func recordDelivery(_ delivery: ERPVehicleDelivered) async throws {
         let store = StoreID.forStoreCode(delivery.storeCode)
         let mobile = ChineseMobile.normalise(delivery.customer.mobile) ?? delivery.customer.mobile
-        let prospect = try await raiseProspect(store: store, mobile: mobile, to: "delivered")
+        // A delivery the CRM hears of before its order: the handover is the purchase's time.
+        let prospect = try await raiseProspect(
+            store: store, mobile: mobile, to: "delivered", orderNo: delivery.orderNo, orderedAt: delivery.deliveredAt)
         try await connection.query("""
             INSERT INTO prospects.sales_order (id, store_id, order_no, customer_name, customer_mobile, prospect_id, vin, plate, brand, series,
                                                model, consultant_name, ordered_at, delivered_at)
@@ -46,20 +57,28 @@ struct SalesOrders {
     }
 
     /// The store's prospect with this mobile at level O, `ordered` or `delivered` (never back
-    /// from delivered to ordered); its follow-up stops once the car is delivered.
-    private func raiseProspect(store: UUID, mobile: String, to state: String) async throws -> UUID? {
-        let ids = try await connection.query("""
+    /// from delivered to ordered); its follow-up stops once the car is delivered. Announces the
+    /// prospect, and its purchase under `orderNo` if it was no buyer before.
+    private func raiseProspect(store: UUID, mobile: String, to state: String, orderNo: String, orderedAt: Date) async throws -> UUID? {
+        // Locked first, so that the state read is the one this transaction changes.
+        guard let (id, stateBefore) = try await connection.query("""
+            SELECT id, state FROM prospects.prospect WHERE store_id = \(store) AND mobile = \(mobile) FOR UPDATE
+            """, logger: logger).decode((UUID, String).self).all().first
+        else { return nil }
+        try await connection.query("""
             UPDATE prospects.prospect SET level = 'O', updated_at = now(),
                 state = CASE WHEN state = 'delivered' THEN 'delivered' ELSE \(state) END,
                 defeat_pool_since = NULL, in_public_pool = false
-            WHERE store_id = \(store) AND mobile = \(mobile)
-            RETURNING id
-            """, logger: logger).decode(UUID.self).all()
-        guard let id = ids.first else { return nil }
+            WHERE id = \(id)
+            """, logger: logger)
         if state == "delivered" {
             try await connection.query("""
                 UPDATE prospects.prospect_task SET state = 'done', done_at = now() WHERE prospect_id = \(id) AND state = 'open'
                 """, logger: logger)
+        }
+        try await prospects.announceChanges(of: [id], to: outbox)
+        if !["ordered", "delivered"].contains(stateBefore) {
+            try await prospects.announcePurchase(of: id, orderNo: orderNo, orderedAt: orderedAt, to: outbox)
         }
         return id
     }
@@ -186,5 +205,12 @@ struct SalesOrderRoutes: Sendable {
             headers: ["订单编号", "客户姓名", "手机号码", "品牌", "车系", "车型", "颜色", "VIN", "车牌号", "成交价", "订金", "销售顾问", "订单时间", "交车时间"],
             rows: rows)
         return try await Response.export(table, as: format, fileName: retainedOnly ? "retained-customers" : "orders")
+    }
+}
+
+extension SalesOrders {
+    /// Recording in the transaction of the ERP's event that `context` handles.
+    init(_ context: EventContext) {
+        self.init(connection: context.connection, logger: context.logger, directory: context.directory, outbox: context.outbox)
     }
 }

@@ -7,7 +7,11 @@ import ServiceKit
 /// Registers showroom traffic (P1) by the duplicate rules of P2: a mobile the store has as a
 /// prospect adds traffic only; a defeated prospect comes back at level H with a task today; an
 /// online lead's data is carried over and Leads learns the lead arrived. Whatever the form
-/// says last is the customer's data from now on (the latest saved data wins).
+/// says last is the customer's data from now on (the latest saved data wins) — a referrer's
+/// mobile (老带新) too, which a later visit that names none leaves as it was.
+///
+/// Every registration announces the arrival (`prospects.prospect.arrived.v1`) and the prospect
+/// as it left it (`prospects.prospect.changed.v1`), in the caller's transaction.
 struct TrafficStore {
     let connection: PostgresConnection
     let logger: Logger
@@ -71,6 +75,8 @@ struct TrafficStore {
                     \(draft.partySize), \(draft.arrivedAt), \(draft.leftAt), \(draft.category), \(draft.source),
                     \(draft.nature), \(consultant), \(draft.note), \(user))
             """, logger: logger)
+        try await prospects.announceChanges(of: [prospectID], to: outbox)
+        try await prospects.announceArrival(trafficID, to: outbox)
         return Registered(outcome: outcome, trafficID: trafficID, prospectID: prospectID)
     }
 
@@ -82,6 +88,7 @@ struct TrafficStore {
                 city = COALESCE(\(draft.city), city), district = COALESCE(\(draft.district), district),
                 brand = COALESCE(\(draft.brand), brand), series = COALESCE(\(draft.series), series),
                 model = COALESCE(\(draft.model), model), plate = COALESCE(\(draft.plate), plate),
+                referrer_mobile = COALESCE(\(draft.referrerMobile), referrer_mobile),
                 note = COALESCE(\(draft.note), note), updated_at = now()
             WHERE id = \(prospect)
             """, logger: logger)
@@ -117,13 +124,14 @@ struct TrafficStore {
     private func insert(_ id: UUID, draft: TrafficDraft, lead: KnownLead?, store: UUID, consultant: UUID?, by user: UUID, now: Date) async throws -> Bool {
         try await !connection.query("""
             INSERT INTO prospects.prospect (id, store_id, name, mobile, landline, gender, province, city, district, category, source,
-                                            brand, series, model, plate, level, state, consultant_id, assigned_at, lead_id, note, created_by)
+                                            brand, series, model, plate, level, state, consultant_id, assigned_at, lead_id, referrer_mobile,
+                                            note, created_by)
             VALUES (\(id), \(store), \(draft.name), \(draft.mobile), \(draft.landline), \(draft.gender ?? lead?.gender),
                     \(draft.province ?? lead?.province), \(draft.city ?? lead?.city), \(draft.district), \(draft.category),
                     \(lead == nil ? draft.source : SystemSource.onlineLead),
                     \(draft.brand ?? lead?.brand), \(draft.series ?? lead?.series), \(draft.model ?? lead?.model), \(draft.plate),
                     \(draft.level.rawValue), 'active', \(consultant), \(consultant == nil ? nil : now), \(lead?.leadID),
-                    \(draft.note ?? lead?.note), \(user))
+                    \(draft.referrerMobile), \(draft.note ?? lead?.note), \(user))
             ON CONFLICT (store_id, mobile) DO NOTHING RETURNING id
             """, logger: logger).decode(UUID.self).all().isEmpty
     }

@@ -92,10 +92,11 @@ public struct VehicleChanged: EventPayload, Equatable {
     public var owner: VehicleOwner
     /// The day (`yyyy-MM-dd`, on the store's clock) the car's latest repair order was opened —
     /// its last visit to the workshop, whether the order is open or completed; nil before its
-    /// first.
+    /// first. Two orders of the car recorded at the same moment, in two transactions, may leave
+    /// it without the other's until the car's next change is announced.
     public var lastRepairOn: String?
     /// When the file was announced, on AfterSales' database clock: a later change of the file
-    /// always carries a later time.
+    /// itself (staff's, a policy's) always carries a later time.
     public var changedAt: Date
 
     public init(

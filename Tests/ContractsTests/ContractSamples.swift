@@ -59,6 +59,7 @@ enum ContractSamples {
             erpVehicleDelivered(),
             erpInsurancePolicyIssued(),
             repairOrderCompleted(),
+            vehicleChanged(),
             identityStoreChanged(),
             identityUserChanged(),
             identityDictionaryChanged(),
@@ -67,6 +68,9 @@ enum ContractSamples {
             leadChanged(),
             leadArrived(),
             prospectFollowUpRecorded(),
+            prospectChanged(),
+            prospectArrived(),
+            prospectPurchased(),
         ]
         return Dictionary(uniqueKeysWithValues: samples.map { ($0.eventType, $0) })
     }
@@ -391,6 +395,108 @@ enum ContractSamples {
         let minimalEvent = CloudEvent(
             id: "d3e4f5a6-b7c8-4d9e-8f0a-1b2c3d4e5f6a", source: "/crm/prospects",
             time: time("2024-03-25T08:00:01Z"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func vehicleChanged() throws -> ContractSample {
+        let vehicleId = UUID(uuidString: "4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d")!
+        // A file staff entered in full, the car back in the workshop in March.
+        let full = VehicleChanged(
+            vehicleId: vehicleId, storeId: derivedStoreId, vin: audiVIN, plate: "鄂A81245", brand: "奥迪", series: "奥迪A6L",
+            model: "奥迪A6L 2019款 45 TFSI 臻选动感型", purchaseDate: "2019-05-18", registrationDate: "2019-05-25",
+            insuranceExpiry: "2025-04-15",
+            owner: VehicleOwner(name: owner.name, mobile: owner.mobile, gender: "male", province: "湖北省", city: "武汉市"),
+            lastRepairOn: "2024-03-16", changedAt: time("2024-03-23T03:10:42.125Z"))
+        // A file made from the ERP's first repair order of a car it named no model of: the
+        // owner's name and mobile alone, no plate yet, and no repair order opened so far.
+        let minimal = VehicleChanged(
+            vehicleId: vehicleId, storeId: derivedStoreId, vin: benzVIN, plate: nil, brand: nil, series: nil, model: nil,
+            purchaseDate: nil, registrationDate: nil, insuranceExpiry: nil, owner: VehicleOwner(name: buyer.name, mobile: buyer.mobile),
+            lastRepairOn: nil, changedAt: time("2024-03-16T01:30:05Z"))
+        let fullEvent = CloudEvent(
+            id: "8e2f4a6c-1b3d-4e5f-9a7b-2c4d6e8f0a1b", source: "/crm/aftersales",
+            time: time("2024-03-23T03:10:42.250Z"), subject: vehicleId.uuidString.lowercased(),
+            data: full, storeid: derivedStoreId.uuidString.lowercased(),
+            correlationid: "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f",
+            causationid: "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f",
+            traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-c1d2e3f4a5b60718-01")
+        let minimalEvent = CloudEvent(
+            id: "5f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c", source: "/crm/aftersales",
+            time: time("2024-03-16T01:30:05Z"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func prospectChanged() throws -> ContractSample {
+        let prospectId = UUID(uuidString: "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f")!
+        // A visitor an old customer referred, with everything the showroom asked.
+        let full = ProspectChanged(
+            prospectId: prospectId, storeId: derivedStoreId, name: buyer.name, mobile: buyer.mobile, gender: "female",
+            province: "湖北省", city: "武汉市", source: "referral", level: "A", brand: "奔驰", series: "奔驰C级", model: "2024款 C 260 L",
+            state: "active", consultantId: UUID(uuidString: "daf95973-a575-4202-b818-d7ab27c2d500")!,
+            referrerMobile: owner.mobile, inRecycleBin: false, changedAt: time("2024-03-23T02:41:07.375Z"))
+        // Known by name and mobile alone, defeated, unassigned and deleted to the recycle bin;
+        // from a source the store added itself.
+        let minimal = ProspectChanged(
+            prospectId: prospectId, storeId: secondStoreId, name: "刘芳", mobile: "13986204417", gender: nil, province: nil,
+            city: nil, source: "douyin_live", level: "C", brand: nil, series: nil, model: nil, state: "defeated", consultantId: nil,
+            referrerMobile: nil, inRecycleBin: true, changedAt: time("2024-03-30T08:00:00Z"))
+        let fullEvent = CloudEvent(
+            id: "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", source: "/crm/prospects",
+            time: time("2024-03-23T02:41:07.500Z"), subject: prospectId.uuidString.lowercased(),
+            data: full, storeid: derivedStoreId.uuidString.lowercased(),
+            correlationid: "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b",
+            causationid: "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b",
+            traceparent: "00-7d1f6e2a9c3b4d5e8f0a1b2c3d4e5f60-d1e2f3a4b5c60718-01")
+        let minimalEvent = CloudEvent(
+            id: "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", source: "/crm/prospects",
+            time: time("2024-03-30T08:00:00Z"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func prospectArrived() throws -> ContractSample {
+        let prospectId = UUID(uuidString: "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f")!
+        // The referred visitor's first visit.
+        let full = ProspectArrived(
+            prospectId: prospectId, trafficId: UUID(uuidString: "6d7e8f90-a1b2-4c3d-8e4f-5a6b7c8d9e0f")!, storeId: derivedStoreId,
+            name: buyer.name, mobile: buyer.mobile, referrerMobile: owner.mobile, source: "referral",
+            arrivedAt: time("2024-03-23T10:30:00+08:00"), firstArrival: true)
+        // A walk-in's second visit, nobody referred.
+        let minimal = ProspectArrived(
+            prospectId: prospectId, trafficId: UUID(uuidString: "7e8f90a1-b2c3-4d4e-9f50-6a7b8c9d0e1f")!, storeId: derivedStoreId,
+            name: "刘芳", mobile: "13986204417", referrerMobile: nil, source: "walk_in",
+            arrivedAt: time("2024-03-30T06:00:00Z"), firstArrival: false)
+        let fullEvent = CloudEvent(
+            id: "3b4c5d6e-7f80-4a1b-9c2d-3e4f5a6b7c8d", source: "/crm/prospects",
+            time: time("2024-03-23T02:41:07.625Z"), subject: prospectId.uuidString.lowercased(),
+            data: full, storeid: derivedStoreId.uuidString.lowercased(),
+            correlationid: "4f5a6b7c-8d9e-4f0a-9b1c-2d3e4f5a6b7c",
+            causationid: "4f5a6b7c-8d9e-4f0a-9b1c-2d3e4f5a6b7c",
+            traceparent: "00-7d1f6e2a9c3b4d5e8f0a1b2c3d4e5f60-e1f2a3b4c5d60718-01")
+        let minimalEvent = CloudEvent(
+            id: "b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e", source: "/crm/prospects",
+            time: time("2024-03-30T06:00:01Z"), data: minimal)
+        return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
+    static func prospectPurchased() throws -> ContractSample {
+        let prospectId = UUID(uuidString: "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f")!
+        let full = ProspectPurchased(
+            prospectId: prospectId, storeId: derivedStoreId, name: buyer.name, mobile: buyer.mobile, referrerMobile: owner.mobile,
+            orderNo: "SN2404020001", orderedAt: time("2024-04-02T15:20:00+08:00"))
+        // A buyer nobody referred.
+        let minimal = ProspectPurchased(
+            prospectId: prospectId, storeId: derivedStoreId, name: "刘芳", mobile: "13986204417", referrerMobile: nil,
+            orderNo: "SN2404050007", orderedAt: time("2024-04-05T02:00:00Z"))
+        let fullEvent = CloudEvent(
+            id: "7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b", source: "/crm/prospects",
+            time: time("2024-04-02T07:20:31.750Z"), subject: prospectId.uuidString.lowercased(),
+            data: full, storeid: derivedStoreId.uuidString.lowercased(),
+            correlationid: "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+            causationid: "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+            traceparent: "00-7d1f6e2a9c3b4d5e8f0a1b2c3d4e5f60-f1a2b3c4d5e60718-01")
+        let minimalEvent = CloudEvent(
+            id: "c3d4e5f6-a7b8-4c9d-8e0f-2a3b4c5d6e7f", source: "/crm/prospects",
+            time: time("2024-04-05T02:00:02Z"), data: minimal)
         return try .make(full: fullEvent, minimal: minimalEvent)
     }
 }

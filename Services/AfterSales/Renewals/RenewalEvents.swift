@@ -43,6 +43,7 @@ enum RenewalEvents {
             }
             if let task { try await store.markRenewed(task.id, at: now) }
             try await store.extendInsurance(ofVehicle: vehicle.id, to: issued.expiresOn)
+            try await VehicleStore(connection: context.connection, logger: context.logger).announceChanges(of: [vehicle.id], to: context.outbox)
         }
     }
 }

@@ -129,6 +129,7 @@ struct RenewalRoutes: Sendable {
             }
             try await store.markRenewed(task.id, at: day.now)
             try await store.extendInsurance(ofVehicle: vehicle, to: policy.newExpiry)
+            try await VehicleStore(connection: connection, logger: environment.logger).announceChanges(of: [vehicle], to: environment.outbox)
             return try await self.task(id, principal: principal, on: connection)
         }
     }

@@ -21,23 +21,33 @@ import ServiceKit
 /// order's events handled in order by one worker; without it, two events of one order may land
 /// in different workers' batches, handled at the same time, and the stores' row locks keep that
 /// correct too: one completion, one announcement.
+///
+/// Each batch announces the vehicle files of its cars (`aftersales.vehicle.changed.v1`: a new
+/// file, a new last repair), and of the cars its orders were on before, should the ERP have
+/// moved an order to another VIN.
 enum RepairOrderEvents {
     static func handlers() -> EventHandlers {
         var handlers = EventHandlers()
         handlers.onBatch(ERPRepairOrderOpened.self) { events, context in
             let orders = events.map(\.data)
-            try await VehicleStore(connection: context.connection, logger: context.logger)
-                .createIfAbsent(orders.map { (StoreID.forStoreCode($0.storeCode), CarOnRepairOrder($0)) })
-            try await RepairOrderStore(connection: context.connection, logger: context.logger).recordOpened(orders)
+            let vehicles = VehicleStore(connection: context.connection, logger: context.logger)
+            let repairOrders = RepairOrderStore(connection: context.connection, logger: context.logger)
+            let carsBefore = try await repairOrders.cars(ofOrders: orders.map { (StoreID.forStoreCode($0.storeCode), $0.roNo) })
+            try await vehicles.createIfAbsent(orders.map { (StoreID.forStoreCode($0.storeCode), CarOnRepairOrder($0)) })
+            try await repairOrders.recordOpened(orders)
             try await CampaignTaskStore(connection: context.connection, logger: context.logger).recordReturns(orders.map { (StoreID.forStoreCode($0.storeCode), $0.vin) })
+            try await vehicles.announceChanges(
+                ofCars: carsBefore + orders.map { (StoreID.forStoreCode($0.storeCode), $0.vin) }, to: context.outbox)
         }
         handlers.onBatch(ERPRepairOrderCompleted.self) { events, context in
             let orders = events.map(\.data)
-            try await VehicleStore(connection: context.connection, logger: context.logger)
-                .createIfAbsent(orders.map { (StoreID.forStoreCode($0.storeCode), CarOnRepairOrder($0)) })
+            let vehicles = VehicleStore(connection: context.connection, logger: context.logger)
+            let repairOrders = RepairOrderStore(connection: context.connection, logger: context.logger)
+            let carsBefore = try await repairOrders.cars(ofOrders: orders.map { (StoreID.forStoreCode($0.storeCode), $0.roNo) })
+            try await vehicles.createIfAbsent(orders.map { (StoreID.forStoreCode($0.storeCode), CarOnRepairOrder($0)) })
             // Only an order's first completion is news: a repeated ERP event changes nothing
             // downstream. Each announcement is caused by the event that completed the order.
-            let completed = try await RepairOrderStore(connection: context.connection, logger: context.logger).recordCompleted(orders)
+            let completed = try await repairOrders.recordCompleted(orders)
             // A completion may be the first the store hears of an order: the car came back.
             try await CampaignTaskStore(connection: context.connection, logger: context.logger).recordReturns(orders.map { (StoreID.forStoreCode($0.storeCode), $0.vin) })
             let announcements = completed.map { index, completion in
@@ -46,6 +56,8 @@ enum RepairOrderEvents {
                     traceparent: events[index].traceparent)
             }
             try await context.outbox.append(announcements, on: context.connection, logger: context.logger)
+            try await vehicles.announceChanges(
+                ofCars: carsBefore + orders.map { (StoreID.forStoreCode($0.storeCode), $0.vin) }, to: context.outbox)
         }
         return handlers
     }

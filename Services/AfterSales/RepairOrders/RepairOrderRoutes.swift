@@ -63,6 +63,8 @@ struct RepairOrderRoutes: Sendable {
             try await vehicles.createIfAbsent(store: store.id, fromRepairOrderOf: opening.car)
             // The car came back: a campaign that targets it succeeds (AS4).
             try await CampaignTaskStore(connection: connection, logger: environment.logger).recordReturns([(store.id, opening.vin)])
+            // Its file, new or not, has a new last repair.
+            try await vehicles.announceChanges(ofCars: [(store.id, opening.vin)], to: environment.outbox)
             return try await RepairOrderQueries(connection: connection, logger: environment.logger).order(id, store: store.id)!
         }
         return EditedResponse(status: .created, response: order)
@@ -110,6 +112,8 @@ struct RepairOrderRoutes: Sendable {
             let event = RepairOrderAnnouncement.completed(
                 order.completion(amount: amount, completedAt: completedAt), correlationID: nil, causationID: nil, traceparent: traceparent)
             try await environment.outbox.append(event, on: connection, logger: environment.logger)
+            try await VehicleStore(connection: connection, logger: environment.logger)
+                .announceChanges(ofCars: [(principal.storeID, order.vin)], to: environment.outbox)
             return try await queries.order(id, store: principal.storeID)!
         }
     }

@@ -274,6 +274,21 @@ struct RepairOrderStore {
         }
     }
 
+    /// The cars (store and VIN) the store's orders with these RO numbers are on now, for the
+    /// orders it has: read before the ERP's latest data is recorded, since that may move an
+    /// order to another VIN (a typo corrected), which changes the former car's last repair too.
+    func cars(ofOrders orders: [(store: UUID, roNo: String)]) async throws -> [(store: UUID, vin: String)] {
+        guard !orders.isEmpty else { return [] }
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(orders.map(\.store))
+        binds.append(orders.map(\.roNo))
+        return try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT r.store_id, r.vin
+            FROM aftersales.repair_order r
+            JOIN unnest($1::uuid[], $2::text[]) AS wanted(store_id, ro_no) ON r.store_id = wanted.store_id AND r.ro_no = wanted.ro_no
+            """, binds: binds), logger: logger).decode((UUID, String).self).all().map { (store: $0.0, vin: $0.1) }
+    }
+
     /// Opens an order an SA entered, numbered `roNo`; false if the store has an order with
     /// that number already (from the ERP or an earlier opening).
     func open(id: UUID, store: UUID, storeCode: String, roNo: String, order: RepairOrderOpening) async throws -> Bool {

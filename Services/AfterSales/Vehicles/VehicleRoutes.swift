@@ -56,6 +56,7 @@ struct VehicleRoutes: Sendable {
                 let existing = try await store.fields(vin: fields.vin, store: principal.storeID)
                 throw ProblemDetails.conflict("the store has a file for the VIN \(fields.vin) already: vehicle \(existing?.id.uuidString.lowercased() ?? "?")")
             }
+            try await store.announceChanges(of: [id], to: environment.outbox)
             return try await store.vehicle(id, store: principal.storeID, calendar: vehicles.calendar)!
         }
         return EditedResponse(status: .created, response: vehicle)
@@ -73,6 +74,7 @@ struct VehicleRoutes: Sendable {
             guard try await store.update(id, store: principal.storeID, fields: fields) else {
                 throw ProblemDetails.conflict("the store has another vehicle with the VIN \(fields.vin)")
             }
+            try await store.announceChanges(of: [id], to: environment.outbox)
             return try await store.vehicle(id, store: principal.storeID, calendar: vehicles.calendar)!
         }
     }
