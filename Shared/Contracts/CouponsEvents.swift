@@ -60,7 +60,8 @@ public struct CouponIssued: EventPayload, Equatable {
 }
 
 /// A coupon was redeemed (核销, C4) — or a redemption was undone (`undone` true: the order was
-/// cancelled and the coupon is unused again, or expired if its last day has passed).
+/// cancelled and the coupon is unused again, or expired if its last day has passed). An undo
+/// carries the redemption it undoes (`redeemedBy`, `redeemedAt`, the order) and who undid it when.
 public struct CouponRedeemed: EventPayload, Equatable {
     public static let eventType = "coupons.coupon.redeemed.v1"
 
@@ -78,10 +79,13 @@ public struct CouponRedeemed: EventPayload, Equatable {
     public var faceValue: Decimal?
     public var redeemedAt: Date
     public var undone: Bool
+    public var undoneBy: UUID?
+    public var undoneAt: Date?
 
     public init(
         couponId: UUID, code: String, definitionId: UUID, mobile: String, storeId: UUID, redeemedBy: UUID,
-        orderKind: String, orderNumber: String, orderAmount: Decimal, faceValue: Decimal?, redeemedAt: Date, undone: Bool
+        orderKind: String, orderNumber: String, orderAmount: Decimal, faceValue: Decimal?, redeemedAt: Date, undone: Bool,
+        undoneBy: UUID? = nil, undoneAt: Date? = nil
     ) {
         self.couponId = couponId
         self.code = code
@@ -95,6 +99,8 @@ public struct CouponRedeemed: EventPayload, Equatable {
         self.faceValue = faceValue
         self.redeemedAt = redeemedAt
         self.undone = undone
+        self.undoneBy = undoneBy
+        self.undoneAt = undoneAt
     }
 }
 

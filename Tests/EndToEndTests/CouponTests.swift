@@ -292,12 +292,28 @@ final class CouponTests: XCTestCase {
                 XCTAssertEqual(lookup.status, 422)
             }
 
-            // The order is cancelled: the undo puts the coupon back, once; it redeems again.
-            let undone = try await cashiers[1].request(.POST, "/api/v1/coupons/redemptions/undo", json: ["code": code])
+            // The order is cancelled: the undo names it, puts the coupon back once, and announces it.
+            let order = used.json["orderNumber"] as? String ?? ""
+            let wrongOrder = try await cashiers[1].request(.POST, "/api/v1/coupons/redemptions/undo", json: ["code": code, "orderNumber": "RO-OTHER"])
+            XCTAssertEqual(wrongOrder.status, 422, wrongOrder.text)
+            XCTAssertEqual(wrongOrder.problemFields, ["orderNumber"])
+            let undone = try await cashiers[1].request(.POST, "/api/v1/coupons/redemptions/undo", json: ["code": code, "orderNumber": order])
             XCTAssertEqual(undone.status, 200, undone.text)
             XCTAssertEqual(undone.json["state"] as? String, "unused")
-            let undoneAgain = try await cashiers[0].request(.POST, "/api/v1/coupons/redemptions/undo", json: ["code": code])
+            XCTAssertNil(undone.json["usedAt"] as? String)
+            XCTAssertNil(undone.json["orderNumber"] as? String)
+            let undoEvents = try await setup.database.scalar("""
+                SELECT count(*)::int8 FROM coupons.outbox WHERE event_type = 'coupons.coupon.redeemed.v1' AND envelope->'data'->>'code' = '\(code)'
+                  AND (envelope->'data'->>'undone')::boolean AND envelope->'data'->>'orderNumber' = '\(order)'
+                  AND envelope->'data'->>'undoneBy' ILIKE '\(cashiers[1].userID)'
+                """)
+            XCTAssertEqual(undoEvents, 1, "the undo names the redemption it undoes and who undid it")
+            let undoneAgain = try await cashiers[0].request(.POST, "/api/v1/coupons/redemptions/undo", json: ["code": code, "orderNumber": order])
             XCTAssertEqual(undoneAgain.status, 409)
+            // A code typed with full-width digits and spaces reads as the same code.
+            let fullWidth = String(code.unicodeScalars.map { Character(Unicode.Scalar($0.value - 0x30 + 0xFF10)!) })
+            let typedWide = try await finance.request(.GET, "/api/v1/coupons/issued/\(fullWidth.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed)!)")
+            XCTAssertEqual(typedWide.json["code"] as? String, code, typedWide.text)
             let redeemedAgain = try await cashiers[0].request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(code))
             XCTAssertEqual(redeemedAgain.status, 200, redeemedAgain.text)
         } catch {
@@ -326,7 +342,10 @@ final class CouponTests: XCTestCase {
             XCTAssertEqual(issued, 0)
 
             // The store asks for approval: publishing waits; the author cannot approve; the GM can.
-            let settings = try await finance.request(.PUT, "/api/v1/coupons/settings", json: ["taskApproval": true])
+            let refusedSwitch = try await finance.request(.PUT, "/api/v1/coupons/settings", json: ["taskApproval": true])
+            XCTAssertEqual(refusedSwitch.status, 403, "the switch is the managers', not the issuers'")
+            let manager = try await setup.caller("gm", [.readCoupons, .approveCouponTasks])
+            let settings = try await manager.request(.PUT, "/api/v1/coupons/settings", json: ["taskApproval": true])
             XCTAssertEqual(settings.status, 200, settings.text)
             let waiting = try await publishTask(finance, [
                 "kind": "quick", "definitionId": definitionID, "mode": "push", "perPerson": 2, "recipient": ["mobile": "13811112222", "name": "赵女士"],
@@ -586,7 +605,7 @@ final class CouponTests: XCTestCase {
                 let expired = try await finance.request(.GET, "/api/v1/coupons/issued/\(late)")
                 XCTAssertEqual(expired.json["state"] as? String, "expired")
                 // The order of the early coupon is cancelled after its last day: it comes back expired.
-                let undone = try await cashier.request(.POST, "/api/v1/coupons/redemptions/undo", json: ["code": early])
+                let undone = try await cashier.request(.POST, "/api/v1/coupons/redemptions/undo", json: ["code": early, "orderNumber": "RO2612310001"])
                 XCTAssertEqual(undone.status, 200, undone.text)
                 XCTAssertEqual(undone.json["state"] as? String, "expired")
                 let counts = try await finance.request(.GET, "/api/v1/coupons/definitions/\(definitionID)").json["counts"] as? [String: Any]

@@ -82,7 +82,7 @@ struct DefinitionRoutes: Sendable {
             guard let current = try await store.definition(id, store: principal.storeID, now: now, forUpdate: true) else {
                 throw ProblemDetails.notFound("coupon definition \(id)")
             }
-            let fields = try await checked(draft, store: principal.storeID, on: connection)
+            let fields = try await checked(draft, store: principal.storeID, on: connection, current: current.fields)
             if current.counts.issued > 0 {
                 let changed = fields.changesBeyondNameDescriptionAndQuantity(from: current.fields)
                 if !changed.isEmpty {
@@ -121,10 +121,18 @@ struct DefinitionRoutes: Sendable {
         }
     }
 
-    private func checked(_ draft: CouponDefinitionDraft, store: UUID, on connection: PostgresConnection) async throws -> CouponDefinitionFields {
+    /// The draft checked; a last day before today is refused unless the definition had it already.
+    private func checked(
+        _ draft: CouponDefinitionDraft, store: UUID, on connection: PostgresConnection, current: CouponDefinitionFields? = nil
+    ) async throws -> CouponDefinitionFields {
         let words = try await environment.directory.dictionaries(
             [DataDictionaries.couponKind, DataDictionaries.couponValidity, DataDictionaries.couponUsableIn],
             store: store, on: connection, logger: environment.logger)
-        return try CouponDefinitionFields(checking: draft, dictionaries: words)
+        let fields = try CouponDefinitionFields(checking: draft, dictionaries: words)
+        let today = try await environment.storeDay(store, on: connection).today
+        if let until = fields.validUntil, until < today, until != current?.validUntil {
+            throw ProblemDetails.validation([.init(field: "validUntil", message: "must not be before today (\(today)): such coupons would be expired when issued")])
+        }
+        return fields
     }
 }

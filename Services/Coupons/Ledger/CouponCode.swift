@@ -29,10 +29,19 @@ struct CouponCode: Hashable, Sendable, CustomStringConvertible {
         return random(using: &generator)
     }
 
-    /// Reads a code as typed: spaces (also the full-width one) and dashes are ignored. Nil
-    /// unless it is 16 digits whose last one checks.
+    /// Reads a code as typed: white space of any kind and dashes are ignored, and full-width
+    /// digits (０–９, as a Chinese input method types them) read as digits. Nil unless it is 16
+    /// digits whose last one checks.
     init?(typed text: String) {
-        let digits = String(text.filter { $0 != " " && $0 != "-" && $0 != "\u{3000}" })
+        var digits = ""
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace || scalar == "-" || scalar == "\u{FF0D}" { continue }
+            if (0xFF10...0xFF19).contains(scalar.value) {
+                digits.unicodeScalars.append(Unicode.Scalar(scalar.value - 0xFF10 + 0x30)!)
+            } else {
+                digits.unicodeScalars.append(scalar)
+            }
+        }
         guard digits.count == Self.length, DammCheckDigit.validates(digits) else { return nil }
         self.digits = digits
     }

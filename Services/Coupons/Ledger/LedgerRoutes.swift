@@ -68,7 +68,9 @@ struct LedgerRoutes: Sendable {
     /// the caller may see has it.
     @Sendable func get(_ request: Request, context: CRMRequestContext) async throws -> CouponView {
         let principal = try context.require(.readCoupons)
-        let typed = try context.parameters.require("code")
+        // A path parameter arrives as sent: a code typed with full-width digits is percent-encoded.
+        let sent = try context.parameters.require("code")
+        let typed = sent.removingPercentEncoding ?? sent
         guard let code = CouponCode(typed: typed) else { throw ProblemDetails.validation([.init(field: "code", message: Self.invalidCode)]) }
         let now = environment.configuration.clock.now()
         let coupon = try await environment.database.withTransaction { connection in

@@ -25,8 +25,11 @@ struct RedemptionRoutes: Sendable {
         var orderAmount: Decimal
     }
 
+    /// The coupon and the order it was used on: the order number must be the redemption's, so
+    /// that cancelling one order cannot free a coupon used on another.
     struct UndoRequest: Decodable, Sendable {
         var code: String
+        var orderNumber: String
     }
 
     @Sendable func redeem(_ request: Request, context: CRMRequestContext) async throws -> CouponView {
@@ -53,7 +56,7 @@ struct RedemptionRoutes: Sendable {
                 throw try await refusal(code!, amount: body.orderAmount, principal: principal, now: now, ledger: ledger, connection: connection)
             }
             let coupon = try await ledger.coupon(code: code!.digits, visibleTo: principal, now: now)!
-            try await announce(coupon, redemption: redemption, undone: false, on: connection)
+            try await announce(coupon, redemption: redemption, undone: nil, on: connection)
             return coupon
         }
     }
@@ -104,26 +107,35 @@ struct RedemptionRoutes: Sendable {
             guard let before = try await ledger.coupon(code: code.digits, visibleTo: principal, now: now, forUpdate: true) else {
                 throw ProblemDetails.notFound("coupon \(code)")
             }
+            guard before.state == "used", before.usedStoreId == principal.storeID else {
+                throw ProblemDetails.conflict("coupon \(code) was not used in this store, so there is no redemption here to undo")
+            }
+            guard before.orderNumber == body.orderNumber.trimmed else {
+                throw ProblemDetails.validation([.init(
+                    field: "orderNumber", message: "coupon \(code) was used on order \(before.orderNumber ?? ""), not \(body.orderNumber.trimmed)")])
+            }
             guard try await RedemptionStore(connection: connection, logger: environment.logger).undo(code: code.digits, store: principal.storeID) != nil else {
                 throw ProblemDetails.conflict("coupon \(code) was not used in this store, so there is no redemption here to undo")
             }
             let coupon = try await ledger.coupon(code: code.digits, visibleTo: principal, now: now)!
             let redemption = Redemption(
-                store: principal.storeID, group: principal.groupID, by: principal.userID, byName: nil, orderKind: before.orderKind ?? "",
-                orderNumber: before.orderNumber ?? "", orderAmount: before.orderAmount ?? 0, at: now)
-            try await announce(coupon, redemption: redemption, undone: true, on: connection)
+                store: principal.storeID, group: principal.groupID, by: before.usedBy ?? principal.userID, byName: before.usedByName,
+                orderKind: before.orderKind ?? "", orderNumber: before.orderNumber ?? "", orderAmount: before.orderAmount ?? 0,
+                at: before.usedAt ?? now)
+            try await announce(coupon, redemption: redemption, undone: (principal.userID, now), on: connection)
             return coupon
         }
     }
 
-    private func announce(_ coupon: CouponView, redemption: Redemption, undone: Bool, on connection: PostgresConnection) async throws {
+    /// `undone`: who undid the redemption and when, for an undo.
+    private func announce(_ coupon: CouponView, redemption: Redemption, undone: (by: UUID, at: Date)?, on connection: PostgresConnection) async throws {
         try await environment.outbox.append(CloudEvent(
             source: "/crm/coupons", subject: coupon.id.uuidString.lowercased(),
             data: CouponRedeemed(
                 couponId: coupon.id, code: coupon.code, definitionId: coupon.definitionId, mobile: coupon.mobile,
                 storeId: redemption.store, redeemedBy: redemption.by, orderKind: redemption.orderKind,
                 orderNumber: redemption.orderNumber, orderAmount: redemption.orderAmount, faceValue: coupon.faceValue,
-                redeemedAt: redemption.at, undone: undone),
+                redeemedAt: redemption.at, undone: undone != nil, undoneBy: undone?.by, undoneAt: undone?.at),
             storeid: redemption.store.uuidString.lowercased()
         ), on: connection, logger: environment.logger)
     }
