@@ -90,7 +90,7 @@ struct IssueTaskStore {
     func recordDecision(_ id: UUID, by user: UUID, at now: Date, rejectionReason: String?) async throws {
         try await connection.query("""
             UPDATE coupons.issue_task SET decided_by = \(user), decided_at = \(now), rejection_reason = \(rejectionReason),
-                state = CASE WHEN \(rejectionReason) IS NULL THEN state ELSE 'rejected' END, updated_at = now()
+                state = CASE WHEN \(rejectionReason)::text IS NULL THEN state ELSE 'rejected' END, updated_at = now()
             WHERE id = \(id)
             """, logger: logger)
     }
