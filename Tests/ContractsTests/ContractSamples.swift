@@ -71,6 +71,9 @@ enum ContractSamples {
             prospectChanged(),
             prospectArrived(),
             prospectPurchased(),
+            couponIssued(),
+            couponRedeemed(),
+            couponRevoked(),
         ]
         return Dictionary(uniqueKeysWithValues: samples.map { ($0.eventType, $0) })
     }
@@ -498,5 +501,75 @@ enum ContractSamples {
             id: "c3d4e5f6-a7b8-4c9d-8e0f-2a3b4c5d6e7f", source: "/crm/prospects",
             time: time("2024-04-05T02:00:02Z"), data: minimal)
         return try .make(full: fullEvent, minimal: minimalEvent)
+    // MARK: - Coupons
+
+    static let couponId = UUID(uuidString: "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e")!
+    static let couponDefinitionId = UUID(uuidString: "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a")!
+    /// 15 digits and their Damm check digit.
+    static let couponCode = "5191525048402813"
+
+    /// A coupon as Coupons publishes it, from the issuing store.
+    static func couponEvent<Payload: EventPayload>(_ data: Payload, id: String, at time: String, full: Bool) -> CloudEvent<Payload> {
+        full
+            ? CloudEvent(
+                id: id, source: "/crm/coupons", time: Self.time(time), subject: couponId.uuidString.lowercased(), data: data,
+                storeid: derivedStoreId.uuidString.lowercased(), correlationid: "4c2a9e1d-7b3f-4a58-9e6d-1f0b2c3d4e5f",
+                causationid: "4c2a9e1d-7b3f-4a58-9e6d-1f0b2c3d4e5f",
+                traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-c1d2e3f4a5b60718-01")
+            : CloudEvent(id: id, source: "/crm/coupons", time: Self.time(time), data: data)
+    }
+
+    static func couponIssued() throws -> ContractSample {
+        // Pushed by a quick task: 200 yuan off, 30 days counting the day of issue, on Shanghai's clock.
+        let full = CouponIssued(
+            couponId: couponId, code: couponCode, definitionId: couponDefinitionId, definitionNumber: "M2611280001",
+            name: "冬季保养抵用券", kind: "item", faceValue: Decimal(string: "200.00")!, storeId: derivedStoreId, usableIn: "store",
+            mobile: "13871150099", customerName: "李毅", taskId: UUID(uuidString: "7e6d5c4b-3a2f-4e1d-9c0b-8a7f6e5d4c3b")!,
+            taskNumber: "KS2612010001", effectiveFrom: time("2026-12-01T10:30:00.250+08:00"), lastDay: "2026-12-30",
+            effectiveUntil: time("2026-12-31T00:00:00+08:00"), issuedAt: time("2026-12-01T10:30:00.250+08:00"))
+        // A package coupon valid in every store of the group, without an amount or a customer's name.
+        let minimal = CouponIssued(
+            couponId: couponId, code: "7382046159374027", definitionId: couponDefinitionId, definitionNumber: "M2611280002",
+            name: "首保套餐券", kind: "package", faceValue: nil, storeId: derivedStoreId, usableIn: "group",
+            mobile: "13986204417", customerName: nil, taskId: nil, taskNumber: nil,
+            effectiveFrom: time("2027-01-01T00:00:00+08:00"), lastDay: "2027-03-31",
+            effectiveUntil: time("2027-04-01T00:00:00+08:00"), issuedAt: time("2026-12-20T06:00:00Z"))
+        return try .make(
+            full: couponEvent(full, id: "4c2a9e1d-7b3f-4a58-9e6d-1f0b2c3d4e5f", at: "2026-12-01T02:30:00.412Z", full: true),
+            minimal: couponEvent(minimal, id: "5d3b0f2e-8c4a-4b69-8f7e-2a1c3d4e5f60", at: "2026-12-20T06:00:00Z", full: false))
+    }
+
+    static func couponRedeemed() throws -> ContractSample {
+        let full = CouponRedeemed(
+            couponId: couponId, code: couponCode, definitionId: couponDefinitionId, mobile: "13871150099", storeId: derivedStoreId,
+            redeemedBy: UUID(uuidString: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")!, orderKind: "repair_order",
+            orderNumber: "RO2612120007", orderAmount: Decimal(string: "1280.50")!, faceValue: Decimal(string: "200.00")!,
+            redeemedAt: time("2026-12-12T07:41:12.238Z"), undone: true,
+            undoneBy: UUID(uuidString: "7c6b5a4d-3e2f-4b1a-8d9c-0e1f2a3b4c5d")!, undoneAt: time("2026-12-13T02:05:00Z"))
+        // A package coupon redeemed in another store of the group, on a sales order.
+        let minimal = CouponRedeemed(
+            couponId: couponId, code: "7382046159374027", definitionId: couponDefinitionId, mobile: "13986204417",
+            storeId: secondStoreId, redeemedBy: UUID(uuidString: "6b5a4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d")!,
+            orderKind: "sales_order", orderNumber: "SN2612150003", orderAmount: 0, faceValue: nil,
+            redeemedAt: time("2026-12-15T09:00:00Z"), undone: false)
+        return try .make(
+            full: couponEvent(full, id: "8f7e6d5c-4b3a-4291-8e7f-6d5c4b3a2918", at: "2026-12-12T07:41:12.250Z", full: true),
+            minimal: couponEvent(minimal, id: "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d", at: "2026-12-15T09:00:01Z", full: false))
+    }
+
+    static func couponRevoked() throws -> ContractSample {
+        // Approved by HQ while the group's approval switch was on.
+        let full = CouponRevoked(
+            couponId: couponId, code: couponCode, definitionId: couponDefinitionId, storeId: derivedStoreId, mobile: "13871150099",
+            explanation: "客户已换购其他车型，不再来店保养，申请作废", requestedBy: UUID(uuidString: "6b5a4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d")!,
+            approvedBy: UUID(uuidString: "5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f")!, revokedAt: time("2026-12-05T11:12:45.500+08:00"))
+        // Revoked at once: the switch was off.
+        let minimal = CouponRevoked(
+            couponId: couponId, code: couponCode, definitionId: couponDefinitionId, storeId: derivedStoreId, mobile: "13871150099",
+            explanation: "重复发放", requestedBy: UUID(uuidString: "6b5a4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d")!, approvedBy: nil,
+            revokedAt: time("2026-12-02T01:00:00Z"))
+        return try .make(
+            full: couponEvent(full, id: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", at: "2026-12-05T03:12:45.031Z", full: true),
+            minimal: couponEvent(minimal, id: "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e", at: "2026-12-02T01:00:01Z", full: false))
     }
 }

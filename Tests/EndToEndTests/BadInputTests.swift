@@ -30,6 +30,7 @@ final class BadInputTests: XCTestCase {
         // Operations without a body ignore whatever is sent; the others must refuse it.
         for operation in writes where operation.hasBody && operation.path != "/api/v1/auth/login" && operation.path != "/api/v1/auth/refresh" {
             let path = operation.path.replacingOccurrences(of: "{id}", with: UUID().uuidString)
+                .replacingOccurrences(of: "{token}", with: "no-such-claim-link")
             for bad in badBodies {
                 let reply = try await suite.request(HTTPMethod(rawValue: operation.method), path, token: admin, rawBody: bad.body)
                 XCTAssertTrue((400..<500).contains(reply.status), "\(operation) with \(bad.name): \(reply.status) \(reply.text)")

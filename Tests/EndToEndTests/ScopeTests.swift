@@ -147,6 +147,7 @@ final class ScopeTests: XCTestCase {
         var defeatPool = try await suite.request(.GET, "/api/v1/prospects/defeat-pool?mobile=\(defeated.mobile)", token: manager1)
         XCTAssertEqual(defeatPool.items.compactMap { ($0["prospect"] as? [String: Any])?["id"] as? String }, [defeated.id], defeatPool.text)
         let documents = try await storeOneSalesDocuments(suite, manager: manager1, consultant: consultant1)
+        let coupons = try await storeOneCoupons(suite)
         let ids: [String: String] = [
             "/api/v1/prospects/prospects/": prospectID,
             "/api/v1/prospects/public-pool/": poolProspectID,
@@ -167,17 +168,20 @@ final class ScopeTests: XCTestCase {
             "/api/v1/after-sales/campaign-tasks/": campaignTaskID,
             "/api/v1/after-sales/reminders/": reminderID,
             "/api/v1/after-sales/renewal-tasks/": renewalTaskID,
+            "/api/v1/coupons/definitions/": coupons.definition,
+            "/api/v1/coupons/tasks/": coupons.task,
+            "/api/v1/coupons/revocations/": coupons.revocation,
         ]
         let otherStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
             "/api/v1/prospects/": "sales.manager.2", "/api/v1/after-sales/campaign": "as.director.2",
-            "/api/v1/after-sales/renewal-tasks/": "as.director.2",
+            "/api/v1/after-sales/renewal-tasks/": "as.director.2", "/api/v1/coupons/": coupons.otherStoreUser,
         ]
         // Their counterparts in store 1, who do see the records: the 404s are the store's doing.
         let sameStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.1", "/api/v1/after-sales/": "sa.1", "/api/v1/leads/": "sales.manager.1",
             "/api/v1/prospects/": "sales.manager.1", "/api/v1/after-sales/campaign": "as.director.1",
-            "/api/v1/after-sales/renewal-tasks/": "as.director.1",
+            "/api/v1/after-sales/renewal-tasks/": "as.director.1", "/api/v1/coupons/": "finance.1",
         ]
         let cs2 = try await suite.userID("cs.agent.2")
         let renewal1 = try await suite.userID("renewal.1")
@@ -225,6 +229,22 @@ final class ScopeTests: XCTestCase {
             "POST /api/v1/prospects/test-drives/{id}/start": [String: Any](),
             "POST /api/v1/prospects/test-drives/{id}/finish": ["feedback": "好"],
             "POST /api/v1/prospects/test-drives/{id}/cancel": ["reason": "改期"],
+            "PUT /api/v1/coupons/definitions/{id}": [
+                "name": "改", "kind": "cash", "faceValue": 80, "quantity": 20, "validity": "days_from_issue", "validDays": 10,
+                "usableIn": "store", "description": "改",
+            ],
+            "POST /api/v1/coupons/definitions/{id}/enable": [String: Any](),
+            "POST /api/v1/coupons/definitions/{id}/disable": [String: Any](),
+            "PUT /api/v1/coupons/tasks/{id}": [
+                "kind": "quick", "definitionId": coupons.definition, "mode": "push", "recipient": ["mobile": "13986204417"],
+            ],
+            "DELETE /api/v1/coupons/tasks/{id}": [String: Any](),
+            "POST /api/v1/coupons/tasks/{id}/publish": [String: Any](),
+            "POST /api/v1/coupons/tasks/{id}/approve": [String: Any](),
+            "POST /api/v1/coupons/tasks/{id}/reject": ["reason": "不发"],
+            "POST /api/v1/coupons/tasks/{id}/close": [String: Any](),
+            "POST /api/v1/coupons/revocations/{id}/approve": [String: Any](),
+            "POST /api/v1/coupons/revocations/{id}/reject": ["note": "不删"],
         ]
         // Writes whose body is a file: a photo that is what it says.
         let photo = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 1, count: 64)
@@ -311,6 +331,15 @@ final class ScopeTests: XCTestCase {
         XCTAssertEqual(quoteNow.body, documents.photo)
         let proposalsNow = try await suite.request(.GET, "/api/v1/prospects/proposals?prospectId=\(documents.prospect)", token: manager1)
         XCTAssertEqual(proposalsNow.json["total"] as? Int, 1, "no proposal was added")
+        let finance1 = try await suite.login("finance.1")
+        let definitionNow = try await suite.request(.GET, "/api/v1/coupons/definitions/\(coupons.definition)", token: finance1)
+        XCTAssertEqual(definitionNow.json["name"] as? String, "范围测试券", "not edited: \(definitionNow.text)")
+        XCTAssertEqual(definitionNow.json["enabled"] as? Bool, true, "not disabled: \(definitionNow.text)")
+        let couponTaskNow = try await suite.request(.GET, "/api/v1/coupons/tasks/\(coupons.task)", token: finance1)
+        XCTAssertEqual(couponTaskNow.json["state"] as? String, "draft", "neither published, decided nor deleted: \(couponTaskNow.text)")
+        XCTAssertEqual((couponTaskNow.json["recipient"] as? [String: Any])?["mobile"] as? String, "15972197426", couponTaskNow.text)
+        let revocationNow = try await suite.request(.GET, "/api/v1/coupons/revocations/\(coupons.revocation)", token: finance1)
+        XCTAssertEqual(revocationNow.json["state"] as? String, "pending", "neither approved nor rejected: \(revocationNow.text)")
         // Store 2's claim took nothing: the prospect is still in store 1's defeat pool, store 2
         // does not see it there, and store 1 can claim it.
         defeatPool = try await suite.request(.GET, "/api/v1/prospects/defeat-pool?mobile=\(defeated.mobile)", token: manager1)
@@ -334,6 +363,60 @@ final class ScopeTests: XCTestCase {
 
     /// A renewal task of store 1: a new car whose insurance ends in 30 days (store 1's real
     /// today, Asia/Shanghai), whose task the renewal pass opens within a few seconds.
+    /// Store 1's coupon records: a definition, a draft quick task, and a revocation waiting for
+    /// HQ (the group's approval switch is on only while it is asked for). And a user of store
+    /// HX000002 with every coupon permission and the store scope — no built-in role of a store
+    /// both issues and approves, or approves revocations — so that only the store refuses them.
+    private func storeOneCoupons(_ suite: Suite) async throws
+        -> (definition: String, task: String, revocation: String, otherStoreUser: String)
+    {
+        let finance = try await suite.login("finance.1")
+        var reply = try await suite.request(.POST, "/api/v1/coupons/definitions", token: finance, json: [
+            "name": "范围测试券", "kind": "cash", "faceValue": 50, "quantity": 10, "validity": "days_from_issue", "validDays": 30,
+            "usableIn": "store", "description": "范围测试",
+        ])
+        XCTAssertEqual(reply.status, 201, reply.text)
+        let definition = try XCTUnwrap(reply.json["id"] as? String, reply.text)
+        func quickTask(_ mobile: String) async throws -> String {
+            let reply = try await suite.request(.POST, "/api/v1/coupons/tasks", token: finance, json: [
+                "kind": "quick", "definitionId": definition, "mode": "push", "recipient": ["mobile": mobile, "name": "赖朝朝"],
+            ])
+            XCTAssertEqual(reply.status, 201, reply.text)
+            return try XCTUnwrap(reply.json["id"] as? String, reply.text)
+        }
+        let task = try await quickTask("15972197426")
+        let pushed = try await quickTask("13871150099")
+        reply = try await suite.request(.POST, "/api/v1/coupons/tasks/\(pushed)/publish", token: finance)
+        XCTAssertEqual((reply.json["task"] as? [String: Any])?["state"] as? String, "issued", reply.text)
+        reply = try await suite.request(.GET, "/api/v1/coupons/issued?taskId=\(pushed)", token: finance)
+        let coupon = try XCTUnwrap(reply.items.first?["id"] as? String, reply.text)
+        let hq = try await suite.login("hq.1")
+        reply = try await suite.request(.PUT, "/api/v1/coupons/group-settings", token: hq, json: ["revocationApproval": true])
+        XCTAssertEqual(reply.status, 200, reply.text)
+        reply = try await suite.request(.POST, "/api/v1/coupons/revocations", token: finance, json: [
+            "couponId": coupon, "mobile": "13871150099", "explanation": "客户退回",
+        ])
+        XCTAssertEqual(reply.json["state"] as? String, "pending", reply.text)
+        let revocation = try XCTUnwrap(reply.json["id"] as? String, reply.text)
+        reply = try await suite.request(.PUT, "/api/v1/coupons/group-settings", token: hq, json: ["revocationApproval": false])
+        XCTAssertEqual(reply.status, 200, reply.text)
+
+        let admin = try await suite.login("admin")
+        let suffix = Int.random(in: 100_000...999_999)
+        reply = try await suite.request(.POST, "/api/v1/identity/roles", token: admin, json: [
+            "code": "coupons.all.\(suffix)", "name": "优惠券（范围测试）", "dataScope": "store",
+            "permissions": Permission.all.map(\.rawValue).filter { $0.hasPrefix("coupons.") },
+        ])
+        XCTAssertEqual(reply.status, 201, reply.text)
+        let username = "coupons.scope.\(suffix)"
+        reply = try await suite.request(.POST, "/api/v1/identity/users", token: admin, json: [
+            "username": username, "displayName": "范围测试", "password": "dealer-demo", "role": "coupons.all.\(suffix)",
+            "storeIds": [StoreID.forStoreCode("HX000002").uuidString],
+        ])
+        XCTAssertEqual(reply.status, 201, reply.text)
+        return (definition, task, revocation, username)
+    }
+
     private func storeOneRenewalTask(_ suite: Suite, sa: String) async throws -> String {
         let vin = AfterSalesRecordsTests.vin()
         let today = ServiceClock.day(of: Date(), in: TimeZone(identifier: "Asia/Shanghai")!)

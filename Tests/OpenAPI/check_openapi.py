@@ -41,9 +41,13 @@ except ImportError as error:  # pragma: no cover
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "Services" / "Gateway" / "openapi.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
-TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Leads", "Prospects", "Documentation"}
+TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Leads", "Prospects", "Coupons", "Documentation"}
 PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GET", "/openapi.yaml"),
-          ("GET", "/.well-known/jwks.json")}
+          ("GET", "/.well-known/jwks.json"),
+          ("GET", "/api/v1/public/coupons/claims/{token}"), ("POST", "/api/v1/public/coupons/claims/{token}")}
+# The prefix the gateway forwards without a token (a customer's phone): no 401 there, and a 429 when a
+# client sends too many requests.
+PUBLIC_PREFIX = "/api/v1/public/"
 # The few operations with more than one success: (METHOD, path) → their 2xx codes. A claim from the
 # public pool is the caller's at once (200) or waits for the former team leader's approval (202).
 SUCCESSES = {("POST", "/api/v1/prospects/public-pool/{id}/claim"): {"200", "202"}}
@@ -207,6 +211,32 @@ TYPES = {
     "Proposal": ("Services/Prospects/Proposal.swift", "ProposalView"),
     "ProposalQuote": ("Services/Prospects/Proposal.swift", "ProposalQuote"),
     "NewProposal": ("Services/Prospects/Proposal.swift", "NewProposal"),
+    # coupons
+    "CouponDefinitionDraft": ("Services/Coupons/Definitions/CouponDefinition.swift", "CouponDefinitionDraft",
+                              {"required": {"kind", "validity", "usableIn"}}),
+    "CouponDefinition": ("Services/Coupons/Definitions/CouponDefinition.swift", "CouponDefinitionView"),
+    "CouponCounts": ("Services/Coupons/Definitions/CouponDefinition.swift", "CouponCounts"),
+    "CouponIssueTaskDraft": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskDraft", {"required": {"kind", "mode"}}),
+    "CouponTaskRecipientInput": ("Services/Coupons/Tasks/IssueTask.swift", "RecipientDraft"),
+    "CouponIssueTask": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskView"),
+    "CouponTaskRecipient": ("Services/Coupons/Tasks/IssueTask.swift", "Recipient"),
+    "CouponIssueTaskResult": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskResult"),
+    "CouponTaskRejection": ("Services/Coupons/Tasks/IssueTaskRoutes.swift", "Rejection"),
+    "Coupon": ("Services/Coupons/Ledger/Coupon.swift", "CouponView"),
+    "CouponRedemptionRequest": ("Services/Coupons/Redemptions/RedemptionRoutes.swift", "RedeemRequest",
+                                {"required": {"orderKind"}}),
+    "CouponUndoRequest": ("Services/Coupons/Redemptions/RedemptionRoutes.swift", "UndoRequest"),
+    "CouponRevocation": ("Services/Coupons/Revocations/Revocation.swift", "RevocationView"),
+    "CouponRevocationRequest": ("Services/Coupons/Revocations/RevocationRoutes.swift", "RevocationRequest"),
+    # One Swift type for both decisions: a rejection needs the note.
+    "CouponRevocationApproval": ("Services/Coupons/Revocations/RevocationRoutes.swift", "Decision"),
+    "CouponRevocationRejection": ("Services/Coupons/Revocations/RevocationRoutes.swift", "Decision", {"required": {"note"}}),
+    "StoreCouponSettings": ("Services/Coupons/Settings/CouponSettings.swift", "StoreCouponSettings"),
+    "GroupCouponSettings": ("Services/Coupons/Settings/CouponSettings.swift", "GroupCouponSettings"),
+    "CouponClaimOffer": ("Services/Coupons/Tasks/ClaimRoutes.swift", "Offer"),
+    "CouponClaimRequest": ("Services/Coupons/Tasks/ClaimRoutes.swift", "ClaimRequest"),
+    "CouponClaimed": ("Services/Coupons/Tasks/ClaimRoutes.swift", "Claimed"),
+    "ClaimedCoupon": ("Services/Coupons/Tasks/ClaimRoutes.swift", "ClaimedCoupon"),
 }
 
 # Schema name (or "Schema.property") → (Swift file, enum name): the enum values must be the raw values.
@@ -234,6 +264,11 @@ ENUMS = {
     "PoolClaimState": ("Services/Prospects/PublicPoolRoutes.swift", "State"),
     "TestDriveKind": ("Services/Prospects/TestDrive.swift", "TestDriveKind"),
     "TestDrivePhotoKind": ("Services/Prospects/TestDrive.swift", "TestDrivePhotoKind"),
+    "CouponValidity": ("Services/Coupons/Definitions/CouponDefinition.swift", "CouponValidity"),
+    "CouponUsableIn": ("Services/Coupons/Definitions/CouponDefinition.swift", "CouponUsableIn"),
+    "CouponTaskKind": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskKind"),
+    "CouponIssueMode": ("Services/Coupons/Tasks/IssueTask.swift", "IssueMode"),
+    "CouponTaskState": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskState"),
 }
 
 # Schema name (or "Schema.property") → the data dictionary (G5) whose codes it carries. A closed
@@ -255,11 +290,16 @@ DICTIONARY_ENUMS = {
     "CampaignKind": "campaignKind", "CampaignContactMethod": "campaignContactMethod", "CampaignState": "campaignState",
     "CampaignTaskState": "campaignTaskState", "CampaignFollowUpResult": "campaignFollowUpResult",
     "RenewalStage": "renewalStage", "RenewalState": "renewalState",
+    "CouponKind": "couponKind", "CouponValidity": "couponValidity", "CouponUsableIn": "couponUsableIn",
+    "CouponState": "couponState", "CouponTaskKind": "couponTaskKind", "CouponIssueMode": "couponIssueMode",
+    "CouponTaskState": "couponTaskState", "CouponOrderKind": "couponOrderKind", "CouponRevocationState": "couponRevocationState",
 }
 
 # Path parameters that are neither ids nor from a fixed list: (path, name). A data dictionary's
 # code names an entry of an open set, which a store may add (`PUT …/entries/{code}` creates it).
-FREE_PATH_PARAMETERS = {("/api/v1/identity/dictionaries/{set}/entries/{code}", "code")}
+FREE_PATH_PARAMETERS = {("/api/v1/identity/dictionaries/{set}/entries/{code}", "code"),
+                        # A coupon's code as typed (a bad one is a 422), and a claim link's secret.
+                        ("/api/v1/coupons/issued/{code}", "code"), ("/api/v1/public/coupons/claims/{token}", "token")}
 
 # The data dictionaries' built-in catalogue (G5): set name → its codes, read from Contracts.
 DICTIONARIES_FILE = "Shared/Contracts/DataDictionaries.swift"
@@ -498,7 +538,11 @@ def check_operations(document: dict) -> None:
             if not public and "security" in operation:
                 fail(f"{name}: needs the global bearer security, not its own")
             expected = {"500"} if path.startswith("/api/") else set()
-            if path.startswith("/api/"):
+            if path.startswith(PUBLIC_PREFIX):
+                expected.add("429")
+                if not public:
+                    fail(f"{name}: under {PUBLIC_PREFIX}, so public: list it in PUBLIC with `security: []`")
+            elif path.startswith("/api/"):
                 expected.add("401")
             if "requestBody" in operation:
                 body = operation["requestBody"]
