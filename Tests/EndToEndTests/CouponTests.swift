@@ -515,6 +515,70 @@ final class CouponTests: XCTestCase {
         await setup.stop()
     }
 
+    /// The whole chain through the real services: the showroom registers a referred visitor in
+    /// Prospects; Coupons learns the prospect (its read model) and the arrival from the events
+    /// and gives both customers their coupons; a conditional push then finds the prospect.
+    func testAReferredVisitorRegisteredInProspectsEarnsCouponsThroughTheEvents() async throws {
+        let suite = try await Suite.start()
+        do {
+            let finance = try await suite.login("finance.1")
+            let manager = try await suite.login("gm.1")
+            func define(_ name: String) async throws -> String {
+                let reply = try await suite.request(.POST, "/api/v1/coupons/definitions", token: finance, json: [
+                    "name": name, "kind": "cash", "faceValue": 88, "quantity": 100, "perCustomerLimit": 3,
+                    "validity": "days_from_issue", "validDays": 90, "usableIn": "store", "description": "老带新",
+                ])
+                guard reply.status == 201, let id = reply.json["id"] as? String else { throw TestFailure(reply.text) }
+                return id
+            }
+            let (forReferrer, forReferee) = (try await define("推荐奖励券"), try await define("新客礼券"))
+            let noSwitch = try await suite.request(.PUT, "/api/v1/coupons/referral-rule", token: manager, json: ["enabled": false, "trigger": "arrival"])
+            XCTAssertEqual(noSwitch.status, 403, "the general manager reads the rule but does not set it")
+            let rule = try await suite.request(.PUT, "/api/v1/coupons/referral-rule", token: finance, json: [
+                "enabled": true, "trigger": "arrival", "referrerDefinitionId": forReferrer, "referrerCoupons": 1,
+                "refereeDefinitionId": forReferee, "refereeCoupons": 1,
+            ])
+            XCTAssertEqual(rule.status, 200, rule.text)
+
+            let consultant = try await suite.login("consultant.1")
+            let (referrer, visitor) = ("13722220001", "13722220002")
+            let traffic = try await suite.request(.POST, "/api/v1/prospects/traffic", token: consultant, json: [
+                "name": "许文", "mobile": visitor, "arrival": "showroom", "arrivedAt": "2026-11-29T02:30:00Z", "category": "showroom",
+                "source": "referral", "nature": "first_visit", "referrerMobile": referrer,
+            ])
+            XCTAssertEqual(traffic.status, 201, traffic.text)
+            let earned = try await eventually(timeout: .seconds(30)) {
+                try await suite.database.scalar("""
+                    SELECT count(*)::int8 FROM coupons.coupon
+                    WHERE (mobile = '\(referrer)' AND definition_id = '\(forReferrer)') OR (mobile = '\(visitor)' AND definition_id = '\(forReferee)')
+                    """) == 2
+            }
+            XCTAssertTrue(earned, "both customers got their coupon from the arrival event")
+            let visitorCoupons = try await suite.request(.GET, "/api/v1/coupons/issued?mobile=\(visitor)", token: finance)
+            XCTAssertEqual(visitorCoupons.items.first?["customerName"] as? String, "许文")
+
+            // The prospect is in Coupons' read model: a conditional push on its source finds it.
+            let known = try await eventually(timeout: .seconds(30)) {
+                try await suite.database.scalar("SELECT count(*)::int8 FROM coupons.customer_prospect WHERE mobile = '\(visitor)' AND source = 'referral'") == 1
+            }
+            XCTAssertTrue(known)
+            let task = try await suite.request(.POST, "/api/v1/coupons/tasks", token: finance, json: [
+                "kind": "conditional", "definitionId": forReferee, "mode": "push", "conditions": ["prospect": ["sources": ["referral"]]],
+            ])
+            XCTAssertEqual(task.status, 201, task.text)
+            let preview = try await suite.request(.GET, "/api/v1/coupons/tasks/\(task.json["id"]!)/preview", token: finance)
+            XCTAssertTrue((preview.json["first"] as? [[String: Any]] ?? []).contains { $0["mobile"] as? String == visitor }, preview.text)
+            let badCondition = try await suite.request(.POST, "/api/v1/coupons/tasks", token: finance, json: [
+                "kind": "conditional", "definitionId": forReferee, "mode": "push", "conditions": ["prospect": ["levels": ["Z"]]],
+            ])
+            XCTAssertEqual(badCondition.status, 422)
+            XCTAssertEqual(badCondition.problemFields, ["conditions.prospect.levels"])
+        } catch {
+            XCTFail("\(error)\n\(suite.logs)")
+        }
+        await suite.stop()
+    }
+
     // MARK: Imported lists
 
     func testAnImportedListReportsEveryBadRowTheDryRunWritesNothingAndThePushIssuesToTheListed() async throws {
