@@ -370,6 +370,28 @@ final class CouponTests: XCTestCase {
             XCTAssertEqual(approvedTask["couponsIssued"] as? Int, 2)
             let twice = try await gm.request(.POST, "/api/v1/coupons/tasks/\(taskID)/approve", json: [:])
             XCTAssertEqual(twice.status, 409)
+
+            // Someone who may both issue and approve edits another's draft and publishes it: not theirs to approve.
+            let draft = try await finance.request(.POST, "/api/v1/coupons/tasks", json: [
+                "kind": "quick", "definitionId": definitionID, "mode": "push", "recipient": ["mobile": "13811113333"],
+            ])
+            let draftID = draft.json["id"] as? String ?? ""
+            let both = try await setup.caller("admin", [.readCoupons, .issueCoupons, .approveCouponTasks])
+            let edited = try await both.request(.PUT, "/api/v1/coupons/tasks/\(draftID)", json: [
+                "kind": "quick", "definitionId": definitionID, "mode": "push", "perPerson": 2, "recipient": ["mobile": "13811114444"],
+            ])
+            XCTAssertEqual(edited.status, 200, edited.text)
+            let sent = try await finance.request(.POST, "/api/v1/coupons/tasks/\(draftID)/publish", json: [:])
+            XCTAssertEqual((sent.json["task"] as? [String: Any])?["state"] as? String, "awaiting_approval", sent.text)
+            let editorApproval = try await both.request(.POST, "/api/v1/coupons/tasks/\(draftID)/approve", json: [:])
+            XCTAssertEqual(editorApproval.status, 403, "the last editor may not approve: \(editorApproval.text)")
+            let rejected = try await gm.request(.POST, "/api/v1/coupons/tasks/\(draftID)/reject", json: ["reason": "名单有误"])
+            XCTAssertEqual(rejected.json["state"] as? String, "rejected", rejected.text)
+            XCTAssertEqual(rejected.json["rejectionReason"] as? String, "名单有误")
+            let republished = try await finance.request(.POST, "/api/v1/coupons/tasks/\(draftID)/publish", json: [:])
+            let waitingAgain = republished.json["task"] as? [String: Any] ?? [:]
+            XCTAssertEqual(waitingAgain["state"] as? String, "awaiting_approval")
+            XCTAssertNil(waitingAgain["rejectionReason"] as? String, "a new round of approval starts clean")
             let counts = try await finance.request(.GET, "/api/v1/coupons/definitions/\(definitionID)").json["counts"] as? [String: Any]
             XCTAssertEqual(counts?["issued"] as? Int, 2)
             XCTAssertEqual(counts?["available"] as? Int, 3)
@@ -723,6 +745,9 @@ final class CouponTests: XCTestCase {
             }
             let pending = try await hq.request(.GET, "/api/v1/coupons/revocations?state=pending")
             XCTAssertEqual(Set(pending.items.compactMap { $0["id"] as? String }), Set(revocations))
+            let storeApprover = try await setup.caller("gm", [.readCoupons, .approveCouponRevocations])
+            let notHQ = try await storeApprover.request(.POST, "/api/v1/coupons/revocations/\(revocations[0])/approve", json: [:])
+            XCTAssertEqual(notHQ.status, 403, "revocations are HQ's to decide: \(notHQ.text)")
 
             let approved = try await hq.request(.POST, "/api/v1/coupons/revocations/\(revocations[0])/approve", json: [:])
             XCTAssertEqual(approved.status, 200, approved.text)
@@ -757,7 +782,12 @@ final class CouponTests: XCTestCase {
             let atOnce = try await finance.request(.POST, "/api/v1/coupons/revocations", json: [
                 "couponId": thirdCoupon["id"]!, "mobile": "13700000003", "explanation": "客户退回",
             ])
+            XCTAssertEqual(atOnce.status, 201, atOnce.text)
             XCTAssertEqual(atOnce.json["state"] as? String, "approved", atOnce.text)
+            let usedOrRevoked = try await finance.request(.POST, "/api/v1/coupons/revocations", json: [
+                "couponId": thirdCoupon["id"]!, "mobile": "13700000003", "explanation": "再删一次",
+            ])
+            XCTAssertEqual(usedOrRevoked.status, 409, "only an unused coupon can be revoked")
         } catch {
             XCTFail("\(error)\n\(setup.logs)")
         }
@@ -782,6 +812,11 @@ final class CouponTests: XCTestCase {
             XCTAssertEqual(list.items.compactMap { $0["code"] as? String }, [sharedCode])
             let refused = try await otherCashier.request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(localCode))
             XCTAssertEqual(refused.status, 404, refused.text)
+            // Even a group-wide role sees the coupon but cannot use it outside its store.
+            let groupCashier = try await setup.caller("admin", Self.cashier, store: setup.store2, scope: .group)
+            let groupRefused = try await groupCashier.request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(localCode))
+            XCTAssertEqual(groupRefused.status, 409, groupRefused.text)
+            XCTAssertTrue(groupRefused.text.contains("优惠券一店"), groupRefused.text)
             let stillUnused = try await finance.request(.GET, "/api/v1/coupons/issued/\(localCode)")
             XCTAssertEqual(stillUnused.json["state"] as? String, "unused")
             let shared = try await otherCashier.request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(sharedCode))
@@ -801,7 +836,7 @@ final class CouponTests: XCTestCase {
     }
 }
 
-/// Codes as staff type them, grouped in fours (`5191 5250 4840 2817`).
+/// Codes as staff type them, grouped in fours (`5191 5250 4840 2813`).
 enum CouponCodeText {
     static func grouped(_ code: String) -> String {
         stride(from: 0, to: code.count, by: 4).map { start in

@@ -7,7 +7,7 @@ import ServiceKit
 /// past its last day.
 struct CouponView: Codable, Sendable, ResponseEncodable {
     var id: UUID
-    /// The 16 digits; `codeText` groups them for reading (`5191 5250 4840 2817`).
+    /// The 16 digits; `codeText` groups them for reading (`5191 5250 4840 2813`).
     var code: String
     var codeText: String
     var definitionId: UUID

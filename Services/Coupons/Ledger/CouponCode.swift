@@ -2,7 +2,7 @@ import ServiceKit
 
 /// The code of one issued coupon (优惠券号码, C3): 16 digits — 15 from the system's
 /// cryptographic random source and a Damm check digit (`DammCheckDigit`) — shown in groups of
-/// four (`5191 5250 4840 2817`) for staff to read out and type.
+/// four (`5191 5250 4840 2813`) for staff to read out and type.
 ///
 /// Digits only, because a customer reads it off a phone to a cashier who types it on a keypad.
 /// The check digit catches every single mistyped digit and every swap of two neighbours before
@@ -50,7 +50,7 @@ struct CouponCode: Hashable, Sendable, CustomStringConvertible {
         self.digits = digits
     }
 
-    /// `5191 5250 4840 2817`: how printouts and exports show it.
+    /// `5191 5250 4840 2813`: how printouts and exports show it.
     var description: String { Self.grouped(digits) }
 
     static func grouped(_ digits: String) -> String {

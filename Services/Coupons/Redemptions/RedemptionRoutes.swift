@@ -70,6 +70,10 @@ struct RedemptionRoutes: Sendable {
             return .notFound("coupon \(code)")
         }
         let timeZone = try await environment.directory.timeZone(of: principal.storeID, on: connection, logger: environment.logger)
+        if coupon.usableIn == CouponUsableIn.store.rawValue, coupon.storeId != principal.storeID {
+            let issuer = try await environment.directory.store(coupon.storeId, on: connection, logger: environment.logger)?.name
+            return .conflict("coupon \(code) is valid only in the store that issued it (\(issuer ?? "another store")), not in this one")
+        }
         switch coupon.state {
         case "used":
             var place: String?

@@ -49,7 +49,7 @@ struct ClaimRoutes: Sendable {
     }
 
     struct ClaimedCoupon: Codable, Sendable {
-        /// The code grouped for reading: `5191 5250 4840 2817`.
+        /// The code grouped for reading: `5191 5250 4840 2813`.
         var code: String
         var name: String
         var faceValue: Decimal?

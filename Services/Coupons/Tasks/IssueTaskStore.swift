@@ -100,7 +100,8 @@ struct IssueTaskStore {
     /// Sent for approval (the store's switch is on).
     func awaitApproval(_ id: UUID, by user: UUID, at now: Date) async throws {
         try await connection.query("""
-            UPDATE coupons.issue_task SET state = 'awaiting_approval', published_by = \(user), published_at = \(now), updated_at = now()
+            UPDATE coupons.issue_task SET state = 'awaiting_approval', published_by = \(user), published_at = \(now),
+                decided_by = NULL, decided_at = NULL, rejection_reason = NULL, updated_at = now()
             WHERE id = \(id)
             """, logger: logger)
     }
