@@ -501,6 +501,8 @@ enum ContractSamples {
             id: "c3d4e5f6-a7b8-4c9d-8e0f-2a3b4c5d6e7f", source: "/crm/prospects",
             time: time("2024-04-05T02:00:02Z"), data: minimal)
         return try .make(full: fullEvent, minimal: minimalEvent)
+    }
+
     // MARK: - Coupons
 
     static let couponId = UUID(uuidString: "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e")!
