@@ -230,8 +230,7 @@ TYPES = {
     "CouponUndoRequest": ("Services/Coupons/Redemptions/RedemptionRoutes.swift", "UndoRequest"),
     "CouponRevocation": ("Services/Coupons/Revocations/Revocation.swift", "RevocationView"),
     "CouponRevocationRequest": ("Services/Coupons/Revocations/RevocationRoutes.swift", "RevocationRequest"),
-    # One Swift type for both decisions: a rejection needs the note.
-    "CouponRevocationApproval": ("Services/Coupons/Revocations/RevocationRoutes.swift", "Decision"),
+    # An approval reads no body; a rejection needs the note.
     "CouponRevocationRejection": ("Services/Coupons/Revocations/RevocationRoutes.swift", "Decision", {"required": {"note"}}),
     "StoreCouponSettings": ("Services/Coupons/Settings/CouponSettings.swift", "StoreCouponSettings"),
     "GroupCouponSettings": ("Services/Coupons/Settings/CouponSettings.swift", "GroupCouponSettings"),
@@ -239,6 +238,13 @@ TYPES = {
     "CouponClaimRequest": ("Services/Coupons/Tasks/ClaimRoutes.swift", "ClaimRequest"),
     "CouponClaimed": ("Services/Coupons/Tasks/ClaimRoutes.swift", "Claimed"),
     "ClaimedCoupon": ("Services/Coupons/Tasks/ClaimRoutes.swift", "ClaimedCoupon"),
+    "CouponConditions": ("Services/Coupons/Customers/CouponConditions.swift", "CouponConditions"),
+    "CouponProspectConditions": ("Services/Coupons/Customers/CouponConditions.swift", "ProspectConditions"),
+    "CouponOwnerConditions": ("Services/Coupons/Customers/CouponConditions.swift", "OwnerConditions"),
+    "CouponTaskPreview": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskPreview"),
+    "CouponRecipientListReport": ("Services/Coupons/Tasks/RecipientList.swift", "RecipientListReport"),
+    "CouponRecipientListRow": ("Services/Coupons/Tasks/RecipientList.swift", "RowResult"),
+    "CouponReferralRule": ("Services/Coupons/Referrals/ReferralRule.swift", "ReferralRule"),
 }
 
 # Schema name (or "Schema.property") → (Swift file, enum name): the enum values must be the raw values.
@@ -271,6 +277,7 @@ ENUMS = {
     "CouponTaskKind": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskKind"),
     "CouponIssueMode": ("Services/Coupons/Tasks/IssueTask.swift", "IssueMode"),
     "CouponTaskState": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskState"),
+    "CouponReferralTrigger": ("Services/Coupons/Referrals/ReferralRule.swift", "ReferralTrigger"),
 }
 
 # Schema name (or "Schema.property") → the data dictionary (G5) whose codes it carries. A closed
