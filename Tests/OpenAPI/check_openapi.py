@@ -4,8 +4,10 @@
 1. The document is valid OpenAPI 3.1 (openapi-spec-validator).
 2. Its operations and the routes the services register are the same: every
    `group.<method>("path", use: …)` in Services/*/ (Hummingbird's `:id` written `{id}`, under
-   `/api/v1/`), plus the gateway's `router.get("openapi.yaml")`; the gateway's proxy, which
-   registers `"\\(context)/**"`, is skipped.
+   `/api/v1/`; a service's public routes — those its `ServiceDefinition(publicRoutes:)` registers,
+   directly or through the types it calls `.add…(to: group)` on — under
+   `/api/v1/public/<apiContext>/`, where ServiceRunner mounts them), plus the gateway's
+   `router.get("openapi.yaml")`; the gateway's proxy, which registers `"\\(context)/**"`, is skipped.
 3. Every operation has an operationId (unique), one of the known tags, a summary, a 2xx response
    with a schema, the X-Request-Id header on every response, the error responses its shape calls
    for, and the right security (login, refresh and the document itself are public). Request bodies
@@ -228,8 +230,7 @@ TYPES = {
     "CouponUndoRequest": ("Services/Coupons/Redemptions/RedemptionRoutes.swift", "UndoRequest"),
     "CouponRevocation": ("Services/Coupons/Revocations/Revocation.swift", "RevocationView"),
     "CouponRevocationRequest": ("Services/Coupons/Revocations/RevocationRoutes.swift", "RevocationRequest"),
-    # One Swift type for both decisions: a rejection needs the note.
-    "CouponRevocationApproval": ("Services/Coupons/Revocations/RevocationRoutes.swift", "Decision"),
+    # An approval reads no body; a rejection needs the note.
     "CouponRevocationRejection": ("Services/Coupons/Revocations/RevocationRoutes.swift", "Decision", {"required": {"note"}}),
     "StoreCouponSettings": ("Services/Coupons/Settings/CouponSettings.swift", "StoreCouponSettings"),
     "GroupCouponSettings": ("Services/Coupons/Settings/CouponSettings.swift", "GroupCouponSettings"),
@@ -237,6 +238,13 @@ TYPES = {
     "CouponClaimRequest": ("Services/Coupons/Tasks/ClaimRoutes.swift", "ClaimRequest"),
     "CouponClaimed": ("Services/Coupons/Tasks/ClaimRoutes.swift", "Claimed"),
     "ClaimedCoupon": ("Services/Coupons/Tasks/ClaimRoutes.swift", "ClaimedCoupon"),
+    "CouponConditions": ("Services/Coupons/Customers/CouponConditions.swift", "CouponConditions"),
+    "CouponProspectConditions": ("Services/Coupons/Customers/CouponConditions.swift", "ProspectConditions"),
+    "CouponOwnerConditions": ("Services/Coupons/Customers/CouponConditions.swift", "OwnerConditions"),
+    "CouponTaskPreview": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskPreview"),
+    "CouponRecipientListReport": ("Services/Coupons/Tasks/RecipientList.swift", "RecipientListReport"),
+    "CouponRecipientListRow": ("Services/Coupons/Tasks/RecipientList.swift", "RowResult"),
+    "CouponReferralRule": ("Services/Coupons/Referrals/ReferralRule.swift", "ReferralRule"),
 }
 
 # Schema name (or "Schema.property") → (Swift file, enum name): the enum values must be the raw values.
@@ -269,6 +277,7 @@ ENUMS = {
     "CouponTaskKind": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskKind"),
     "CouponIssueMode": ("Services/Coupons/Tasks/IssueTask.swift", "IssueMode"),
     "CouponTaskState": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskState"),
+    "CouponReferralTrigger": ("Services/Coupons/Referrals/ReferralRule.swift", "ReferralTrigger"),
 }
 
 # Schema name (or "Schema.property") → the data dictionary (G5) whose codes it carries. A closed
@@ -328,21 +337,159 @@ def strip_comments(source: str) -> str:
     return re.sub(r"//[^\n]*", "", source)
 
 
+def mask_strings(source: str) -> str:
+    """`source` with the inside of every string literal blanked (same length), so braces and
+    parentheses in strings do not count."""
+    out, i, n = list(source), 0, len(source)
+    while i < n:
+        if source.startswith('"""', i):
+            end = source.find('"""', i + 3)
+            end = n if end < 0 else end
+            for j in range(i + 3, end):
+                if out[j] != "\n":
+                    out[j] = " "
+            i = end + 3
+        elif source[i] == '"':
+            j = i + 1
+            while j < n and source[j] not in '"\n':
+                out[j] = " "
+                if source[j] == "\\" and j + 1 < n:
+                    out[j + 1] = " "
+                    j += 1
+                j += 1
+            i = j + 1
+        else:
+            i += 1
+    return "".join(out)
+
+
+def closing(masked: str, start: int) -> int:
+    """The index of the bracket that closes the one at `start` (`{` or `(`)."""
+    opening, close = masked[start], {"{": "}", "(": ")"}[masked[start]]
+    depth = 0
+    for i in range(start, len(masked)):
+        if masked[i] == opening:
+            depth += 1
+        elif masked[i] == close:
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(masked)
+
+
+def type_spans(masked: str) -> list[tuple[str, int, int]]:
+    """(type name, start, end) of every top-level struct, class, enum, actor or extension body."""
+    spans, i, last = [], 0, 0
+    while i < len(masked):
+        if masked[i] == "{":
+            end = closing(masked, i)
+            declaration = re.findall(r"\b(?:struct|class|enum|actor|extension)\s+([\w.]+)", masked[last:i])
+            if declaration:
+                spans.append((declaration[-1].split(".")[-1], i, end))
+            i = last = end + 1
+        elif masked[i] in ";}":
+            i = last = i + 1
+        else:
+            i += 1
+    return spans
+
+
+def registered_types(masked: str, start: int, end: int) -> set[str]:
+    """Types whose routes the code in masked[start:end] registers: `SomeRoutes(…).add…(to: group…)`."""
+    found = set()
+    for match in re.finditer(r"\b([A-Z]\w*)\s*\(", masked[start:end]):
+        open_at = start + match.end() - 1
+        after = masked[closing(masked, open_at) + 1:end]
+        if re.match(r"\s*\.\s*add\w*\s*\(\s*to\s*:", after):
+            found.add(match.group(1))
+    return found
+
+
+def service_contexts() -> dict[str, str]:
+    """ServiceIdentity's static name (`coupons`) → its apiContext (`coupons`)."""
+    source = (ROOT / "Shared/ServiceKit/Configuration/ServiceConfiguration.swift").read_text(encoding="utf-8")
+    return dict(re.findall(r"static let (\w+) = ServiceIdentity\([^)]*apiContext:\s*\"([^\"]+)\"", source))
+
+
+def public_path_segment() -> str:
+    source = (ROOT / "Shared/ServiceKit/HTTP/PublicRoutes.swift").read_text(encoding="utf-8")
+    return re.search(r"static let publicPathSegment = \"([^\"]+)\"", source).group(1)
+
+
+def public_routes(service: pathlib.Path, sources: dict[pathlib.Path, str]) -> tuple[str, set[str], list]:
+    """A service's public routes (`ServiceDefinition(publicRoutes: { group, environment in … })`),
+    which ServiceRunner mounts under `/api/v1/public/<apiContext>/`: that prefix, the types whose
+    routes are registered there (and the types those register in turn), and the (file, start, end)
+    of the closure itself (routes written straight into it). No public routes: ("", set(), [])."""
+    contexts = service_contexts()
+    for file, masked in sources.items():
+        if file.parent != service and service not in file.parents:
+            continue
+        definition = re.search(r"\bServiceDefinition\s*\(", masked)
+        if not definition:
+            continue
+        arguments = (definition.end() - 1, closing(masked, definition.end() - 1))
+        identity = re.search(r"\bidentity\s*:\s*\.(\w+)", masked[arguments[0]:arguments[1]])
+        closure = re.search(r"\bpublicRoutes\s*:\s*\{", masked[arguments[0]:arguments[1]])
+        if not closure:
+            return "", set(), []
+        if not identity or identity.group(1) not in contexts:
+            fail(f"{file.relative_to(ROOT)}: public routes, but no `identity: .<name>` of ServiceConfiguration.swift")
+            return "", set(), []
+        start = arguments[0] + closure.end() - 1
+        end = closing(masked, start)
+        public = registered_types(masked, start, end)
+        # The other closures (routes:, unauthenticatedRoutes:, rootRoutes:) register the rest.
+        others = registered_types(masked, arguments[0], start) | registered_types(masked, end, arguments[1])
+        for both in sorted(public & others):
+            fail(f"{file.relative_to(ROOT)}: {both} registers routes both in publicRoutes and with a token; "
+                 "the checker cannot tell which of its routes are public")
+        # Types a public type registers in turn are public too.
+        spans = [(f, name, s, e) for f, m in sources.items() if service in f.parents for name, s, e in type_spans(m)]
+        pending = list(public)
+        while pending:
+            name = pending.pop()
+            for f, span_name, s, e in spans:
+                if span_name == name:
+                    for more in registered_types(sources[f], s, e) - public:
+                        public.add(more)
+                        pending.append(more)
+        prefix = f"/api/v1/{public_path_segment()}/{contexts[identity.group(1)]}"
+        return prefix, public, [(file, start, end)]
+    return "", set(), []
+
+
 def swift_routes() -> set[tuple[str, str]]:
-    """(METHOD, /path) of every route registered in Services/*/."""
+    """(METHOD, /path) of every route registered in Services/*/: a service's public routes under
+    `/api/v1/public/<apiContext>/`, the others under `/api/v1/`, the root router's at `/`."""
     routes = set()
     call = re.compile(r"\b(group|router)\s*\.\s*(get|post|put|patch|delete)\s*\(\s*\"((?:[^\"\\]|\\.)*)\"\s*(?:,\s*use\s*:|\))", re.S)
     call_on = re.compile(r"\bgroup\s*\.\s*on\s*\(\s*\"((?:[^\"\\]|\\.)*)\"\s*,\s*method\s*:\s*\.(\w+)", re.S)
-    for file in sorted((ROOT / "Services").glob("*/**/*.swift")):
-        source = strip_comments(file.read_text(encoding="utf-8"))
-        found = [(kind, method, path) for kind, method, path in call.findall(source)]
-        found += [("group", method, path) for path, method in call_on.findall(source)]
-        for kind, method, path in found:
-            if "\\(" in path:  # the gateway's proxy: "\(context)/**"
-                continue
-            path = re.sub(r":(\w+)", r"{\1}", path.strip("/"))
-            full = f"/api/v1/{path}" if kind == "group" else f"/{path}"
-            routes.add((method.upper(), full))
+    for service in sorted(path for path in (ROOT / "Services").iterdir() if path.is_dir()):
+        files = {file: strip_comments(file.read_text(encoding="utf-8")) for file in sorted(service.glob("**/*.swift"))}
+        masked = {file: mask_strings(source) for file, source in files.items()}
+        prefix, public_types, public_closures = public_routes(service, masked)
+        for file, source in files.items():
+            spans = type_spans(masked[file])
+
+            def is_public(position: int) -> bool:
+                if any(f == file and s < position < e for f, s, e in public_closures):
+                    return True
+                return any(s < position < e and name in public_types for name, s, e in spans)
+
+            found = [(m.start(), m.group(1), m.group(2), m.group(3)) for m in call.finditer(source)]
+            found += [(m.start(), "group", m.group(2), m.group(1)) for m in call_on.finditer(source)]
+            for position, kind, method, path in found:
+                if "\\(" in path:  # the gateway's proxy: "\(context)/**"
+                    continue
+                path = re.sub(r":(\w+)", r"{\1}", path.strip("/"))
+                if kind == "router":
+                    full = f"/{path}"
+                elif prefix and is_public(position):
+                    full = f"{prefix}/{path}"
+                else:
+                    full = f"/api/v1/{path}"
+                routes.add((method.upper(), full))
     return routes
 
 
