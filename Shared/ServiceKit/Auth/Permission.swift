@@ -105,7 +105,7 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     public static let revokeCoupons = Permission(rawValue: "coupons.revoke")
     /// Approve or reject revocations while the group's approval switch is on (总部审核, seed §8.1).
     public static let approveCouponRevocations = Permission(rawValue: "coupons.revocation.approve")
-    /// Set the store's coupon rules (task approval, referral); with the group scope, the
+    /// Set the store's referral rule (老带新); with the group scope, the
     /// group's revocation-approval switch (优惠券审核开关, seed §8.1).
     public static let configureCoupons = Permission(rawValue: "coupons.configure")
 
