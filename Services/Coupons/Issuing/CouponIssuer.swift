@@ -99,12 +99,25 @@ struct CouponIssuer {
 
         var coupons: [NewCoupon] = []
         coupons.reserveCapacity(needed)
+        // Time-ordered ids: PostgreSQL adds them at the right edge of the primary key's index.
+        var ids = TimeOrderedUUIDs()
+        var random = SystemRandomNumberGenerator()
         for recipient in fitting {
             for _ in 0..<issue.perPerson {
-                coupons.append(NewCoupon(id: UUID(), code: CouponCode.random().digits, mobile: recipient.mobile, name: recipient.name))
+                coupons.append(NewCoupon(
+                    id: ids.next(), code: CouponCode.random(using: &random).digits, mobile: recipient.mobile, name: recipient.name))
             }
         }
-        let codes = try await insert(coupons, issue: issue, validity: validity)
+        // The events are encoded on the other cores while PostgreSQL inserts the coupons.
+        let planned = coupons
+        let encoding = Task { try await Outbox.encodeInParallel(Self.events(planned, issue: issue, validity: validity)) }
+        let inserted: (coupons: [NewCoupon], redrawn: Bool)
+        do {
+            inserted = try await insert(coupons, issue: issue, validity: validity)
+        } catch {
+            encoding.cancel()
+            throw error
+        }
         try await connection.query("""
             INSERT INTO coupons.coupon_holding AS holding (definition_id, mobile, issued)
             SELECT \(definition.id), mobile, count(*)::int * \(issue.perPerson) FROM unnest(\(fitting.map(\.mobile))::text[]) AS m(mobile)
@@ -114,7 +127,23 @@ struct CouponIssuer {
         try await connection.query("""
             UPDATE coupons.coupon_definition SET issued = issued + \(needed) WHERE id = \(definition.id)
             """, logger: logger)
-        try await outbox.append(coupons.map { coupon in
+        // A code drawn again after a clash changes its coupon's event: encode them all again then.
+        let events = inserted.redrawn
+            ? try Outbox.encode(Self.events(inserted.coupons, issue: issue, validity: validity))
+            : try await encoding.value
+        try await outbox.append(events, on: connection, logger: logger)
+        return IssueOutcome(
+            customersIssued: fitting.count, couponsIssued: needed, skippedAtLimit: skipped, codes: inserted.coupons.map(\.code),
+            lastDay: validity.lastDay)
+    }
+
+    /// One `coupons.coupon.issued.v1` per coupon.
+    private static func events(
+        _ coupons: [NewCoupon], issue: Issue, validity: (from: Date, lastDay: String, until: Date)
+    ) -> [CloudEvent<CouponIssued>] {
+        let definition = issue.definition
+        let storeID = definition.storeId.uuidString.lowercased()
+        return coupons.map { coupon in
             CloudEvent(
                 source: "/crm/coupons", subject: coupon.id.uuidString.lowercased(),
                 data: CouponIssued(
@@ -123,10 +152,8 @@ struct CouponIssuer {
                     usableIn: definition.usableIn, mobile: coupon.mobile, customerName: coupon.name, taskId: issue.taskID,
                     taskNumber: issue.taskNumber, effectiveFrom: validity.from, lastDay: validity.lastDay,
                     effectiveUntil: validity.until, issuedAt: issue.day.now),
-                storeid: definition.storeId.uuidString.lowercased())
-        }, on: connection, logger: logger)
-        return IssueOutcome(
-            customersIssued: fitting.count, couponsIssued: needed, skippedAtLimit: skipped, codes: codes, lastDay: validity.lastDay)
+                storeid: storeID)
+        }
     }
 
     /// When coupons issued on `day` are valid: from now (or the first day of a fixed period, if
@@ -146,40 +173,48 @@ struct CouponIssuer {
         return (from, lastDay, day.start(of: ServiceClock.day(lastDay, plus: 1)))
     }
 
-    private struct NewCoupon {
+    private struct NewCoupon: Sendable {
         var id: UUID
         var code: String
         var mobile: String
         var name: String?
     }
 
-    /// Inserts the coupons; their codes as inserted. A code that happens to equal one already
-    /// issued (1 in 10^15 per pair) is drawn again; the rest of the batch stands.
-    private func insert(_ coupons: [NewCoupon], issue: Issue, validity: (from: Date, lastDay: String, until: Date)) async throws -> [String] {
+    /// Inserts the coupons; them as inserted, and whether a code was drawn again. A code that
+    /// happens to equal one already issued (1 in 10^15 per pair) is drawn again; the rest of
+    /// the batch stands.
+    private func insert(
+        _ coupons: [NewCoupon], issue: Issue, validity: (from: Date, lastDay: String, until: Date)
+    ) async throws -> (coupons: [NewCoupon], redrawn: Bool) {
         var pending = coupons
-        var codes: [String] = []
+        var done: [NewCoupon] = []
+        var redrawn = false
         for _ in 0..<5 {
             let inserted = try await connection.query("""
-                INSERT INTO coupons.coupon (
-                    id, code, definition_id, task_id, store_id, group_id, usable_in, mobile, customer_name,
-                    effective_from, effective_until, last_day, state, issued_at, issued_by, referral_of)
-                SELECT id, code, \(issue.definition.id), \(issue.taskID), \(issue.definition.storeId), \(issue.definition.groupId),
-                       \(issue.definition.usableIn), mobile, NULLIF(name, ''), \(validity.from), \(validity.until), \(validity.lastDay)::date,
-                       'unused', \(issue.day.now), \(issue.issuedBy), \(issue.referralOf)::text
-                FROM unnest(\(pending.map(\.id))::uuid[], \(pending.map(\.code))::text[], \(pending.map(\.mobile))::text[],
-                            \(pending.map { $0.name ?? "" })::text[]) AS new(id, code, mobile, name)
-                ON CONFLICT (code) DO NOTHING
-                RETURNING id, code
+                WITH inserted AS (
+                    INSERT INTO coupons.coupon (
+                        id, code, definition_id, task_id, store_id, group_id, usable_in, mobile, customer_name,
+                        effective_from, effective_until, last_day, state, issued_at, issued_by, referral_of)
+                    SELECT id, code, \(issue.definition.id), \(issue.taskID), \(issue.definition.storeId), \(issue.definition.groupId),
+                           \(issue.definition.usableIn), mobile, NULLIF(name, ''), \(validity.from), \(validity.until), \(validity.lastDay)::date,
+                           'unused', \(issue.day.now), \(issue.issuedBy), \(issue.referralOf)::text
+                    FROM unnest(\(pending.map(\.id))::uuid[], \(pending.map(\.code))::text[], \(pending.map(\.mobile))::text[],
+                                \(pending.map { $0.name ?? "" })::text[]) AS new(id, code, mobile, name)
+                    ON CONFLICT (code) DO NOTHING
+                    RETURNING 1)
+                SELECT count(*)::int FROM inserted
                 """, logger: logger)
-            var done = Set<UUID>()
-            for try await (id, code) in inserted.decode((UUID, String).self) {
-                done.insert(id)
-                codes.append(code)
-            }
-            pending = pending.filter { !done.contains($0.id) }.map {
+            let count = try await inserted.decode(Int.self).all().first ?? 0
+            if count == pending.count { return (done + pending, redrawn) }
+            // Some code clashed: keep those inserted, draw the others again.
+            let stored = Set(try await connection.query("""
+                SELECT id FROM coupons.coupon WHERE id = ANY(\(pending.map(\.id))::uuid[])
+                """, logger: logger).decode(UUID.self).all())
+            done += pending.filter { stored.contains($0.id) }
+            pending = pending.filter { !stored.contains($0.id) }.map {
                 NewCoupon(id: $0.id, code: CouponCode.random().digits, mobile: $0.mobile, name: $0.name)
             }
-            if pending.isEmpty { return codes }
+            redrawn = true
         }
         throw ProblemDetails.unavailable("could not draw unique coupon codes; try again")
     }

@@ -16,11 +16,8 @@ struct CouponCode: Hashable, Sendable, CustomStringConvertible {
 
     /// A new random code from `generator` (the system's cryptographic source by default).
     static func random<Generator: RandomNumberGenerator>(using generator: inout Generator) -> CouponCode {
-        var body = ""
-        body.reserveCapacity(length)
-        // The first digit is never 0, so that a spreadsheet cannot drop it.
-        body.append(Character(String(Int.random(in: 1...9, using: &generator))))
-        for _ in 1..<(length - 1) { body.append(Character(String(Int.random(in: 0...9, using: &generator)))) }
+        // One draw of 15 digits; the first is never 0, so that a spreadsheet cannot drop it.
+        let body = String(UInt64.random(in: 100_000_000_000_000...999_999_999_999_999, using: &generator))
         return CouponCode(digits: body + String(DammCheckDigit.of(body)!))
     }
 

@@ -47,16 +47,23 @@ public struct Database: Sendable {
     /// in postgres-nio's `PostgresTransactionError`, once the rollback has succeeded.
     /// - Throws: `DatabaseUnavailable` when no connection is had within `connectionWait`.
     public func withTransaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        // What the transaction asks to do once committed (an outbox write waking the relay).
+        let afterCommit = AfterCommit()
+        let result: Result
         do {
-            return try await withConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in
-                    try await body(connection)
+            result = try await AfterCommit.$current.withValue(afterCommit) {
+                try await withConnection { connection in
+                    try await connection.withTransaction(logger: logger) { connection in
+                        try await body(connection)
+                    }
                 }
             }
         } catch let error as PostgresTransactionError {
             if let thrown = error.closureError, error.rollbackError == nil { throw thrown }
             throw error
         }
+        afterCommit.run()
+        return result
     }
 
     /// Runs `body` with a pooled connection, waiting at most `connectionWait` for one.

@@ -59,6 +59,10 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     }
 
     public func run() async throws {
+        // Outbox writes committed in this process wake this relay in memory (see `Outbox`).
+        let wake = self.wake
+        LocalRelayWakeUps.register(schema: database.schema.name) { wake.yield() }
+        defer { LocalRelayWakeUps.unregister(schema: database.schema.name) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.listenForNotifications() }
             group.addTask { await self.wakePeriodically() }
