@@ -108,7 +108,7 @@ let package = Package(
     } + [
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["ServiceKit", "Contracts"],
+            dependencies: ["ServiceKit", "Contracts", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Benchmarks",
             exclude: ["README.md"]
         ),

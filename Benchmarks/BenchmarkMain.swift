@@ -48,6 +48,26 @@ struct BenchmarkMain {
             print(steady.lines)
             return
         }
+        // `--coupon-sink`: binds a queue to Coupons' events and acknowledges them until stopped,
+        // as their consumers will (Benchmarks/coupon-bench.sh runs it in the background).
+        if arguments.contains("--coupon-sink") {
+            try await CouponEventSink(setup: setup).run()
+        }
+        // `--coupon-redemptions URL --token T --codes FILE [--clients C]`: (h), each code of FILE
+        // redeemed once through `POST URL/api/v1/coupons/redemptions` by C concurrent clients.
+        if let url = value(after: "--coupon-redemptions") {
+            guard let token = value(after: "--token"), let file = value(after: "--codes") else {
+                print("--coupon-redemptions needs --token and --codes")
+                exit(2)
+            }
+            let codes = try String(contentsOfFile: file, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
+            let clients = value(after: "--clients").flatMap(Int.init) ?? 32
+            let outcome = try await CouponRedemptionBenchmark(baseURL: url, token: token, codes: codes, clients: clients).run()
+            print(outcome.lines)
+            print(String(format: "coupon-redemption-rate %.1f", outcome.measurement.rate))
+            print("coupon-redemption-failures \(outcome.failures.values.reduce(0, +))")
+            return
+        }
         print("Dealer CRM benchmark — \(events) events, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         let raw = try await RawBusBenchmark(setup: setup).run(events: events)
         print(raw.line(name: "(a) raw bus: publish with confirms → consume with acks"))

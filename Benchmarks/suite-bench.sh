@@ -11,6 +11,9 @@
 #       at the same concurrency as the service's own database role: both rates and the ratio;
 #   (f) a campaign over 200,000 vehicles (Benchmarks/campaign-bench.sh): preview and go-live
 #       through crm-aftersales against the same SELECTs in psql;
+#   (g) a conditional push of 100,000 coupons and (h) 20,000 coupon redemptions from 32
+#       clients (Benchmarks/coupon-bench.sh): through crm-coupons against the same INSERT in
+#       psql and the same UPDATE in pgbench -c 32;
 #   (e) the lead import: a CSV of 100,000 leads (with 1% repeated mobiles) posted to
 #       /api/v1/leads/imports through the gateway — parsed, validated, de-duplicated, written
 #       in one transaction — against `psql \copy` of the same file into a bare table: rows
@@ -18,7 +21,7 @@
 #
 # CRM_BENCH_ONLY=import runs (e) alone; CRM_BENCH_ONLY=flagship runs (c) alone (the services
 # all start as for the whole run, so that (c) runs alongside the same idle processes);
-# CRM_BENCH_ONLY=campaign runs (f) alone.
+# CRM_BENCH_ONLY=campaign runs (f) alone; CRM_BENCH_ONLY=coupons runs (g) and (h) alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Deploy/local/infra.sh
@@ -63,14 +66,15 @@ wait_ready() {
 }
 
 as_port=$(crm_free_port); cs_port=$(crm_free_port); gw_port=$(crm_free_port)
-leads_port=$(crm_free_port)
+leads_port=$(crm_free_port); coupons_port=$(crm_free_port)
 start aftersales "$as_port" crm_aftersales
 start customer-service "$cs_port" crm_customer_service
 start leads "$leads_port" crm_leads CRM_LOG_LEVEL=info
-wait_ready "$as_port"; wait_ready "$cs_port"; wait_ready "$leads_port"
+start coupons "$coupons_port" crm_coupons
+wait_ready "$as_port"; wait_ready "$cs_port"; wait_ready "$leads_port"; wait_ready "$coupons_port"
 start gateway "$gw_port" crm_identity CRM_SEED_DEMO=1 \
   CRM_AFTERSALES_URL="http://127.0.0.1:$as_port" CRM_CUSTOMER_SERVICE_URL="http://127.0.0.1:$cs_port" \
-  CRM_LEADS_URL="http://127.0.0.1:$leads_port"
+  CRM_LEADS_URL="http://127.0.0.1:$leads_port" CRM_COUPONS_URL="http://127.0.0.1:$coupons_port"
 wait_ready "$gw_port"
 gateway="http://127.0.0.1:$gw_port"
 token=
@@ -90,8 +94,9 @@ steady_state() {
   "$bin/crm-bench" --steady HX000002 --rate "$steady_rate" --seconds "$steady_seconds"
 }
 
-# CRM_BENCH_ONLY=campaign runs (f) alone.
+# CRM_BENCH_ONLY=campaign runs (f) alone; CRM_BENCH_ONLY=coupons (g) and (h).
 if [ "$only" = campaign ]; then source Benchmarks/campaign-bench.sh; exit 0; fi
+if [ "$only" = coupons ]; then source Benchmarks/coupon-bench.sh; exit 0; fi
 
 # CRM_BENCH_ONLY=import runs (e) alone, for tuning the import.
 if [ "$only" != import ]; then
@@ -133,6 +138,7 @@ sql_rate=$(awk '/^tps/ {print $3; exit}' "$work/pgbench.txt")
 python3 -c "print('gateway %.0f requests/s, pgbench %.0f transactions/s, ratio gateway/pgbench: %.2f' % ($http_rate, $sql_rate, $http_rate / $sql_rate))"
 steady_state
 source Benchmarks/campaign-bench.sh
+source Benchmarks/coupon-bench.sh
 fi
 
 # (e) the lead import.
