@@ -91,9 +91,10 @@ struct LedgerRoutes: Sendable {
             let coupons = try await LedgerStore(connection: connection, logger: environment.logger)
                 .all(for: principal, filter: filter, now: now, limit: ExportLimit.rows + 1)
             try ExportLimit.check(total: coupons.count)
-            var stores: [UUID: String] = [:]
+            // The stores named in the rows; a coupon's days are on its issuing store's calendar.
+            var stores: [UUID: Directory.Store] = [:]
             for id in Set(coupons.compactMap(\.usedStoreId) + coupons.map(\.storeId)) {
-                stores[id] = try await environment.directory.store(id, on: connection, logger: environment.logger)?.name
+                stores[id] = try await environment.directory.store(id, on: connection, logger: environment.logger)
             }
             return (coupons, words, timeZone, stores)
         }
@@ -105,12 +106,12 @@ struct LedgerRoutes: Sendable {
             rows: coupons.map { coupon in
                 [ExportCell(coupon.definitionNumber), ExportCell(coupon.codeText), ExportCell(words[DataDictionaries.couponKind].label(coupon.kind)),
                  ExportCell(coupon.name), ExportCell(coupon.faceValue), ExportCell(coupon.minimumSpend), ExportCell(coupon.taskNumber),
-                 ExportCell(coupon.customerName), ExportCell(coupon.mobile), ExportCell(stores[coupon.storeId]),
+                 ExportCell(coupon.customerName), ExportCell(coupon.mobile), ExportCell(stores[coupon.storeId]?.name),
                  ExportCell(words[DataDictionaries.couponUsableIn].label(coupon.usableIn)), ExportCell(coupon.issuedAt, in: timeZone),
-                 ExportCell(ServiceClock.day(of: coupon.effectiveFrom, in: timeZone)), ExportCell(coupon.lastDay),
+                 ExportCell(ServiceClock.day(of: coupon.effectiveFrom, in: stores[coupon.storeId]?.timeZone ?? timeZone)), ExportCell(coupon.lastDay),
                  ExportCell(words[DataDictionaries.couponState].label(coupon.state)),
                  ExportCell(coupon.state == "expired" ? "已过期" : "未过期"), ExportCell(coupon.usedAt == nil ? "未使用" : "已使用"),
-                 ExportCell(coupon.usedStoreId.flatMap { stores[$0] }), ExportCell(coupon.usedAt, in: timeZone), ExportCell(coupon.usedByName),
+                 ExportCell(coupon.usedStoreId.flatMap { stores[$0]?.name }), ExportCell(coupon.usedAt, in: timeZone), ExportCell(coupon.usedByName),
                  ExportCell(words[DataDictionaries.couponOrderKind].label(coupon.orderKind)), ExportCell(coupon.orderNumber),
                  ExportCell(coupon.orderAmount)]
             })
