@@ -537,6 +537,50 @@ final class CouponTests: XCTestCase {
         await setup.stop()
     }
 
+    /// 150 referred customers arrive at once — one old customer referred them all — handled by
+    /// two crm-coupons processes: every referee gets exactly one coupon, the referrer exactly 150,
+    /// and PostgreSQL reports no deadlock (the award's row and the definition's lock in one order).
+    func testSimultaneousReferredArrivalsOnTwoProcessesAwardEachOnceWithoutDeadlock() async throws {
+        let setup = try await start()
+        do {
+            let finance = try await setup.caller("finance", Self.finance)
+            let forReferrer = try await define(finance, quantity: 1_000, limit: 1_000)
+            let forReferee = try await define(finance, quantity: 1_000, limit: 1)
+            let rule = try await finance.request(.PUT, "/api/v1/coupons/referral-rule", json: [
+                "enabled": true, "trigger": "arrival", "referrerDefinitionId": forReferrer["id"]!, "refereeDefinitionId": forReferee["id"]!,
+            ])
+            XCTAssertEqual(rule.status, 200, rule.text)
+            let deadlocksBefore = try await setup.database.scalar("SELECT deadlocks::int8 FROM pg_stat_database WHERE datname = current_database()")
+            let referrer = "13655559999"
+            let arrivals = (0..<150).map { index in
+                CloudEvent(source: "/crm/prospects", data: ProspectArrived(
+                    prospectId: UUID(), trafficId: UUID(), storeId: setup.store1, name: "新客户\(index)",
+                    mobile: "1365555" + String(format: "%04d", index), referrerMobile: referrer, source: "referral", arrivedAt: Date(),
+                    firstArrival: true), storeid: setup.store1.uuidString.lowercased())
+            }
+            try await BrokerQueues.publish(arrivals)
+            let ids = arrivals.map { "'\($0.id)'" }.joined(separator: ",")
+            let handled = try await eventually(timeout: .seconds(60)) {
+                try await setup.database.scalar("SELECT count(DISTINCT event_id)::int8 FROM coupons.inbox WHERE event_id IN (\(ids))") == 150
+            }
+            XCTAssertTrue(handled, "both processes handled all 150 arrivals")
+            let referrerCoupons = try await setup.database.scalar(
+                "SELECT count(*)::int8 FROM coupons.coupon WHERE mobile = '\(referrer)' AND definition_id = '\(forReferrer["id"]!)'")
+            let refereeCoupons = try await setup.database.scalar(
+                "SELECT count(*)::int8 FROM coupons.coupon WHERE definition_id = '\(forReferee["id"]!)'")
+            let referees = try await setup.database.scalar(
+                "SELECT count(DISTINCT mobile)::int8 FROM coupons.coupon WHERE definition_id = '\(forReferee["id"]!)'")
+            XCTAssertEqual([referrerCoupons, refereeCoupons, referees], [150, 150, 150])
+            let issued = try await setup.database.scalar("SELECT issued::int8 FROM coupons.coupon_definition WHERE id = '\(forReferrer["id"]!)'")
+            XCTAssertEqual(issued, 150)
+            let deadlocksAfter = try await setup.database.scalar("SELECT deadlocks::int8 FROM pg_stat_database WHERE datname = current_database()")
+            XCTAssertEqual(deadlocksAfter - deadlocksBefore, 0, "no deadlock between the two processes' awards")
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
     /// The whole chain through the real services: the showroom registers a referred visitor in
     /// Prospects; Coupons learns the prospect (its read model) and the arrival from the events
     /// and gives both customers their coupons; a conditional push then finds the prospect.
