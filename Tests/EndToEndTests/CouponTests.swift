@@ -232,6 +232,60 @@ final class CouponTests: XCTestCase {
         await suite.stop()
     }
 
+    /// Claims on both processes and a push of the same definition at the same moment: the
+    /// coupons never pass the quantity, and what the answers say was issued is what exists.
+    func testClaimsAndAPushAtOnceNeverPassTheQuantity() async throws {
+        let setup = try await start()
+        do {
+            _ = try await setup.database.scalar("""
+                INSERT INTO coupons.customer_prospect (prospect_id, store_id, name, mobile, source, level, state, in_recycle_bin, changed_at)
+                SELECT gen_random_uuid(), '\(setup.store1)', '客户' || n, '134' || lpad(n::text, 8, '0'), 'walk_in', 'B', 'active', false, now()
+                FROM generate_series(1, 150) AS n RETURNING 1
+                """)
+            let finance = try await setup.caller("finance", Self.finance)
+            let definition = try await define(finance, quantity: 300, limit: 5)
+            let definitionID = definition["id"] as! String
+            let claimTask = try await publishTask(finance, ["kind": "conditional", "definitionId": definitionID, "mode": "claim"])
+            let claimPath = try XCTUnwrap((claimTask.json["task"] as? [String: Any])?["claimPath"] as? String, claimTask.text)
+            let push = try await finance.request(.POST, "/api/v1/coupons/tasks", json: [
+                "kind": "conditional", "definitionId": definitionID, "mode": "push", "conditions": ["prospect": ["levels": ["B"]]],
+            ])
+            let pushID = try XCTUnwrap(push.json["id"] as? String, push.text)
+            let ports = [setup.first.port, setup.second.port]
+            let token = finance.token
+            let (claimed, pushed) = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                group.addTask {
+                    let reply = try await ServiceProcess.request(port: ports[1], .POST, "/api/v1/coupons/tasks/\(pushID)/publish", token: token, json: [:])
+                    return (0, reply.status == 200 ? ((reply.json["task"] as? [String: Any])?["couponsIssued"] as? Int ?? -1) : 0)
+                }
+                for index in 0..<200 {
+                    group.addTask {
+                        let reply = try await ServiceProcess.request(
+                            port: ports[index % 2], .POST, claimPath, json: ["mobile": "133" + String(format: "%08d", index)])
+                        XCTAssertTrue([201, 409].contains(reply.status), reply.text)
+                        return (reply.status == 201 ? 1 : 0, 0)
+                    }
+                }
+                var claimed = 0, pushed = 0
+                for try await (claims, coupons) in group {
+                    claimed += claims
+                    pushed += coupons
+                }
+                return (claimed, pushed)
+            }
+            let coupons = try await setup.database.scalar("SELECT count(*)::int8 FROM coupons.coupon WHERE definition_id = '\(definitionID)'")
+            let issued = try await setup.database.scalar("SELECT issued::int8 FROM coupons.coupon_definition WHERE id = '\(definitionID)'")
+            XCTAssertLessThanOrEqual(coupons, 300)
+            XCTAssertEqual(coupons, claimed + pushed, "the answers account for every coupon")
+            XCTAssertEqual(issued, coupons)
+            XCTAssertTrue(pushed == 150 || pushed == 0, "a push is all or nothing: \(pushed)")
+            XCTAssertEqual(claimed, pushed == 150 ? 150 : 200, "claims take what the push left")
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
     // MARK: Redemption
 
     func testRedemptionIsExactlyOnceAndMistypedCodesAreCaughtBeforeAnyLookup() async throws {
