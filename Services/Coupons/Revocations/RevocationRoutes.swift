@@ -84,7 +84,7 @@ struct RevocationRoutes: Sendable {
             }
             guard coupon.state == "unused" else {
                 let states = try await environment.directory.dictionary(DataDictionaries.couponState, store: principal.storeID, on: connection, logger: environment.logger)
-                throw ProblemDetails.conflict("coupon \(coupon.codeText) is \(states.label(coupon.state) ?? coupon.state) (\(coupon.state)); only an unused coupon (未使用) can be revoked")
+                throw ProblemDetails.conflict("coupon \(coupon.codeText) is \(states.described(coupon.state)); only an unused coupon (未使用) can be revoked")
             }
             let rules = try await CouponSettingsStore(connection: connection, logger: environment.logger).groupSettings(principal.groupID)
             let store = RevocationStore(connection: connection, logger: environment.logger)
@@ -126,7 +126,7 @@ struct RevocationRoutes: Sendable {
             }
             guard revocation.state == "pending" else {
                 let states = try await environment.directory.dictionary(DataDictionaries.couponRevocationState, store: principal.storeID, on: connection, logger: environment.logger)
-                throw ProblemDetails.conflict("this revocation is \(states.label(revocation.state) ?? revocation.state) (\(revocation.state)) already; only a pending one (待审核) can be decided")
+                throw ProblemDetails.conflict("this revocation is \(states.described(revocation.state)) already; only a pending one (待审核) can be decided")
             }
             guard revocation.requestedBy != principal.userID else {
                 throw ProblemDetails(status: .forbidden, detail: "you asked for this revocation; someone else at HQ must decide it")

@@ -276,7 +276,7 @@ struct IssueTaskRoutes: Sendable {
     /// The store's word for a task state, for a 409's detail.
     private func stateLabel(_ state: String, store: UUID, on connection: PostgresConnection) async throws -> String {
         let states = try await environment.directory.dictionary(DataDictionaries.couponTaskState, store: store, on: connection, logger: environment.logger)
-        return "\(states.label(state) ?? state) (\(state))"
+        return states.described(state)
     }
 
     private func checked(_ draft: IssueTaskDraft, store: UUID, on connection: PostgresConnection) async throws -> IssueTaskFields {

@@ -41,6 +41,11 @@ public struct StoreDictionary: Sendable, Equatable {
         return DataDictionaries.set(set)?.entries.first { $0.label == text }?.code
     }
 
+    /// The store's word with the code, as a 409 names a state: `已使用 (used)`.
+    public func described(_ code: String) -> String {
+        "\(label(code) ?? code) (\(code))"
+    }
+
     /// Whether a new write may use the code.
     public func allows(_ code: String) -> Bool {
         entries.contains { $0.code == code && $0.enabled }
