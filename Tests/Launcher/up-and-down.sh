@@ -78,7 +78,7 @@ for _ in $(seq 1 50); do  # the gateway seeds just after it is ready
 done
 echo "$login" | grep -q '"accessToken"' || fail "demo user cs.agent.1 cannot log in: $login"
 CRM_SCHEMATHESIS_EXAMPLES=${CRM_SCHEMATHESIS_EXAMPLES:-15} bash Tests/OpenAPI/schemathesis.sh "$gateway" > "$CRM_STATE_DIR/schemathesis.log" 2>&1 \
-  || { sed -n '/FAILURES/,/WARNINGS/p' "$CRM_STATE_DIR/schemathesis.log" | head -n 150; tail -n 30 "$CRM_STATE_DIR/schemathesis.log"
+  || { sed -n '/FAILURES\|ERRORS/,/WARNINGS/p' "$CRM_STATE_DIR/schemathesis.log" | head -n 150; tail -n 30 "$CRM_STATE_DIR/schemathesis.log"
        fail "schemathesis found responses the document does not allow"; }
 grep -E "test cases|generated" "$CRM_STATE_DIR/schemathesis.log" | tail -n 2 || true
 

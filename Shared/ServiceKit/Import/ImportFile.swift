@@ -74,6 +74,14 @@ public enum ImportFile {
     public static func rows<Column: ImportColumn>(of table: [[String]], as _: Column.Type) throws -> [ImportedRow<Column>] {
         guard let header = table.first else { throw ProblemDetails.validation([.init(field: "file", message: "is empty")]) }
         let columns = header.map(Column.named)
+        // A header of none of the template's columns is the wrong file, or one without its header
+        // row: reading it would report every row as lacking everything, or (with no required
+        // column) list nothing and look like success.
+        guard columns.contains(where: { $0 != nil }) else {
+            let names = Column.allCases.map(\.header).joined(separator: ", ")
+            throw ProblemDetails.validation([.init(
+                field: "file", message: "has a first row naming none of the template's columns (\(names)); download the template")])
+        }
         let missing = Column.required.filter { !columns.contains($0) }.map(\.header)
         guard missing.isEmpty else {
             throw ProblemDetails.validation([.init(field: "file", message: "lacks the column \(missing.joined(separator: ", ")); download the template")])
