@@ -206,6 +206,7 @@ RETURNING c.id;
 \\set n :n + 1
 SQL
 sql_rates=()
+pg_statements reset
 for run in 1 2 3; do
   psql_admin -c "CHECKPOINT"
   PGPASSWORD=dealer-crm-dev pgbench -h 127.0.0.1 -p "$PG_PORT" -U crm_coupons -n -M extended -c "$clients" -j 2 \
@@ -216,8 +217,13 @@ for run in 1 2 3; do
   sql_rates+=("$(awk '/^tps/ {print $3; exit}' "$work/pgbench-redeem.txt")")
   echo "    pgbench run $run: $(grep -E '^tps' "$work/pgbench-redeem.txt"), $(grep -E 'latency average' "$work/pgbench-redeem.txt")"
 done
+pg_statements report $(( 3 * redemptions )) redemption | grep -v CHECKPOINT | head -n 4
 psql_admin -c "CHECKPOINT"
+python3 Benchmarks/cpu_split.py snapshot "$work/cpu.json" $(cpu_groups)
+pg_statements reset
 "$bin/crm-bench" --coupon-redemptions "$service" --token "$cashier" --codes "$work/codes.txt" --clients "$clients" > "$work/redeem.txt"
+python3 Benchmarks/cpu_split.py report "$work/cpu.json" "$redemptions" redemption $(cpu_groups)
+pg_statements report "$redemptions" redemption
 grep -v '^coupon-' "$work/redeem.txt" || true
 used=$(psql_admin -c "SELECT count(*) FROM coupons.coupon WHERE state = 'used' AND order_number LIKE 'BENCH%'")
 [ "$used" = "$redemptions" ] || { echo "crm-coupons redeemed $used coupons, not $redemptions" >&2; exit 1; }

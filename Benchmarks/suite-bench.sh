@@ -77,6 +77,11 @@ start gateway "$gw_port" crm_identity CRM_SEED_DEMO=1 \
   CRM_LEADS_URL="http://127.0.0.1:$leads_port" CRM_COUPONS_URL="http://127.0.0.1:$coupons_port"
 wait_ready "$gw_port"
 gateway="http://127.0.0.1:$gw_port"
+source Benchmarks/pg_statements.sh
+cpu_groups() {  # the processes whose CPU the benches split: this script (the bench's side), the services, the servers
+  echo "bench=$$" "crm-aftersales=${pids[0]}" "crm-customer-service=${pids[1]}" "crm-coupons=${pids[3]}" "crm-gateway=${pids[4]}" \
+    "postgresql=$(head -1 "$CRM_STATE/postgres/postmaster.pid")" "rabbitmq=$(crm_rabbit_pid)"
+}
 token=
 for _ in $(seq 1 100); do
   token=$(curl -sS -X POST "$gateway/api/v1/auth/login" -H 'content-type: application/json' \
@@ -101,7 +106,11 @@ if [ "$only" = coupons ]; then source Benchmarks/coupon-bench.sh; exit 0; fi
 # CRM_BENCH_ONLY=import runs (e) alone, for tuning the import.
 if [ "$only" != import ]; then
 echo
+python3 Benchmarks/cpu_split.py snapshot "$work/cpu.json" $(cpu_groups)
+pg_statements reset
 "$bin/crm-bench" --flagship HX000001 --events "$events" | tee "$work/flagship.txt"
+python3 Benchmarks/cpu_split.py report "$work/cpu.json" "$events" event $(cpu_groups)
+pg_statements report "$events" event
 flagship_rate=$(awk '/^flagship-rate/ {print $2}' "$work/flagship.txt")
 if [ -n "$raw_rate" ]; then
   python3 -c "print('ratio c/a: %.2f' % ($flagship_rate / $raw_rate))"

@@ -21,12 +21,20 @@ struct LedgerStore {
     let connection: PostgresConnection
     let logger: Logger
 
-    static let columns = """
+    /// A `CouponView`'s columns over `c` (the coupon), `d` (its definition) and `t` (its task, `from`).
+    static let columns = columns(taskNumber: "t.number")
+    /// The same for an `UPDATE coupons.coupon c … FROM coupons.coupon_definition d … RETURNING`,
+    /// which has no `t` to join: the coupon as the update left it, without reading it again.
+    static let returning = columns(taskNumber: "(SELECT t.number FROM coupons.issue_task t WHERE t.id = c.task_id)")
+
+    private static func columns(taskNumber: String) -> String {
+        """
         c.id, c.code, c.definition_id, d.number, d.name, d.kind, d.face_value::text, d.covers, d.minimum_spend::text,
-        c.task_id, t.number, c.store_id, c.usable_in, c.mobile, c.customer_name, c.effective_from, c.effective_until,
+        c.task_id, \(taskNumber), c.store_id, c.usable_in, c.mobile, c.customer_name, c.effective_from, c.effective_until,
         c.last_day::text, c.state, c.issued_at, c.used_at, c.used_store_id, c.used_by, c.used_by_name, c.order_kind,
         c.order_number, c.order_amount::text, c.revoked_at
         """
+    }
     static let from = """
          FROM coupons.coupon c JOIN coupons.coupon_definition d ON d.id = c.definition_id
         LEFT JOIN coupons.issue_task t ON t.id = c.task_id

@@ -47,15 +47,14 @@ struct RedemptionRoutes: Sendable {
             try check.throwIfInvalid()
 
             let now = environment.configuration.clock.now()
-            let name = try await environment.directory.displayNames(of: [principal.userID], on: connection, logger: environment.logger)[principal.userID]
             let redemption = Redemption(
-                store: principal.storeID, group: principal.groupID, by: principal.userID, byName: name, orderKind: orderKind!,
+                store: principal.storeID, group: principal.groupID, by: principal.userID, orderKind: orderKind!,
                 orderNumber: orderNumber, orderAmount: body.orderAmount, at: now)
-            let ledger = LedgerStore(connection: connection, logger: environment.logger)
-            guard try await RedemptionStore(connection: connection, logger: environment.logger).redeem(code: code!.digits, redemption) != nil else {
+            let redeemed = try await RedemptionStore(connection: connection, logger: environment.logger).redeem(code: code!.digits, redemption, now: now)
+            guard let coupon = redeemed else {
+                let ledger = LedgerStore(connection: connection, logger: environment.logger)
                 throw try await refusal(code!, amount: body.orderAmount, principal: principal, now: now, ledger: ledger, connection: connection)
             }
-            let coupon = try await ledger.coupon(code: code!.digits, visibleTo: principal, now: now)!
             try await announce(coupon, redemption: redemption, undone: nil, on: connection)
             return coupon
         }
@@ -123,7 +122,7 @@ struct RedemptionRoutes: Sendable {
             }
             let coupon = try await ledger.coupon(code: code.digits, visibleTo: principal, now: now)!
             let redemption = Redemption(
-                store: principal.storeID, group: principal.groupID, by: before.usedBy ?? principal.userID, byName: before.usedByName,
+                store: principal.storeID, group: principal.groupID, by: before.usedBy ?? principal.userID,
                 orderKind: before.orderKind ?? "", orderNumber: before.orderNumber ?? "", orderAmount: before.orderAmount ?? 0,
                 at: before.usedAt ?? now)
             try await announce(coupon, redemption: redemption, undone: (principal.userID, now), on: connection)
