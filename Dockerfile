@@ -21,7 +21,7 @@ RUN test -n "${SERVICE}" || { echo "missing --build-arg SERVICE=crm-<service>" >
 # hadolint ignore=DL3008
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        librabbitmq-dev libxlsxwriter-dev zlib1g-dev libpango1.0-dev libcairo2-dev pkg-config \
+        librabbitmq-dev libxlsxwriter-dev zlib1g-dev libpango1.0-dev libcairo2-dev libqrencode-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -60,7 +60,7 @@ ARG SERVICE
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         librabbitmq4 libxlsxwriter4 zlib1g libstdc++6 ca-certificates tzdata \
-        libpangocairo-1.0-0 fontconfig fonts-noto-cjk fonts-hanazono \
+        libpangocairo-1.0-0 libqrencode4 fontconfig fonts-noto-cjk fonts-hanazono \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --no-create-home \
         --home-dir /app --shell /usr/sbin/nologin crm

@@ -64,6 +64,12 @@ let package = Package(
             providers: [.apt(["libxlsxwriter-dev"])]
         ),
         .systemLibrary(
+            name: "CQRencode",
+            path: "Shared/CQRencode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
+        .systemLibrary(
             name: "CPangoCairo",
             path: "Shared/CPangoCairo",
             pkgConfig: "pangocairo",
@@ -80,6 +86,7 @@ let package = Package(
                 "CRabbitMQ",
                 "CXlsxWriter",
                 "CPangoCairo",
+                "CQRencode",
                 "Contracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
