@@ -64,6 +64,12 @@ let package = Package(
             providers: [.apt(["libxlsxwriter-dev"])]
         ),
         .systemLibrary(
+            name: "CLibXML2",
+            path: "Shared/CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .systemLibrary(
             name: "CPangoCairo",
             path: "Shared/CPangoCairo",
             pkgConfig: "pangocairo",
@@ -80,6 +86,7 @@ let package = Package(
                 "CRabbitMQ",
                 "CXlsxWriter",
                 "CPangoCairo",
+                "CLibXML2",
                 "Contracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
