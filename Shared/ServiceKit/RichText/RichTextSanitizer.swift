@@ -14,7 +14,9 @@ import Foundation
 ///   textarea xmp plaintext noembed svg math head meta link base`) are dropped *with* their
 ///   content;
 /// - any other element (`div`, `font`, `body`, an unknown tag) is unwrapped: its content stays,
-///   the tag goes;
+///   the tag goes — and so is an allowed element where HTML does not let it stand (an `a` in an
+///   `a`, a block such as `ul` in a `p`, a `td` outside a `tr`, an `li` outside a list), so that
+///   every parser reads the result as the same tree (`Context`);
 /// - attributes: `title` anywhere, `alt` on `img`, `href` on `a` when it is an `http:`, `https:`
 ///   or `mailto:` URL, `src` on `img` when it is an `http:` or `https:` URL; nothing else — no
 ///   `on…` handler, no `style`, no `class`. A URL is read as a browser reads it: entities
@@ -72,24 +74,58 @@ public enum RichTextSanitizer {
         var output = ""
         var node = parsed.pointee.children
         while let current = node {
-            write(current, depth: 0, into: &output)
+            write(current, depth: 0, context: Context(), into: &output)
             node = current.pointee.next
         }
         return output
     }
 
-    private static func write(_ node: xmlNodePtr, depth: Int, into output: inout String) {
+    /// Where a node is written: the nearest element written around it, and whether an `a` or an
+    /// element that holds only phrasing content (text, `strong`, `img` …) is among those around it.
+    /// The nesting rules below keep the output a tree that every HTML parser builds the same way,
+    /// so that what is stored is what a browser shows.
+    struct Context {
+        var parent: String?
+        var inPhrasing = false
+        var inAnchor = false
+
+        func entering(_ element: String) -> Context {
+            Context(
+                parent: element, inPhrasing: inPhrasing || RichTextSanitizer.phrasingContainers.contains(element),
+                inAnchor: inAnchor || element == "a")
+        }
+    }
+
+    /// Elements whose content is phrasing only: a block inside one is unwrapped (a browser would
+    /// close the element before it).
+    static let phrasingContainers: Set<String> = ["p", "h2", "h3", "h4", "span", "strong", "b", "em", "i", "u", "a", "caption"]
+    static let blockElements: Set<String> = [
+        "p", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+    ]
+    /// The table's structure: what each part holds. A part anywhere else is unwrapped, and text
+    /// directly inside these (which a browser would move out of the table) is dropped.
+    static let tableChildren: [String: Set<String>] = [
+        "table": ["caption", "thead", "tbody", "tfoot", "tr"], "thead": ["tr"], "tbody": ["tr"], "tfoot": ["tr"], "tr": ["td", "th"],
+    ]
+    /// Where the parts that must have a particular parent may stand.
+    static let requiredParents: [String: Set<String>] = [
+        "caption": ["table"], "thead": ["table"], "tbody": ["table"], "tfoot": ["table"], "tr": ["table", "thead", "tbody", "tfoot"],
+        "td": ["tr"], "th": ["tr"], "li": ["ul", "ol"],
+    ]
+
+    private static func write(_ node: xmlNodePtr, depth: Int, context: Context, into output: inout String) {
         switch node.pointee.type {
         case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
-            if let content = node.pointee.content {
-                output += escapedText(String(cString: content))
-            }
+            guard let content = node.pointee.content else { return }
+            let text = String(cString: content)
+            if let parent = context.parent, tableChildren[parent] != nil, !text.allSatisfy(\.isWhitespace) { return }
+            output += escapedText(text)
         case XML_ELEMENT_NODE:
             guard depth < maximumDepth, let rawName = node.pointee.name else { return }
             let name = String(cString: rawName).lowercased()
             if droppedWithContent.contains(name) { return }
-            guard let allowed = allowedElements[name] else {
-                writeChildren(of: node, depth: depth + 1, into: &output)  // unwrapped
+            guard let allowed = allowedElements[name], fits(name, in: context) else {
+                writeChildren(of: node, depth: depth + 1, context: context, into: &output)  // unwrapped
                 return
             }
             let attributes = keptAttributes(of: node, element: name, allowed: allowed.union(globalAttributes))
@@ -100,20 +136,31 @@ public enum RichTextSanitizer {
             }
             output += ">"
             if voidElements.contains(name) { return }
-            writeChildren(of: node, depth: depth + 1, into: &output)
+            writeChildren(of: node, depth: depth + 1, context: context.entering(name), into: &output)
             output += "</\(name)>"
         case XML_DOCUMENT_NODE, XML_HTML_DOCUMENT_NODE, XML_DOCUMENT_FRAG_NODE:
-            writeChildren(of: node, depth: depth + 1, into: &output)
+            writeChildren(of: node, depth: depth + 1, context: context, into: &output)
         default:
             // Comments, processing instructions, DTDs, entity declarations: nothing a reader sees.
             return
         }
     }
 
-    private static func writeChildren(of node: xmlNodePtr, depth: Int, into output: inout String) {
+    /// Whether an allowed element may stand where `context` is: no `a` inside an `a`, no block
+    /// inside phrasing content, table parts and list items only where they belong, and inside a
+    /// table's structure only its parts.
+    static func fits(_ name: String, in context: Context) -> Bool {
+        if name == "a", context.inAnchor { return false }
+        if context.inPhrasing, blockElements.contains(name) { return false }
+        if let parents = requiredParents[name], !parents.contains(context.parent ?? "") { return false }
+        if let parent = context.parent, let children = tableChildren[parent], !children.contains(name) { return false }
+        return true
+    }
+
+    private static func writeChildren(of node: xmlNodePtr, depth: Int, context: Context, into output: inout String) {
         var child = node.pointee.children
         while let current = child {
-            write(current, depth: depth, into: &output)
+            write(current, depth: depth, context: context, into: &output)
             child = current.pointee.next
         }
     }
