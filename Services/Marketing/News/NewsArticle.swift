@@ -108,6 +108,6 @@ struct PublicNewsArticle: Codable, Sendable {
 extension NewsArticleView {
     /// Where a published article's cover is served without a token.
     static func publicCoverPath(_ id: UUID) -> String {
-        "/api/v1/public/marketing/news/\(id.uuidString.lowercased())/cover"
+        "/api/v1/public/marketing/news/\(id.uuidString)/cover"
     }
 }

@@ -51,11 +51,15 @@ extension Response {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: bytes))
     }
 
-    /// `revalidated` for a JSON value, encoded as every response of the context is.
+    /// `revalidated` for a JSON value, encoded as every response of the context is but with its
+    /// keys sorted: the encoder's own order may differ from one encoding to the next, and the
+    /// same value must give the same bytes, and so the same tag.
     public static func revalidatedJSON(
         _ value: some Encodable, request: Request, context: CRMRequestContext, cacheControl: String = "public, no-cache"
     ) throws -> Response {
-        let data = try context.responseEncoder.encode(value)
+        let encoder = context.responseEncoder
+        encoder.outputFormatting.insert(.sortedKeys)
+        let data = try encoder.encode(value)
         return revalidated(ByteBuffer(bytes: data), contentType: "application/json; charset=utf-8", request: request, cacheControl: cacheControl)
     }
 }
