@@ -16,12 +16,13 @@ ARG SERVICE
 RUN test -n "${SERVICE}" || { echo "missing --build-arg SERVICE=crm-<service>" >&2; exit 1; }
 
 # rabbitmq-c for Shared/CRabbitMQ; libxlsxwriter for the Excel exports; zlib for reading imported .xlsx;
-# pango and cairo for Shared/CPangoCairo, the printable documents (PDF).
+# pango and cairo for Shared/CPangoCairo, the printable documents (PDF); libxml2 for Shared/CLibXML2,
+# the HTML parser under the rich-text sanitiser.
 # Versions are not pinned: bookworm point releases replace them, and pins would break the build.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        librabbitmq-dev libxlsxwriter-dev zlib1g-dev libpango1.0-dev libcairo2-dev libqrencode-dev pkg-config \
+        librabbitmq-dev libxlsxwriter-dev zlib1g-dev libpango1.0-dev libcairo2-dev libxml2-dev libqrencode-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -59,7 +60,7 @@ ARG SERVICE
 # hadolint ignore=DL3008
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        librabbitmq4 libxlsxwriter4 zlib1g libstdc++6 ca-certificates tzdata \
+        librabbitmq4 libxlsxwriter4 zlib1g libxml2 libstdc++6 ca-certificates tzdata \
         libpangocairo-1.0-0 libqrencode4 fontconfig fonts-noto-cjk fonts-hanazono \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --no-create-home \

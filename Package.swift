@@ -70,6 +70,12 @@ let package = Package(
             providers: [.apt(["libqrencode-dev"])]
         ),
         .systemLibrary(
+            name: "CLibXML2",
+            path: "Shared/CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .systemLibrary(
             name: "CPangoCairo",
             path: "Shared/CPangoCairo",
             pkgConfig: "pangocairo",
@@ -87,6 +93,7 @@ let package = Package(
                 "CXlsxWriter",
                 "CPangoCairo",
                 "CQRencode",
+                "CLibXML2",
                 "Contracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -20,10 +20,11 @@ crm_alive() {
 # apt packages the suite needs to build, run and test.
 crm_install_packages() {
   # pango, cairo and the CJK fonts write the printable documents (PDF); poppler-utils reads them
-  # back in the tests (pdffonts, pdftotext, pdftoppm). libqrencode makes the channels' QR codes,
-  # which the tests decode with zbarimg (zbar-tools).
+  # back in the tests (pdffonts, pdftotext, pdftoppm). libxml2's HTML parser reads rich text
+  # before it is sanitised (Shared/CLibXML2). libqrencode makes the channels' QR codes, which the
+  # tests decode with zbarimg (zbar-tools).
   local wanted=(postgresql rabbitmq-server librabbitmq-dev amqp-tools libxlsxwriter-dev zlib1g-dev
-    libpango1.0-dev libcairo2-dev fonts-noto-cjk fonts-hanazono poppler-utils wrk python3-pip
+    libpango1.0-dev libcairo2-dev libxml2-dev fonts-noto-cjk fonts-hanazono poppler-utils wrk python3-pip
     libqrencode-dev zbar-tools)
   local missing=()
   for package in "${wanted[@]}"; do

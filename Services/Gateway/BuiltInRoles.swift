@@ -17,7 +17,7 @@ enum BuiltInRoles {
             code: "gm", name: "总经理 General manager", scope: .store,
             permissions: [.readAuditLog, .readVehicles, .readRepairOrders, .readCampaigns, .readRenewals, .readReminders,
                           .readAfterSalesReports, .readVisitTemplates, .readVisitTasks, .readComplaints, .readVisitStatistics,
-                          .readLeads, .readProspects, .readCoupons, .approveCouponTasks]),
+                          .readLeads, .readProspects, .readCoupons, .approveCouponTasks, .readMarketing]),
         BuiltInRole(
             code: "sales.manager", name: "销售经理 Sales manager", scope: .store,
             permissions: [.readVehicles, .readVisitStatistics, .readLeads, .writeLeads, .assignLeads, .configureLeads,
@@ -56,6 +56,9 @@ enum BuiltInRoles {
         BuiltInRole(
             code: "cashier", name: "收银员 Cashier", scope: .store,
             permissions: [.readVehicles, .readRepairOrders, .readCoupons, .redeemCoupons]),
+        BuiltInRole(
+            code: "marketing", name: "市场经理 Marketing manager", scope: .store,
+            permissions: [.readMarketing, .manageMarketingContent]),
         BuiltInRole(
             code: "hq", name: "总部审核 Group coupon approver", scope: .group,
             permissions: [.readCoupons, .approveCouponRevocations, .configureCoupons]),

@@ -62,6 +62,8 @@ struct Seeder: Service {
         DemoUser(username: "finance.2", displayName: "罗敏", role: "finance", stores: ["HX000002"]),
         DemoUser(username: "cashier.1", displayName: "胡小燕", role: "cashier", stores: ["HX000001"]),
         DemoUser(username: "cashier.2", displayName: "朱婷", role: "cashier", stores: ["HX000002"]),
+        DemoUser(username: "marketing.1", displayName: "谢婷", role: "marketing", stores: ["HX000001"]),
+        DemoUser(username: "marketing.2", displayName: "韩雪", role: "marketing", stores: ["HX000002"]),
         DemoUser(username: "hq.1", displayName: "邓总部", role: "hq", stores: ["HX000001", "HX000002"]),
     ]
 

@@ -242,6 +242,19 @@ public enum DataDictionaries {
         .init("pending", "待审核"), .init("approved", "已通过"), .init("rejected", "已驳回"),
     ])
 
+    // MARK: Marketing
+
+    /// What a news article is about (新闻分类, M1; seed §9.1).
+    public static let newsCategory = Set("newsCategory", "新闻分类", [
+        .init("store_news", "门店动态"), .init("new_model", "新车上市"), .init("car_care", "用车养车"),
+        .init("industry", "行业资讯"), .init("event_review", "活动回顾"),
+    ])
+    /// Where a news article or a price promotion is (发布状态, M1, M2; seed §9.1, §9.2): written
+    /// but not shown, shown on the customer-facing site, taken off it.
+    public static let publicationState = Set("publicationState", "发布状态", [
+        .init("draft", "草稿"), .init("published", "已发布"), .init("withdrawn", "已撤回"),
+    ])
+
     // MARK: Customer service
 
     public static let complaintLevel = Set("complaintLevel", "投诉级别", [
@@ -281,6 +294,7 @@ public enum DataDictionaries {
         renewalStage, renewalState, reminderKind, reminderContactMethod,
         couponKind, couponValidity, couponUsableIn, couponState, couponTaskKind, couponIssueMode, couponTaskState,
         couponOrderKind, couponRevocationState,
+        newsCategory, publicationState,
         complaintLevel, complaintSource, complaintState, complaintCategory, visitResult, visitKind, visitTaskState, visitOrderType,
     ]
 }

@@ -13,7 +13,8 @@
    for, and the right security (login, refresh and the document itself are public). Request bodies
    are JSON, except the few that are files (CSV or .xlsx imports, ADF XML): those are strings with an
    example, and answer no 400 (nothing reads them as JSON); and photo uploads, binary strings that
-   answer 415 for another type. Path parameters are uuids, or names from an enum. The rule for
+   answer 415 for another type. A 304 (a conditional GET of a public read, whose 200 carries an ETag) has no
+   body and carries the ETag. Path parameters are uuids, or names from an enum. The rule for
    query strings — a parameter sent empty is the same as one left out — is in every schema: an
    optional query parameter's schema admits the empty string (`EmptyQueryValue`), a required
    one's does not (sent empty, it is missing: a 422).
@@ -43,10 +44,13 @@ except ImportError as error:  # pragma: no cover
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "Services" / "Gateway" / "openapi.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
-TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Leads", "Prospects", "Coupons", "Documentation"}
+TAGS = {"Auth", "Identity", "AuditLog", "AfterSales", "CustomerService", "Leads", "Prospects", "Coupons", "Marketing",
+        "Documentation"}
 PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GET", "/openapi.yaml"),
           ("GET", "/.well-known/jwks.json"),
-          ("GET", "/api/v1/public/coupons/claims/{token}"), ("POST", "/api/v1/public/coupons/claims/{token}")}
+          ("GET", "/api/v1/public/coupons/claims/{token}"), ("POST", "/api/v1/public/coupons/claims/{token}"),
+          ("GET", "/api/v1/public/marketing/news"), ("GET", "/api/v1/public/marketing/news/{id}"),
+          ("GET", "/api/v1/public/marketing/news/{id}/cover"), ("GET", "/api/v1/public/marketing/promotions")}
 # The prefix the gateway forwards without a token (a customer's phone): no 401 there, and a 429 when a
 # client sends too many requests.
 PUBLIC_PREFIX = "/api/v1/public/"
@@ -245,6 +249,14 @@ TYPES = {
     "CouponRecipientListReport": ("Services/Coupons/Tasks/RecipientList.swift", "RecipientListReport"),
     "CouponRecipientListRow": ("Services/Coupons/Tasks/RecipientList.swift", "RowResult"),
     "CouponReferralRule": ("Services/Coupons/Referrals/ReferralRule.swift", "ReferralRule"),
+    # marketing
+    "NewsArticleDraft": ("Services/Marketing/News/NewsArticle.swift", "NewsArticleDraft", {"required": {"category"}}),
+    "NewsArticle": ("Services/Marketing/News/NewsArticle.swift", "NewsArticleView"),
+    "PublicNewsSummary": ("Services/Marketing/News/NewsArticle.swift", "PublicNewsSummary"),
+    "PublicNewsArticle": ("Services/Marketing/News/NewsArticle.swift", "PublicNewsArticle"),
+    "PricePromotionDraft": ("Services/Marketing/Promotions/PricePromotion.swift", "PricePromotionDraft"),
+    "PricePromotion": ("Services/Marketing/Promotions/PricePromotion.swift", "PricePromotionView"),
+    "PublicPricePromotion": ("Services/Marketing/Promotions/PricePromotion.swift", "PublicPricePromotion"),
 }
 
 # Schema name (or "Schema.property") → (Swift file, enum name): the enum values must be the raw values.
@@ -278,6 +290,7 @@ ENUMS = {
     "CouponIssueMode": ("Services/Coupons/Tasks/IssueTask.swift", "IssueMode"),
     "CouponTaskState": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskState"),
     "CouponReferralTrigger": ("Services/Coupons/Referrals/ReferralRule.swift", "ReferralTrigger"),
+    "PublicationState": ("Services/Marketing/Publishing/PublicationState.swift", "PublicationState"),
 }
 
 # Schema name (or "Schema.property") → the data dictionary (G5) whose codes it carries. A closed
@@ -302,6 +315,7 @@ DICTIONARY_ENUMS = {
     "CouponKind": "couponKind", "CouponValidity": "couponValidity", "CouponUsableIn": "couponUsableIn",
     "CouponState": "couponState", "CouponTaskKind": "couponTaskKind", "CouponIssueMode": "couponIssueMode",
     "CouponTaskState": "couponTaskState", "CouponOrderKind": "couponOrderKind", "CouponRevocationState": "couponRevocationState",
+    "NewsCategory": "newsCategory", "PublicationState": "publicationState",
 }
 
 # Path parameters that are neither ids nor from a fixed list: (path, name). A data dictionary's
@@ -672,6 +686,15 @@ def check_operations(document: dict) -> None:
                 if "X-Request-Id" not in (response.get("headers") or {}):
                     fail(f"{name} {code}: no X-Request-Id header")
                 content = response.get("content") or {}
+                if str(code) == "304":
+                    # Not Modified (a conditional GET's If-None-Match named the ETag): no body, and the tag again.
+                    if content:
+                        fail(f"{name} 304: has content, but a 304 has no body")
+                    if "ETag" not in (response.get("headers") or {}):
+                        fail(f"{name} 304: no ETag header")
+                    if method != "get" or "ETag" not in (resolve(document, responses.get("200", {})).get("headers") or {}):
+                        fail(f"{name} 304: only a GET whose 200 carries an ETag answers 304")
+                    continue
                 if not content:
                     fail(f"{name} {code}: no content")
                 for media_type, media in content.items():

@@ -109,6 +109,14 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     /// group's revocation-approval switch (优惠券审核开关, seed §8.1).
     public static let configureCoupons = Permission(rawValue: "coupons.configure")
 
+    // Marketing (M1–M6)
+    /// See the store's marketing content as staff do — drafts and withdrawn items too: news
+    /// (新闻资讯, M1) and price promotions (降价促销, M2).
+    public static let readMarketing = Permission(rawValue: "marketing.read")
+    /// Write, publish, withdraw and delete the store's news and price promotions (市场经理, seed
+    /// §9.1, §9.2).
+    public static let manageMarketingContent = Permission(rawValue: "marketing.content.manage")
+
     /// Every permission there is.
     public static let all: [Permission] = [
         .administerIdentity, .readAuditLog,
@@ -121,5 +129,6 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
         .readProspects, .writeProspects, .assignProspects, .approveProspects, .assignProspectsDirectly, .configureProspects,
         .readCoupons, .defineCoupons, .issueCoupons, .approveCouponTasks, .redeemCoupons, .revokeCoupons,
         .approveCouponRevocations, .configureCoupons,
+        .readMarketing, .manageMarketingContent,
     ]
 }
