@@ -254,6 +254,11 @@ public enum DataDictionaries {
     public static let publicationState = Set("publicationState", "发布状态", [
         .init("draft", "草稿"), .init("published", "已发布"), .init("withdrawn", "已撤回"),
     ])
+    /// What a channel QR code (推广二维码, M6; SCRM brochure) is printed on or given to.
+    public static let channelKind = Set("channelKind", "推广渠道类型", [
+        .init("poster", "海报"), .init("partner", "合作伙伴"), .init("consultant", "顾问个人码"),
+        .init("online", "线上投放"), .init("other", "其他"),
+    ])
 
     // MARK: Customer service
 
@@ -294,7 +299,7 @@ public enum DataDictionaries {
         renewalStage, renewalState, reminderKind, reminderContactMethod,
         couponKind, couponValidity, couponUsableIn, couponState, couponTaskKind, couponIssueMode, couponTaskState,
         couponOrderKind, couponRevocationState,
-        newsCategory, publicationState,
+        newsCategory, publicationState, channelKind,
         complaintLevel, complaintSource, complaintState, complaintCategory, visitResult, visitKind, visitTaskState, visitOrderType,
     ]
 }

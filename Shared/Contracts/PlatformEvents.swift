@@ -35,11 +35,15 @@ public struct PlatformLeadReceived: EventPayload, Equatable {
     public var model: String?
     public var note: String?
     public var receivedAt: Date
+    /// The code of the store's channel QR code (推广二维码, M6) the customer came through, when
+    /// the page that took the lead was opened from one (its URL's `channel` parameter).
+    /// Marketing attributes the lead to that channel; Leads ignores it.
+    public var channelCode: String?
 
     public init(
         platform: LeadPlatform, platformLeadId: String, storeCode: String, name: String, mobile: String,
         province: String? = nil, city: String? = nil, brand: String? = nil, series: String? = nil, model: String? = nil,
-        note: String? = nil, receivedAt: Date
+        note: String? = nil, receivedAt: Date, channelCode: String? = nil
     ) {
         self.platform = platform
         self.platformLeadId = platformLeadId
@@ -53,5 +57,6 @@ public struct PlatformLeadReceived: EventPayload, Equatable {
         self.model = model
         self.note = note
         self.receivedAt = receivedAt
+        self.channelCode = channelCode
     }
 }

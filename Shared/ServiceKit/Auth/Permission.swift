@@ -116,6 +116,8 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     /// Write, publish, withdraw and delete the store's news and price promotions (市场经理, seed
     /// §9.1, §9.2).
     public static let manageMarketingContent = Permission(rawValue: "marketing.content.manage")
+    /// Make channel QR codes (推广二维码, M6) and read what arrived through them.
+    public static let manageChannels = Permission(rawValue: "marketing.channels.manage")
 
     /// Every permission there is.
     public static let all: [Permission] = [
@@ -129,6 +131,6 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
         .readProspects, .writeProspects, .assignProspects, .approveProspects, .assignProspectsDirectly, .configureProspects,
         .readCoupons, .defineCoupons, .issueCoupons, .approveCouponTasks, .redeemCoupons, .revokeCoupons,
         .approveCouponRevocations, .configureCoupons,
-        .readMarketing, .manageMarketingContent,
+        .readMarketing, .manageMarketingContent, .manageChannels,
     ]
 }
