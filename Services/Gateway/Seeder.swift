@@ -63,6 +63,8 @@ struct Seeder: Service {
         DemoUser(username: "cashier.1", displayName: "胡小燕", role: "cashier", stores: ["HX000001"]),
         DemoUser(username: "cashier.2", displayName: "朱婷", role: "cashier", stores: ["HX000002"]),
         DemoUser(username: "hq.1", displayName: "邓总部", role: "hq", stores: ["HX000001", "HX000002"]),
+        DemoUser(username: "marketing.1", displayName: "张阳", role: "marketing", stores: ["HX000001"]),
+        DemoUser(username: "marketing.2", displayName: "彭丽", role: "marketing", stores: ["HX000002"]),
     ]
 
     func run() async throws {

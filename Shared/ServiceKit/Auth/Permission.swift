@@ -109,6 +109,15 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     /// group's revocation-approval switch (优惠券审核开关, seed §8.1).
     public static let configureCoupons = Permission(rawValue: "coupons.configure")
 
+    // Marketing (M1–M6)
+    /// Write events (活动管理, M3; seed §9.3): create, edit, put online, take offline, delete;
+    /// see and export their registrations, check registrants in, and hand invitation tasks
+    /// (邀约任务) to consultants (市场经理).
+    public static let manageMarketingEvents = Permission(rawValue: "marketing.events.manage")
+    /// See the invitation tasks assigned to oneself and record their follow-ups (邀约任务跟进, M3:
+    /// sales consultants).
+    public static let followUpInvitations = Permission(rawValue: "marketing.invitations.follow_up")
+
     /// Every permission there is.
     public static let all: [Permission] = [
         .administerIdentity, .readAuditLog,
@@ -121,5 +130,6 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
         .readProspects, .writeProspects, .assignProspects, .approveProspects, .assignProspectsDirectly, .configureProspects,
         .readCoupons, .defineCoupons, .issueCoupons, .approveCouponTasks, .redeemCoupons, .revokeCoupons,
         .approveCouponRevocations, .configureCoupons,
+        .manageMarketingEvents, .followUpInvitations,
     ]
 }
