@@ -28,7 +28,7 @@ enum BuiltInRoles {
             permissions: [.readVehicles, .readLeads, .writeLeads, .readProspects, .writeProspects, .assignProspects, .approveProspects]),
         BuiltInRole(
             code: "consultant", name: "销售顾问 Sales consultant", scope: .own,
-            permissions: [.readVehicles, .readLeads, .writeLeads, .readProspects, .writeProspects]),
+            permissions: [.readVehicles, .readLeads, .writeLeads, .readProspects, .writeProspects, .followUpInvitations]),
         BuiltInRole(
             code: "cs.supervisor", name: "客服主管 Customer-service supervisor", scope: .store,
             permissions: [.readVehicles, .readRepairOrders, .readVisitTemplates, .manageVisitTemplates, .readVisitTasks,
@@ -58,7 +58,7 @@ enum BuiltInRoles {
             permissions: [.readVehicles, .readRepairOrders, .readCoupons, .redeemCoupons]),
         BuiltInRole(
             code: "marketing", name: "市场经理 Marketing manager", scope: .store,
-            permissions: [.readMarketing, .manageMarketingContent, .manageChannels]),
+            permissions: [.readMarketing, .manageMarketingContent, .manageChannels, .manageMarketingEvents]),
         BuiltInRole(
             code: "hq", name: "总部审核 Group coupon approver", scope: .group,
             permissions: [.readCoupons, .approveCouponRevocations, .configureCoupons]),

@@ -259,6 +259,24 @@ public enum DataDictionaries {
         .init("poster", "海报"), .init("partner", "合作伙伴"), .init("consultant", "顾问个人码"),
         .init("online", "线上投放"), .init("other", "其他"),
     ])
+    /// Where an event is (活动状态, M3; seed §9.3): written (待上架), open to registrations on the
+    /// customer-facing pages (已上架), or withdrawn (已下架).
+    public static let marketingEventState = Set("marketingEventState", "活动状态", [
+        .init("pending", "待上架"), .init("online", "已上架"), .init("offline", "已下架"),
+    ])
+    /// Whether an event costs the customer something (活动是否收费, M3; seed §9.3, the SCRM
+    /// brochure's 诚意金): free, a fee, or a deposit that brings the customer back to the store.
+    public static let marketingEventCharge = Set("marketingEventCharge", "活动收费", [
+        .init("free", "免费"), .init("fee", "收费"), .init("deposit", "诚意金"),
+    ])
+    /// How a consultant reached a customer about an event (邀约方式, M3).
+    public static let invitationMethod = Set("invitationMethod", "邀约方式", [
+        .init("phone", "电话"), .init("sms", "短信"), .init("wechat", "微信"), .init("visit", "拜访"), .init("other", "其他"),
+    ])
+    /// What an invitation follow-up came to (邀约结果, M3).
+    public static let invitationResult = Set("invitationResult", "邀约结果", [
+        .init("invited", "已邀约"), .init("declined", "拒绝"), .init("unreachable", "无法联系"),
+    ])
 
     // MARK: Customer service
 
@@ -299,7 +317,7 @@ public enum DataDictionaries {
         renewalStage, renewalState, reminderKind, reminderContactMethod,
         couponKind, couponValidity, couponUsableIn, couponState, couponTaskKind, couponIssueMode, couponTaskState,
         couponOrderKind, couponRevocationState,
-        newsCategory, publicationState, channelKind,
+        newsCategory, publicationState, channelKind, marketingEventState, marketingEventCharge, invitationMethod, invitationResult,
         complaintLevel, complaintSource, complaintState, complaintCategory, visitResult, visitKind, visitTaskState, visitOrderType,
     ]
 }

@@ -25,6 +25,7 @@ public enum EventCatalog {
         CouponIssued.self,
         CouponRedeemed.self,
         CouponRevoked.self,
+        MarketingRegistrationCreated.self,
     ]
 
     /// The payload type for a CloudEvents `type` (= routing key), or nil for a type nobody here

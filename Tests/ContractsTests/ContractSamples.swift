@@ -74,6 +74,7 @@ enum ContractSamples {
             couponIssued(),
             couponRedeemed(),
             couponRevoked(),
+            registrationCreated(),
         ]
         return Dictionary(uniqueKeysWithValues: samples.map { ($0.eventType, $0) })
     }
@@ -573,5 +574,25 @@ enum ContractSamples {
         return try .make(
             full: couponEvent(full, id: "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", at: "2026-12-05T03:12:45.031Z", full: true),
             minimal: couponEvent(minimal, id: "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e", at: "2026-12-02T01:00:01Z", full: false))
+    }
+
+    static func registrationCreated() throws -> ContractSample {
+        // From a poster's QR code.
+        let registration = UUID(uuidString: "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0")!
+        let event = UUID(uuidString: "1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9")!
+        let full = MarketingRegistrationCreated(
+            registrationId: registration, eventId: event, eventNumber: "HD2612150001", eventName: "新春试驾会", storeId: derivedStoreId,
+            mobile: "13871150099", name: "李毅", channelCode: "poster-wuhan-01", registeredAt: time("2026-12-18T10:15:30.110+08:00"))
+        // Straight from the event's link.
+        let minimal = MarketingRegistrationCreated(
+            registrationId: registration, eventId: event, eventNumber: "HD2612150001", eventName: "新春试驾会", storeId: derivedStoreId,
+            mobile: "13871150099", name: "李", channelCode: nil, registeredAt: time("2026-12-18T02:15:30Z"))
+        return try .make(
+            full: CloudEvent(
+                id: "6e5d4c3b-2a1f-4e0d-9c8b-7a6f5e4d3c2b", source: "/crm/marketing", time: time("2026-12-18T02:15:30.120Z"),
+                subject: registration.uuidString.lowercased(), data: full, storeid: derivedStoreId.uuidString.lowercased(),
+                correlationid: "4c2a9e1d-7b3f-4a58-9e6d-1f0b2c3d4e5f", causationid: "4c2a9e1d-7b3f-4a58-9e6d-1f0b2c3d4e5f",
+                traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-c1d2e3f4a5b60718-01"),
+            minimal: CloudEvent(id: "7f6e5d4c-3b2a-4f1e-8d9c-8b7a6f5e4d3c", source: "/crm/marketing", time: time("2026-12-18T02:15:31Z"), data: minimal))
     }
 }

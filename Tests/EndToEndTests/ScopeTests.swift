@@ -148,6 +148,7 @@ final class ScopeTests: XCTestCase {
         XCTAssertEqual(defeatPool.items.compactMap { ($0["prospect"] as? [String: Any])?["id"] as? String }, [defeated.id], defeatPool.text)
         let documents = try await storeOneSalesDocuments(suite, manager: manager1, consultant: consultant1)
         let coupons = try await storeOneCoupons(suite)
+        let marketing = try await storeOneMarketing(suite, consultant: consultant1)
         let ids: [String: String] = [
             "/api/v1/prospects/prospects/": prospectID,
             "/api/v1/prospects/public-pool/": poolProspectID,
@@ -171,17 +172,21 @@ final class ScopeTests: XCTestCase {
             "/api/v1/coupons/definitions/": coupons.definition,
             "/api/v1/coupons/tasks/": coupons.task,
             "/api/v1/coupons/revocations/": coupons.revocation,
+            "/api/v1/marketing/events/": marketing.event,
+            "/api/v1/marketing/invitations/": marketing.task,
         ]
         let otherStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
             "/api/v1/prospects/": "sales.manager.2", "/api/v1/after-sales/campaign": "as.director.2",
             "/api/v1/after-sales/renewal-tasks/": "as.director.2", "/api/v1/coupons/": coupons.otherStoreUser,
+            "/api/v1/marketing/": "marketing.2", "/api/v1/marketing/invitations/": "consultant.2",
         ]
         // Their counterparts in store 1, who do see the records: the 404s are the store's doing.
         let sameStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.1", "/api/v1/after-sales/": "sa.1", "/api/v1/leads/": "sales.manager.1",
             "/api/v1/prospects/": "sales.manager.1", "/api/v1/after-sales/campaign": "as.director.1",
             "/api/v1/after-sales/renewal-tasks/": "as.director.1", "/api/v1/coupons/": "finance.1",
+            "/api/v1/marketing/": "marketing.1", "/api/v1/marketing/invitations/": "consultant.1",
         ]
         let cs2 = try await suite.userID("cs.agent.2")
         let renewal1 = try await suite.userID("renewal.1")
@@ -245,6 +250,13 @@ final class ScopeTests: XCTestCase {
             "POST /api/v1/coupons/tasks/{id}/close": [String: Any](),
             "POST /api/v1/coupons/revocations/{id}/approve": [String: Any](),
             "POST /api/v1/coupons/revocations/{id}/reject": ["note": "不删"],
+            "PUT /api/v1/marketing/events/{id}": Self.marketingEvent,
+            "DELETE /api/v1/marketing/events/{id}": [String: Any](),
+            "POST /api/v1/marketing/events/{id}/online": [String: Any](),
+            "POST /api/v1/marketing/events/{id}/offline": [String: Any](),
+            "POST /api/v1/marketing/events/{id}/check-ins": ["mobile": "13986204417"],
+            "POST /api/v1/marketing/events/{id}/invitations": ["consultantId": consultant1, "customers": [["mobile": "13986204418"]]],
+            "POST /api/v1/marketing/invitations/{id}/follow-ups": ["method": "phone", "content": "邀约", "result": "invited"],
         ]
         // Writes whose body is a file: a photo that is what it says.
         let photo = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 1, count: 64)
@@ -264,6 +276,8 @@ final class ScopeTests: XCTestCase {
         for operation in operations {
             // Identity records belong to the whole dealer group and only its administrators.
             if operation.path.hasPrefix("/api/v1/identity/") { continue }
+            // The public prefix answers anyone about a published record (an event's page): no store scope there.
+            if operation.path.hasPrefix("/api/v1/public/") { continue }
             // The longest prefix decides: `/after-sales/renewal-tasks/` is the director's, the rest of
             // `/after-sales/` the SA's.
             func longest<Value>(_ table: [String: Value]) -> (key: String, value: Value)? {
@@ -275,7 +289,9 @@ final class ScopeTests: XCTestCase {
                 XCTFail("\(operation): the scope test has no store-1 record for this endpoint; add one")
                 continue
             }
-            let path = operation.path.replacingOccurrences(of: "{id}", with: ids[prefix]!).replacingOccurrences(of: "{kind}", with: "id_card")
+            var path = operation.path.replacingOccurrences(of: "{id}", with: ids[prefix]!).replacingOccurrences(of: "{kind}", with: "id_card")
+            // An export of one record's rows (an event's registrations) needs its format.
+            if path.hasSuffix("/export") { path += "?format=csv" }
             var body: Any?
             if operation.isWrite, !fileBodies.contains("\(operation)") {
                 body = bodies["\(operation)"]
@@ -372,6 +388,22 @@ final class ScopeTests: XCTestCase {
     /// HQ (the group's approval switch is on only while it is asked for). And a user of store
     /// HX000002 with every coupon permission and the store scope — no built-in role of a store
     /// both issues and approves, or approves revocations — so that only the store refuses them.
+    private static let marketingEvent: [String: Any] = [
+        "name": "范围测试活动", "startsAt": "2099-01-01 09:00", "endsAt": "2099-01-01 17:00", "content": "到店活动", "capacity": 10,
+    ]
+
+    /// A pending event of store 1 and an invitation task of it for consultant.1.
+    private func storeOneMarketing(_ suite: Suite, consultant: String) async throws -> (event: String, task: String) {
+        let manager = try await suite.login("marketing.1")
+        let event = try await suite.request(.POST, "/api/v1/marketing/events", token: manager, json: Self.marketingEvent)
+        let eventID = try XCTUnwrap(event.json["id"] as? String, event.text)
+        let invited = try await suite.request(.POST, "/api/v1/marketing/events/\(eventID)/invitations", token: manager, json: [
+            "consultantId": consultant, "customers": [["mobile": "13986204419", "name": "范围"]],
+        ])
+        let task = try XCTUnwrap((invited.json["created"] as? [[String: Any]])?.first?["id"] as? String, invited.text)
+        return (eventID, task)
+    }
+
     private func storeOneCoupons(_ suite: Suite) async throws
         -> (definition: String, task: String, revocation: String, otherStoreUser: String)
     {

@@ -13,15 +13,14 @@ final class Suite: @unchecked Sendable {
     let gateway: ServiceProcess
     let database: AdminDatabase
 
-    /// Starts Leads, Prospects, AfterSales, CustomerService, Coupons and the gateway, and waits until the services'
+    /// Starts Leads, Prospects, AfterSales, CustomerService, Coupons, Marketing and the gateway, and waits until the services'
     /// directories know the demo users.
     /// `afterSalesEnvironment`, `leadsEnvironment`, `prospectsEnvironment`, `couponsEnvironment`, `gatewayEnvironment`:
-    /// extra settings for those processes (a fixed clock, another service URL). `marketingEnvironment`: Marketing
-    /// too, with those settings (only the tests of its features start it).
+    /// `marketingEnvironment`: extra settings for those processes (a fixed clock, another service URL).
     static func start(
         afterSalesEnvironment: [String: String] = [:], leadsEnvironment: [String: String] = [:],
         prospectsEnvironment: [String: String] = [:], couponsEnvironment: [String: String] = [:],
-        marketingEnvironment: [String: String]? = nil, gatewayEnvironment: [String: String] = [:]
+        marketingEnvironment: [String: String] = [:], gatewayEnvironment: [String: String] = [:]
     ) async throws -> Suite {
         let database = try await AdminDatabase()
         let afterSales = try ServiceProcess(.afterSales)
@@ -29,36 +28,32 @@ final class Suite: @unchecked Sendable {
         let leads = try ServiceProcess(.leads)
         let prospects = try ServiceProcess(.prospects)
         let coupons = try ServiceProcess(.coupons)
-        let marketing = try marketingEnvironment.map { _ in try ServiceProcess(.marketing) }
+        let marketing = try ServiceProcess(.marketing)
         let gateway = try ServiceProcess(.gateway)
         try afterSales.start(overrides: afterSalesEnvironment)
         try customerService.start()
         try leads.start(overrides: leadsEnvironment)
         try prospects.start(overrides: prospectsEnvironment)
         try coupons.start(overrides: couponsEnvironment)
-        try marketing?.start(overrides: marketingEnvironment ?? [:])
+        try marketing.start(overrides: marketingEnvironment)
         try await afterSales.waitUntilReady()
         try await customerService.waitUntilReady()
         try await leads.waitUntilReady()
         try await prospects.waitUntilReady()
         try await coupons.waitUntilReady()
-        try await marketing?.waitUntilReady()
-        var upstreams = [
+        try await marketing.waitUntilReady()
+        try gateway.start(overrides: [
+            "CRM_SEED_DEMO": "1",
             "CRM_AFTERSALES_URL": "http://127.0.0.1:\(afterSales.port)",
             "CRM_CUSTOMER_SERVICE_URL": "http://127.0.0.1:\(customerService.port)",
             "CRM_LEADS_URL": "http://127.0.0.1:\(leads.port)",
             "CRM_PROSPECTS_URL": "http://127.0.0.1:\(prospects.port)",
             "CRM_COUPONS_URL": "http://127.0.0.1:\(coupons.port)",
-        ]
-        if let marketing { upstreams["CRM_MARKETING_URL"] = "http://127.0.0.1:\(marketing.port)" }
-        try gateway.start(overrides: upstreams.merging([
-            "CRM_SEED_DEMO": "1",
+            "CRM_MARKETING_URL": "http://127.0.0.1:\(marketing.port)",
             "CRM_BCRYPT_COST": "4",
         ]) { _, given in given }.merging(gatewayEnvironment) { _, given in given })
         try await gateway.waitUntilReady()
-        let suite = Suite(
-            processes: [afterSales, customerService, leads, prospects, coupons] + (marketing.map { [$0] } ?? []) + [gateway],
-            gateway: gateway, database: database)
+        let suite = Suite(processes: [afterSales, customerService, leads, prospects, coupons, marketing, gateway], gateway: gateway, database: database)
         let known = try await eventually(timeout: .seconds(30)) {
             let users = try await database.scalar("""
                 SELECT count(*)::int8 FROM customer_service.directory_user WHERE username IN ('cs.agent.1', 'cs.agent.2', 'cs.supervisor.1', 'cs.supervisor.2')
@@ -71,7 +66,10 @@ final class Suite: @unchecked Sendable {
                 SELECT count(*)::int8 FROM prospects.directory_user
                 WHERE username IN ('consultant.1', 'consultant.3', 'sales.leader.1', 'sales.leader.2', 'sales.manager.1', 'consultant.2')
                 """)
-            return users == 4 && templates >= 4 && salesUsers == 4 && prospectUsers == 6
+            let marketingUsers = try await database.scalar("""
+                SELECT count(*)::int8 FROM marketing.directory_user WHERE username IN ('marketing.1', 'marketing.2', 'consultant.1', 'consultant.2')
+                """)
+            return users == 4 && templates >= 4 && salesUsers == 4 && prospectUsers == 6 && marketingUsers == 4
         }
         guard known else { throw TestFailure("the services never learned the demo users; gateway log:\n\(gateway.log.suffix(2000))") }
         return suite

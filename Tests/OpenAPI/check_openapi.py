@@ -50,13 +50,16 @@ PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GE
           ("GET", "/.well-known/jwks.json"),
           ("GET", "/api/v1/public/coupons/claims/{token}"), ("POST", "/api/v1/public/coupons/claims/{token}"),
           ("GET", "/api/v1/public/marketing/news"), ("GET", "/api/v1/public/marketing/news/{id}"),
-          ("GET", "/api/v1/public/marketing/news/{id}/cover"), ("GET", "/api/v1/public/marketing/promotions")}
+          ("GET", "/api/v1/public/marketing/news/{id}/cover"), ("GET", "/api/v1/public/marketing/promotions"),
+          ("GET", "/api/v1/public/marketing/events/{id}"), ("POST", "/api/v1/public/marketing/events/{id}/registrations")}
 # The prefix the gateway forwards without a token (a customer's phone): no 401 there, and a 429 when a
 # client sends too many requests.
 PUBLIC_PREFIX = "/api/v1/public/"
 # The few operations with more than one success: (METHOD, path) → their 2xx codes. A claim from the
 # public pool is the caller's at once (200) or waits for the former team leader's approval (202).
-SUCCESSES = {("POST", "/api/v1/prospects/public-pool/{id}/claim"): {"200", "202"}}
+SUCCESSES = {("POST", "/api/v1/prospects/public-pool/{id}/claim"): {"200", "202"},
+             # A registration for an event is new (201), or the mobile's earlier one (200).
+             ("POST", "/api/v1/public/marketing/events/{id}/registrations"): {"200", "201"}}
 # POSTs that create something without a body to create it from: (METHOD, path). Taking a prospect from
 # the defeat pool needs nothing but the pool entry's id (201, a prospect of the caller's store).
 BODYLESS_CREATES = {("POST", "/api/v1/prospects/defeat-pool/{id}/claim")}
@@ -257,6 +260,24 @@ TYPES = {
     "PricePromotionDraft": ("Services/Marketing/Promotions/PricePromotion.swift", "PricePromotionDraft"),
     "PricePromotion": ("Services/Marketing/Promotions/PricePromotion.swift", "PricePromotionView"),
     "PublicPricePromotion": ("Services/Marketing/Promotions/PricePromotion.swift", "PublicPricePromotion"),
+    "MarketingEventDraft": ("Services/Marketing/Events/MarketingEvent.swift", "EventDraft"),
+    "MarketingEvent": ("Services/Marketing/Events/MarketingEvent.swift", "EventView"),
+    "MarketingEventCounts": ("Services/Marketing/Events/MarketingEvent.swift", "EventCounts"),
+    "MarketingEventRegistration": ("Services/Marketing/Events/Registration.swift", "RegistrationView"),
+    "MarketingRegistrationRequest": ("Services/Marketing/Events/Registration.swift", "RegistrationRequest"),
+    "MarketingRegistrationReceipt": ("Services/Marketing/Events/Registration.swift", "RegistrationReceipt"),
+    "MarketingCheckInRequest": ("Services/Marketing/Events/Registration.swift", "CheckInRequest"),
+    "MarketingCheckInResult": ("Services/Marketing/Events/Registration.swift", "CheckInResult"),
+    "PublicMarketingEvent": ("Services/Marketing/Events/Registration.swift", "PublicEventView"),
+    "MarketingInvitationDraft": ("Services/Marketing/Invitations/Invitation.swift", "InvitationDraft"),
+    "MarketingInvitee": ("Services/Marketing/Invitations/Invitation.swift", "Invitee"),
+    "MarketingInvitationBatch": ("Services/Marketing/Invitations/Invitation.swift", "InvitationBatch"),
+    "MarketingSkippedInvitee": ("Services/Marketing/Invitations/Invitation.swift", "SkippedInvitee"),
+    "MarketingInvitationTask": ("Services/Marketing/Invitations/Invitation.swift", "InvitationTaskView"),
+    "MarketingInvitationFollowUpDraft": ("Services/Marketing/Invitations/Invitation.swift", "InvitationFollowUpDraft"),
+    "MarketingInvitationFollowUp": ("Services/Marketing/Invitations/Invitation.swift", "InvitationFollowUpView"),
+    "MarketingInvitationDetail": ("Services/Marketing/Invitations/Invitation.swift", "InvitationTaskDetail"),
+    "MarketingCustomer": ("Services/Marketing/Customers/CustomerRoutes.swift", "MarketingCustomer"),
 }
 
 # Schema name (or "Schema.property") → (Swift file, enum name): the enum values must be the raw values.
@@ -291,6 +312,8 @@ ENUMS = {
     "CouponTaskState": ("Services/Coupons/Tasks/IssueTask.swift", "IssueTaskState"),
     "CouponReferralTrigger": ("Services/Coupons/Referrals/ReferralRule.swift", "ReferralTrigger"),
     "PublicationState": ("Services/Marketing/Publishing/PublicationState.swift", "PublicationState"),
+    "MarketingEventState": ("Services/Marketing/Events/MarketingEvent.swift", "EventState"),
+    "MarketingEventCharge": ("Services/Marketing/Events/MarketingEvent.swift", "EventCharge"),
 }
 
 # Schema name (or "Schema.property") → the data dictionary (G5) whose codes it carries. A closed
@@ -316,6 +339,8 @@ DICTIONARY_ENUMS = {
     "CouponState": "couponState", "CouponTaskKind": "couponTaskKind", "CouponIssueMode": "couponIssueMode",
     "CouponTaskState": "couponTaskState", "CouponOrderKind": "couponOrderKind", "CouponRevocationState": "couponRevocationState",
     "NewsCategory": "newsCategory", "PublicationState": "publicationState",
+    "MarketingEventState": "marketingEventState", "MarketingEventCharge": "marketingEventCharge",
+    "MarketingInvitationMethod": "invitationMethod", "MarketingInvitationResult": "invitationResult",
 }
 
 # Path parameters that are neither ids nor from a fixed list: (path, name). A data dictionary's

@@ -118,6 +118,13 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     public static let manageMarketingContent = Permission(rawValue: "marketing.content.manage")
     /// Make channel QR codes (推广二维码, M6) and read what arrived through them.
     public static let manageChannels = Permission(rawValue: "marketing.channels.manage")
+    /// Write events (活动管理, M3; seed §9.3): create, edit, put online, take offline, delete;
+    /// see and export their registrations, check registrants in, and hand invitation tasks
+    /// (邀约任务) to consultants (市场经理).
+    public static let manageMarketingEvents = Permission(rawValue: "marketing.events.manage")
+    /// See the invitation tasks assigned to oneself and record their follow-ups (邀约任务跟进, M3:
+    /// sales consultants).
+    public static let followUpInvitations = Permission(rawValue: "marketing.invitations.follow_up")
 
     /// Every permission there is.
     public static let all: [Permission] = [
@@ -131,6 +138,6 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
         .readProspects, .writeProspects, .assignProspects, .approveProspects, .assignProspectsDirectly, .configureProspects,
         .readCoupons, .defineCoupons, .issueCoupons, .approveCouponTasks, .redeemCoupons, .revokeCoupons,
         .approveCouponRevocations, .configureCoupons,
-        .readMarketing, .manageMarketingContent, .manageChannels,
+        .readMarketing, .manageMarketingContent, .manageChannels, .manageMarketingEvents, .followUpInvitations,
     ]
 }

@@ -1,0 +1,42 @@
+import Foundation
+
+// Events published by the Marketing service (M1–M6), for the services that react to what
+// customers do on the customer-facing pages.
+
+/// A customer registered for a store's event (集客报名, M3; seed §9.3 活动管理) on the public
+/// registration page. One per registration: a mobile that registers again for the same event
+/// gets its first registration back and announces nothing. Prospects reads it so that a
+/// registered mobile that becomes a prospect carries the event as its source (展厅活动).
+public struct MarketingRegistrationCreated: EventPayload, Equatable {
+    public static let eventType = "marketing.registration.created.v1"
+
+    public var registrationId: UUID
+    /// Marketing's id of the event, and the number staff quote (HD…).
+    public var eventId: UUID
+    public var eventNumber: String
+    public var eventName: String
+    /// The store that runs the event.
+    public var storeId: UUID
+    /// Normalised: 11 digits.
+    public var mobile: String
+    public var name: String
+    /// The channel the registration page was opened from (a poster's or a consultant's QR code,
+    /// M6), as the page passed it on; nil when it named none.
+    public var channelCode: String?
+    public var registeredAt: Date
+
+    public init(
+        registrationId: UUID, eventId: UUID, eventNumber: String, eventName: String, storeId: UUID, mobile: String, name: String,
+        channelCode: String?, registeredAt: Date
+    ) {
+        self.registrationId = registrationId
+        self.eventId = eventId
+        self.eventNumber = eventNumber
+        self.eventName = eventName
+        self.storeId = storeId
+        self.mobile = mobile
+        self.name = name
+        self.channelCode = channelCode
+        self.registeredAt = registeredAt
+    }
+}
