@@ -174,6 +174,9 @@ final class ScopeTests: XCTestCase {
             "/api/v1/coupons/revocations/": coupons.revocation,
             "/api/v1/marketing/events/": marketing.event,
             "/api/v1/marketing/invitations/": marketing.task,
+            "/api/v1/marketing/news/": marketing.article,
+            "/api/v1/marketing/promotions/": marketing.promotion,
+            "/api/v1/marketing/channels/": marketing.channel,
         ]
         let otherStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
@@ -257,12 +260,21 @@ final class ScopeTests: XCTestCase {
             "POST /api/v1/marketing/events/{id}/check-ins": ["mobile": "13986204417"],
             "POST /api/v1/marketing/events/{id}/invitations": ["consultantId": consultant1, "customers": [["mobile": "13986204418"]]],
             "POST /api/v1/marketing/invitations/{id}/follow-ups": ["method": "phone", "content": "邀约", "result": "invited"],
+            "PUT /api/v1/marketing/news/{id}": Self.newsArticle,
+            "DELETE /api/v1/marketing/news/{id}": [String: Any](),
+            "POST /api/v1/marketing/news/{id}/publish": [String: Any](),
+            "POST /api/v1/marketing/news/{id}/withdraw": [String: Any](),
+            "PUT /api/v1/marketing/promotions/{id}": Self.pricePromotion,
+            "POST /api/v1/marketing/promotions/{id}/publish": [String: Any](),
+            "POST /api/v1/marketing/promotions/{id}/withdraw": [String: Any](),
+            "PATCH /api/v1/marketing/channels/{id}": ["name": "改"],
         ]
         // Writes whose body is a file: a photo that is what it says.
         let photo = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 1, count: 64)
         let fileBodies: Set<String> = [
             "PUT /api/v1/prospects/test-drives/{id}/photos/{kind}", "PUT /api/v1/prospects/follow-ups/{id}/quote-image",
             "PUT /api/v1/after-sales/campaigns/{id}/vehicles", "PUT /api/v1/coupons/tasks/{id}/recipients",
+            "PUT /api/v1/marketing/news/{id}/cover",
         ]
         // Decided by HQ alone: a user with the store scope is refused (403) before the record is
         // looked up, whichever store's it is — the answer says nothing about the record.
@@ -392,16 +404,36 @@ final class ScopeTests: XCTestCase {
         "name": "范围测试活动", "startsAt": "2099-01-01 09:00", "endsAt": "2099-01-01 17:00", "content": "到店活动", "capacity": 10,
     ]
 
-    /// A pending event of store 1 and an invitation task of it for consultant.1.
-    private func storeOneMarketing(_ suite: Suite, consultant: String) async throws -> (event: String, task: String) {
+    private static let newsArticle: [String: Any] = ["category": "store_news", "title": "范围测试新闻", "body": "<p>到店</p>", "displayOrder": 1]
+    private static let pricePromotion: [String: Any] = [
+        "title": "范围测试促销", "brand": "奔驰", "series": "C级", "model": "C 260 L", "listPrice": 339_900, "discount": 30_000,
+        "validFrom": "2099-01-01", "validUntil": "2099-01-31",
+    ]
+
+    /// A pending event of store 1 and an invitation task of it for consultant.1; a draft news
+    /// article with a cover, a draft price promotion and a channel QR code.
+    private func storeOneMarketing(_ suite: Suite, consultant: String)
+        async throws -> (event: String, task: String, article: String, promotion: String, channel: String)
+    {
         let manager = try await suite.login("marketing.1")
+        let article = try await suite.request(.POST, "/api/v1/marketing/news", token: manager, json: Self.newsArticle)
+        let articleID = try XCTUnwrap(article.json["id"] as? String, article.text)
+        let png = Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")!
+        let cover = try await suite.request(.PUT, "/api/v1/marketing/news/\(articleID)/cover", token: manager, bytes: png, contentType: "image/png")
+        XCTAssertEqual(cover.status, 200, cover.text)
+        let promotion = try await suite.request(.POST, "/api/v1/marketing/promotions", token: manager, json: Self.pricePromotion)
+        let promotionID = try XCTUnwrap(promotion.json["id"] as? String, promotion.text)
+        let channel = try await suite.request(.POST, "/api/v1/marketing/channels", token: manager, json: [
+            "name": "范围测试海报", "kind": "poster", "landingUrl": "https://h5.example.cn/",
+        ])
+        let channelID = try XCTUnwrap(channel.json["id"] as? String, channel.text)
         let event = try await suite.request(.POST, "/api/v1/marketing/events", token: manager, json: Self.marketingEvent)
         let eventID = try XCTUnwrap(event.json["id"] as? String, event.text)
         let invited = try await suite.request(.POST, "/api/v1/marketing/events/\(eventID)/invitations", token: manager, json: [
             "consultantId": consultant, "customers": [["mobile": "13986204419", "name": "范围"]],
         ])
         let task = try XCTUnwrap((invited.json["created"] as? [[String: Any]])?.first?["id"] as? String, invited.text)
-        return (eventID, task)
+        return (eventID, task, articleID, promotionID, channelID)
     }
 
     private func storeOneCoupons(_ suite: Suite) async throws

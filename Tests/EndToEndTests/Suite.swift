@@ -51,7 +51,7 @@ final class Suite: @unchecked Sendable {
             "CRM_COUPONS_URL": "http://127.0.0.1:\(coupons.port)",
             "CRM_MARKETING_URL": "http://127.0.0.1:\(marketing.port)",
             "CRM_BCRYPT_COST": "4",
-        ]) { _, given in given }.merging(gatewayEnvironment) { _, given in given })
+        ].merging(gatewayEnvironment) { _, given in given })
         try await gateway.waitUntilReady()
         let suite = Suite(processes: [afterSales, customerService, leads, prospects, coupons, marketing, gateway], gateway: gateway, database: database)
         let known = try await eventually(timeout: .seconds(30)) {
