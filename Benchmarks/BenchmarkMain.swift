@@ -68,6 +68,19 @@ struct BenchmarkMain {
             print("coupon-redemption-failures \(outcome.failures.values.reduce(0, +))")
             return
         }
+        // `--registrations URL --mobiles FILE`: (i), one registration per mobile of FILE, all at once.
+        if let url = value(after: "--registrations") {
+            guard let file = value(after: "--mobiles") else {
+                print("--registrations needs --mobiles")
+                exit(2)
+            }
+            let mobiles = try String(contentsOfFile: file, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
+            let outcome = try await RegistrationBenchmark(url: url, mobiles: mobiles).run()
+            print(outcome.lines)
+            print(String(format: "registration-rate %.1f", outcome.measurement.rate))
+            print("registrations-created \(outcome.statuses[201, default: 0])")
+            return
+        }
         print("Dealer CRM benchmark — \(events) events, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         let raw = try await RawBusBenchmark(setup: setup).run(events: events)
         print(raw.line(name: "(a) raw bus: publish with confirms → consume with acks"))

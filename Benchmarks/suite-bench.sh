@@ -66,20 +66,22 @@ wait_ready() {
 }
 
 as_port=$(crm_free_port); cs_port=$(crm_free_port); gw_port=$(crm_free_port)
-leads_port=$(crm_free_port); coupons_port=$(crm_free_port)
+leads_port=$(crm_free_port); coupons_port=$(crm_free_port); marketing_port=$(crm_free_port)
 start aftersales "$as_port" crm_aftersales
 start customer-service "$cs_port" crm_customer_service
 start leads "$leads_port" crm_leads CRM_LOG_LEVEL=info
 start coupons "$coupons_port" crm_coupons
-wait_ready "$as_port"; wait_ready "$cs_port"; wait_ready "$leads_port"; wait_ready "$coupons_port"
+start marketing "$marketing_port" crm_marketing
+wait_ready "$as_port"; wait_ready "$cs_port"; wait_ready "$leads_port"; wait_ready "$coupons_port"; wait_ready "$marketing_port"
 start gateway "$gw_port" crm_identity CRM_SEED_DEMO=1 \
   CRM_AFTERSALES_URL="http://127.0.0.1:$as_port" CRM_CUSTOMER_SERVICE_URL="http://127.0.0.1:$cs_port" \
-  CRM_LEADS_URL="http://127.0.0.1:$leads_port" CRM_COUPONS_URL="http://127.0.0.1:$coupons_port"
+  CRM_LEADS_URL="http://127.0.0.1:$leads_port" CRM_COUPONS_URL="http://127.0.0.1:$coupons_port" \
+  CRM_MARKETING_URL="http://127.0.0.1:$marketing_port"
 wait_ready "$gw_port"
 gateway="http://127.0.0.1:$gw_port"
 source Benchmarks/pg_statements.sh
 cpu_groups() {  # the processes whose CPU the benches split: this script (the bench's side), the services, the servers
-  echo "bench=$$" "crm-aftersales=${pids[0]}" "crm-customer-service=${pids[1]}" "crm-coupons=${pids[3]}" "crm-gateway=${pids[4]}" \
+  echo "bench=$$" "crm-aftersales=${pids[0]}" "crm-customer-service=${pids[1]}" "crm-coupons=${pids[3]}" "crm-marketing=${pids[4]}" "crm-gateway=${pids[5]}" \
     "postgresql=$(head -1 "$CRM_STATE/postgres/postmaster.pid")" "rabbitmq=$(crm_rabbit_pid)"
 }
 token=
@@ -102,6 +104,7 @@ steady_state() {
 # CRM_BENCH_ONLY=campaign runs (f) alone; CRM_BENCH_ONLY=coupons (g) and (h).
 if [ "$only" = campaign ]; then source Benchmarks/campaign-bench.sh; exit 0; fi
 if [ "$only" = coupons ]; then source Benchmarks/coupon-bench.sh; exit 0; fi
+if [ "$only" = marketing ]; then source Benchmarks/marketing-bench.sh; exit 0; fi
 
 # CRM_BENCH_ONLY=import runs (e) alone, for tuning the import.
 if [ "$only" != import ]; then
@@ -148,6 +151,7 @@ python3 -c "print('gateway %.0f requests/s, pgbench %.0f transactions/s, ratio g
 steady_state
 source Benchmarks/campaign-bench.sh
 source Benchmarks/coupon-bench.sh
+source Benchmarks/marketing-bench.sh
 fi
 
 # (e) the lead import.
