@@ -2,8 +2,9 @@ import Contracts
 import Foundation
 import ServiceKit
 
-/// What Prospects learns from the bus: Leads' leads (for the carry-over of P2) and the ERP's
-/// sales orders and deliveries (order customers and retained customers, P10).
+/// What Prospects learns from the bus: Leads' leads (for the carry-over of P2), the ERP's sales
+/// orders and deliveries (order customers and retained customers, P10), and Marketing's event
+/// registrations (a new prospect who registered came through the event: source 展厅活动, M3).
 enum ProspectEvents {
     static func handlers() -> EventHandlers {
         var handlers = EventHandlers()
@@ -30,6 +31,16 @@ enum ProspectEvents {
         }
         handlers.on(ERPVehicleDelivered.self) { event, context in
             try await SalesOrders(context).recordDelivery(event.data)
+        }
+        // 集客报名 (M3): a registered mobile that becomes a prospect carries the event as its source.
+        handlers.on(MarketingRegistrationCreated.self) { event, context in
+            let registration = event.data
+            try await context.connection.query("""
+                INSERT INTO prospects.event_registration (registration_id, store_id, mobile, event_id, event_name, registered_at)
+                VALUES (\(registration.registrationId), \(registration.storeId), \(registration.mobile), \(registration.eventId),
+                        \(registration.eventName), \(registration.registeredAt))
+                ON CONFLICT (registration_id) DO NOTHING
+                """, logger: context.logger)
         }
         return handlers
     }

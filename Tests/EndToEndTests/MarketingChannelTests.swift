@@ -133,4 +133,50 @@ final class MarketingChannelTests: XCTestCase {
         }
         await suite.stop()
     }
+
+    /// A mobile that registered for an event through a channel's page (集客报名, M3) counts as the
+    /// channel's registration, and when it then comes to the showroom as a new customer, its
+    /// prospect's source is 展厅活动 whatever the consultant chose (Prospects reads
+    /// `marketing.registration.created.v1`).
+    func testARegistrationThroughAChannelIsCountedAndItsProspectComesFromTheEvent() async throws {
+        let suite = try await Suite.start()
+        do {
+            let marketing = try await suite.login("marketing.1")
+            let consultant = try await suite.login("consultant.1")
+            let channel = try await suite.request(.POST, "/api/v1/marketing/channels", token: marketing, json: [
+                "name": "合作伙伴展架", "kind": "partner", "landingUrl": "https://h5.example.cn/events",
+            ])
+            let code = try XCTUnwrap(channel.json["code"] as? String, channel.text)
+            let event = try await suite.request(.POST, "/api/v1/marketing/events", token: marketing, json: [
+                "name": "新春试驾会", "startsAt": "2099-01-01 09:00", "endsAt": "2099-01-01 17:00", "content": "到店试驾", "capacity": 10,
+            ])
+            let eventID = try XCTUnwrap(event.json["id"] as? String, event.text)
+            let online = try await suite.request(.POST, "/api/v1/marketing/events/\(eventID)/online", token: marketing)
+            XCTAssertEqual(online.status, 200, online.text)
+            let mobile = "1370710\(String(Int.random(in: 1000...9999)))"
+            let registered = try await suite.request(
+                .POST, "/api/v1/public/marketing/events/\(eventID)/registrations", json: ["mobile": mobile, "name": "展会客户", "channelCode": code])
+            XCTAssertEqual(registered.status, 201, registered.text)
+
+            let report = try await suite.request(.GET, "/api/v1/marketing/channels/report", token: marketing)
+            let row = (report.json["channels"] as? [[String: Any]] ?? []).first { $0["code"] as? String == code }
+            XCTAssertEqual(row?["registrations"] as? Int, 1, report.text)
+
+            let heard = try await eventually(timeout: .seconds(30)) {
+                try await suite.database.scalar("SELECT count(*)::int8 FROM prospects.event_registration WHERE mobile = '\(mobile)'") == 1
+            }
+            XCTAssertTrue(heard, "Prospects never heard of the registration\n\(suite.logs)")
+            let traffic = try await suite.request(.POST, "/api/v1/prospects/traffic", token: consultant, json: [
+                "name": "展会客户", "mobile": mobile, "arrival": "showroom", "arrivedAt": ISO8601DateFormatter().string(from: Date()),
+                "category": "showroom", "source": "walk_in", "nature": "first_visit",
+            ])
+            XCTAssertEqual(traffic.status, 201, traffic.text)
+            let source = try await suite.database.scalar(
+                "SELECT count(*)::int8 FROM prospects.prospect WHERE mobile = '\(mobile)' AND source = 'showroom_event'")
+            XCTAssertEqual(source, 1, "the prospect's source is 展厅活动: \(traffic.text)")
+        } catch {
+            XCTFail("\(error)\n\(suite.logs)")
+        }
+        await suite.stop()
+    }
 }
