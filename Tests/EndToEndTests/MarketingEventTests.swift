@@ -185,9 +185,9 @@ final class MarketingEventTests: XCTestCase {
             let event = try XCTUnwrap(created.json["id"] as? String, created.text)
             XCTAssertEqual(created.json["amount"] as? Double, 99)
             let path = Self.registrationPath(event)
-            // Pending (待上架): the page is not published and takes no registrations.
+            // Pending (待上架): the page is not published — 404, as its page answers.
             let pending = try await setup.first.request(.POST, path, json: ["mobile": "13800000001", "name": "李"])
-            XCTAssertEqual(pending.status, 409, pending.text)
+            XCTAssertEqual(pending.status, 404, pending.text)
             let unpublished = try await setup.first.request(.GET, "/api/v1/public/marketing/events/\(event)")
             XCTAssertEqual(unpublished.status, 404)
             // A pending event may be edited.
@@ -219,6 +219,10 @@ final class MarketingEventTests: XCTestCase {
             XCTAssertEqual(refused.status, 409, refused.text)
             XCTAssertEqual(refused.json["title"] as? String, "Not open")
             XCTAssertTrue((refused.json["detail"] as? String)?.contains("已下架") == true, refused.text)
+            // A mobile that did register gets the same answer: a closed event tells nobody who registered.
+            let registeredAgain = try await setup.first.request(.POST, path, json: ["mobile": "13800000001", "name": "李先生"])
+            XCTAssertEqual(registeredAgain.status, 409, registeredAgain.text)
+            XCTAssertNil(registeredAgain.json["id"], registeredAgain.text)
 
             // Check-in by mobile, then again by the registration's id: the second says when.
             let first = try await manager.request(.POST, "/api/v1/marketing/events/\(event)/check-ins", json: ["mobile": "138 0000 0001"])

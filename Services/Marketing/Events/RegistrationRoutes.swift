@@ -62,10 +62,13 @@ struct RegistrationRoutes: Sendable {
             else { throw Self.unknownEvent }
             let day = try await environment.storeDay(event.storeId, on: connection)
             let registrations = RegistrationStore(connection: connection, logger: environment.logger, timeZone: day.timeZone)
+            // Whether the event takes registrations is decided before any mobile is looked up: a
+            // closed event must not tell a stranger whether a given mobile registered for it.
+            try await requireOpen(event, day: day, on: connection)
             if let existing = try await registrations.registration(event: id, mobile: mobile) {
                 return answer(existing, event: event, status: .ok)
             }
-            try await requireOpen(event, day: day, on: connection)
+            if event.counts.remaining <= 0 { throw Self.full(event) }
             let registrationID = UUID()
             guard try await registrations.add(
                 id: registrationID, event: id, store: event.storeId, mobile: mobile, name: name, channelCode: channelCode, at: day.now)
@@ -101,7 +104,10 @@ struct RegistrationRoutes: Sendable {
     }
 
     /// 409 unless the event takes registrations now: online (已上架) and not ended.
+    /// 404 for a pending event, as its public page answers (it is not published yet); 409 "Not
+    /// open" for one taken offline, "Ended" for one that is over.
     private func requireOpen(_ event: EventView, day: StoreDay, on connection: PostgresConnection) async throws {
+        if event.state == EventState.pending.rawValue { throw Self.unknownEvent }
         guard event.state == EventState.online.rawValue else {
             let states = try await environment.directory.dictionary(
                 DataDictionaries.marketingEventState, store: event.storeId, on: connection, logger: environment.logger)
@@ -114,7 +120,6 @@ struct RegistrationRoutes: Sendable {
             problem.title = "Ended"
             throw problem
         }
-        if event.counts.remaining <= 0 { throw Self.full(event) }
     }
 
     /// What the page gets: 201 for a new registration, 200 for the mobile's earlier one.
