@@ -51,6 +51,11 @@ final class MarketingChannelTests: XCTestCase {
                 "name": "张伟的个人码", "kind": "consultant", "landingUrl": "https://h5.example.cn/",
             ])
             XCTAssertEqual(noConsultant.problemFields, ["consultantId"], noConsultant.text)
+            let otherStores = try await suite.request(.POST, "/api/v1/marketing/channels", token: marketing, json: [
+                "name": "别店顾问码", "kind": "consultant", "landingUrl": "https://h5.example.cn/",
+                "consultantId": try await suite.userID("consultant.2"),
+            ])
+            XCTAssertEqual(otherStores.problemFields, ["consultantId"], "a consultant of store 2 for a code of store 1: \(otherStores.text)")
             let refused = try await suite.request(.POST, "/api/v1/marketing/channels", token: consultant, json: [
                 "name": "门口海报", "kind": "poster", "landingUrl": "https://h5.example.cn/",
             ])

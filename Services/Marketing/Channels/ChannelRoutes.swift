@@ -59,8 +59,8 @@ struct ChannelRoutes: Sendable {
                 check.fail("consultantId", "is required for a consultant's own code (\(kinds.label("consultant")))")
             }
             if let consultant = draft.consultantId,
-               try await environment.directory.displayNames(of: [consultant], on: connection, logger: environment.logger)[consultant] == nil {
-                check.fail("consultantId", "names no user the store knows")
+               try await environment.directory.activeUser(consultant, inStore: principal.storeID, on: connection, logger: environment.logger) == nil {
+                check.fail("consultantId", "is not an active user of the store")
             }
             try check.throwIfInvalid()
             let channels = ChannelStore(connection: connection, logger: environment.logger)

@@ -106,8 +106,13 @@ struct ChannelStore {
                 SELECT * FROM marketing.channel_touch
                 WHERE store_id = \(store) AND (\(from)::timestamptz IS NULL OR touched_at >= \(from))
                   AND (\(before)::timestamptz IS NULL OR touched_at < \(before))),
+            -- Each mobile's first touch in the store over all time; the period then keeps those
+            -- that fall in it (a customer a poster brought in October is the poster's in November).
             first_touch AS (
-                SELECT DISTINCT ON (mobile) mobile, channel_code, touched_at FROM touch ORDER BY mobile, touched_at, channel_code),
+                SELECT * FROM (
+                    SELECT DISTINCT ON (mobile) mobile, channel_code, touched_at FROM marketing.channel_touch
+                    WHERE store_id = \(store) ORDER BY mobile, touched_at, channel_code) first
+                WHERE (\(from)::timestamptz IS NULL OR touched_at >= \(from)) AND (\(before)::timestamptz IS NULL OR touched_at < \(before))),
             outcome AS (
                 SELECT f.channel_code, o.kind, count(*) AS n FROM first_touch f
                 JOIN marketing.channel_outcome o ON o.store_id = \(store) AND o.mobile = f.mobile AND o.happened_at >= f.touched_at
