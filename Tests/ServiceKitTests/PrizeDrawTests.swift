@@ -77,6 +77,7 @@ final class PrizeDrawTests: XCTestCase {
             XCTAssertEqual($0 as? PrizeDrawError, .oddsAbove100Percent(total: 10_001))
         }
         XCTAssertThrowsError(try PrizeDraw([.init(prize: "x", basisPoints: -1)]))
+        XCTAssertThrowsError(try PrizeDraw([.init(prize: "x", basisPoints: .max), .init(prize: "y", basisPoints: 1)]), "no overflow trap")
         // The system's generator: every spin lands somewhere.
         XCTAssertTrue((0..<1_000).allSatisfy { _ in [nil, "first", "second"].contains(draw.spin()) })
     }

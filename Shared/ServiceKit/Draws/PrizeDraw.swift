@@ -29,6 +29,8 @@ public struct PrizeDraw<Prize: Sendable>: Sendable {
     /// - Throws: `PrizeDrawError` when odds are negative or add up to more than 10,000 bp.
     public init(_ bands: [Band]) throws {
         if let negative = bands.firstIndex(where: { $0.basisPoints < 0 }) { throw PrizeDrawError.negativeOdds(index: negative) }
+        // Each band at most 100% first, so that the sum cannot overflow on absurd odds.
+        if let huge = bands.first(where: { $0.basisPoints > Self.scale }) { throw PrizeDrawError.oddsAbove100Percent(total: huge.basisPoints) }
         let total = bands.reduce(0) { $0 + $1.basisPoints }
         guard total <= Self.scale else { throw PrizeDrawError.oddsAbove100Percent(total: total) }
         self.bands = bands
