@@ -120,8 +120,9 @@ struct TrafficStore {
     }
 
     /// A new prospect from the form; a carried-over lead fills in what the form left empty. Its
-    /// source: 网销线索 for a carried-over lead; else 展厅活动 when the mobile registered for one of
-    /// the store's marketing events (集客报名, M3); else the form's.
+    /// source: 网销线索 for a carried-over lead; 老客户介绍 (referral) as the form says, since its
+    /// referrer is what earns the referral coupons (C6); else 展厅活动 when the mobile registered
+    /// for one of the store's marketing events (集客报名, M3) in the 90 days before; else the form's.
     /// False if the store has the mobile already (a concurrent registration won).
     private func insert(_ id: UUID, draft: TrafficDraft, lead: KnownLead?, store: UUID, consultant: UUID?, by user: UUID, now: Date) async throws -> Bool {
         try await !connection.query("""
@@ -130,8 +131,10 @@ struct TrafficStore {
                                             note, created_by)
             VALUES (\(id), \(store), \(draft.name), \(draft.mobile), \(draft.landline), \(draft.gender ?? lead?.gender),
                     \(draft.province ?? lead?.province), \(draft.city ?? lead?.city), \(draft.district), \(draft.category),
-                    CASE WHEN \(lead == nil) AND EXISTS (
-                             SELECT 1 FROM prospects.event_registration r WHERE r.store_id = \(store) AND r.mobile = \(draft.mobile))
+                    CASE WHEN \(lead == nil) AND \(draft.source) <> 'referral' AND EXISTS (
+                             SELECT 1 FROM prospects.event_registration r
+                             WHERE r.store_id = \(store) AND r.mobile = \(draft.mobile)
+                               AND r.registered_at > \(now) - interval '90 days' AND r.registered_at <= \(now))
                          THEN 'showroom_event' ELSE \(lead == nil ? draft.source : SystemSource.onlineLead)::text END,
                     \(draft.brand ?? lead?.brand), \(draft.series ?? lead?.series), \(draft.model ?? lead?.model), \(draft.plate),
                     \(draft.level.rawValue), 'active', \(consultant), \(consultant == nil ? nil : now), \(lead?.leadID),
