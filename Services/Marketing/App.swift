@@ -10,10 +10,21 @@ import ServiceKit
 /// processes take them — staff check registrants in and hand invitation tasks (邀约任务) to
 /// consultants. Channel QR codes (推广二维码, M6) attribute leads, registrations, showroom
 /// arrivals and orders to the poster, partner or consultant they came through. The lucky wheel
-/// and SMS (M4, M5) come with later slices of issue 15.
+/// (大转盘, M4) lets customers spin for prizes in stock; a coupon prize is issued through Coupons
+/// over its internal routes at the moment of the draw (Wheel/). SMS (M5) comes with a later slice.
 @main
 struct MarketingApp {
     static func main() async throws {
+        let couponsURL: String
+        do {
+            couponsURL = try CouponPrizes.couponsURL()
+        } catch {
+            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            exit(78)  // EX_CONFIG
+        }
+        let prizes: @Sendable (ServiceEnvironment) -> CouponPrizes = {
+            CouponPrizes(couponsURL: couponsURL, token: $0.configuration.internalToken)
+        }
         var handlers = EventHandlers()
         CustomerEvents.add(to: &handlers)
         ChannelEvents.add(to: &handlers)
@@ -23,7 +34,7 @@ struct MarketingApp {
             handlers: handlers,
             routes: { group, environment in
                 // One folder per feature: News/, Promotions/, Events/ (events, registrations, check-in),
-                // Invitations/, Customers/, Channels/; Publishing/ is shared.
+                // Invitations/, Customers/, Channels/, Wheel/; Publishing/ is shared.
                 NewsRoutes(environment: environment).addRoutes(to: group)
                 NewsCoverRoutes(environment: environment).addRoutes(to: group)
                 PromotionRoutes(environment: environment).addRoutes(to: group)
@@ -34,11 +45,17 @@ struct MarketingApp {
                 CustomerRoutes(environment: environment).addRoutes(to: group)
                 ChannelReportRoutes(environment: environment).addRoutes(to: group)
                 ChannelRoutes(environment: environment).addRoutes(to: group)
+                WheelRoutes(environment: environment, prizes: prizes(environment)).addRoutes(to: group)
+                DrawLogRoutes(environment: environment).addRoutes(to: group)
             },
             publicRoutes: { group, environment in
                 PublicNewsRoutes(environment: environment).addRoutes(to: group)
                 PublicPromotionRoutes(environment: environment).addRoutes(to: group)
                 RegistrationRoutes(environment: environment).addRoutes(to: group)
+                PublicWheelRoutes(environment: environment, prizes: prizes(environment)).addRoutes(to: group)
+            },
+            services: { environment in
+                [DrawSettlingPass(environment: environment, prizes: prizes(environment))]
             }
         ))
     }
