@@ -367,6 +367,45 @@ final class MarketingWheelTests: XCTestCase {
         await setup.stop()
     }
 
+    // MARK: Through the gateway
+
+    /// The demo marketing manager writes a wheel through the gateway; a customer's phone spins it
+    /// without a token, and past the public prefix's limit gets a 429 with Retry-After.
+    func testThroughTheGatewayACustomerSpinsWithoutATokenAndIsRateLimited() async throws {
+        let suite = try await Suite.start(gatewayEnvironment: ["CRM_PUBLIC_RATE_PER_SECOND": "0.2", "CRM_PUBLIC_RATE_BURST": "3"])
+        do {
+            let token = try await suite.login("marketing.1")
+            let created = try await suite.request(.POST, "/api/v1/marketing/wheels", token: token, json: Self.wheelBody(prizes: [
+                ["name": "车载香薰", "basisPoints": 10_000, "stock": 100],
+            ]))
+            XCTAssertEqual(created.status, 201, created.text)
+            let id = try XCTUnwrap(created.json["id"] as? String)
+            let online = try await suite.request(.POST, "/api/v1/marketing/wheels/\(id)/online", token: token)
+            XCTAssertEqual(online.status, 200, online.text)
+            // A consultant may not write wheels.
+            let consultant = try await suite.login("consultant.1")
+            let refused = try await suite.request(.GET, "/api/v1/marketing/wheels", token: consultant)
+            XCTAssertEqual(refused.status, 403, refused.text)
+
+            let page = try await suite.request(.GET, "/api/v1/public/marketing/wheels/\(id)")
+            XCTAssertEqual(page.status, 200, page.text)
+            XCTAssertEqual((page.json["prizes"] as? [[String: Any]])?.first?["name"] as? String, "车载香薰")
+            XCTAssertNil((page.json["prizes"] as? [[String: Any]])?.first?["stock"], "the page shows no stock")
+            let drawn = try await suite.request(.POST, Self.drawPath(id), json: ["mobile": "13944440001"])
+            XCTAssertEqual(drawn.status, 201, drawn.text)
+            XCTAssertEqual(drawn.json["outcome"] as? String, "won")
+            _ = try await suite.request(.GET, "/api/v1/public/marketing/wheels/\(id)")
+            let limited = try await suite.request(.POST, Self.drawPath(id), json: ["mobile": "13944440002"])
+            XCTAssertEqual(limited.status, 429, limited.text)
+            XCTAssertNotNil(limited.headers.first(name: "Retry-After"), "a 429 says when to come back")
+            let draws = try await suite.database.scalar("SELECT count(*)::int8 FROM marketing.wheel_draw WHERE wheel_id = '\(id)'")
+            XCTAssertEqual(draws, 1, "the refused draw never reached Marketing")
+        } catch {
+            XCTFail("\(error)\n\(suite.logs)")
+        }
+        await suite.stop()
+    }
+
     /// A request straight to a service with `Authorization: Bearer <token>` (nil: none).
     private func internalRequest(_ port: Int, _ path: String, json: Any, token: String?) async throws -> Suite.Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
