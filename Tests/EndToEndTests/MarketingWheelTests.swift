@@ -146,6 +146,11 @@ final class MarketingWheelTests: XCTestCase {
                 SELECT count(*)::int8 FROM marketing.wheel_draw WHERE wheel_id = '\(id)' AND note = 'out_of_stock'
                 """)
             XCTAssertEqual(winners, 15)
+            let announced = try await setup.database.scalar("""
+                SELECT count(*)::int8 FROM marketing.outbox
+                WHERE event_type = 'marketing.prize.won.v1' AND envelope->'data'->>'wheelId' = '\(id)'
+                """)
+            XCTAssertEqual(announced, 15, "one marketing.prize.won.v1 per prize won")
             XCTAssertGreaterThan(outOfStock, 300, "spins landing on a prize out of stock are no prize")
 
             // The same mobile draws 20 times at once with 3 draws: 3 spins, 17 refusals.
@@ -293,6 +298,11 @@ final class MarketingWheelTests: XCTestCase {
             XCTAssertEqual((won.json["couponCode"] as? String)?.count, 16, won.text)
             let stock = try await setup.database.rows("SELECT stock || ':' || won FROM marketing.wheel_prize WHERE wheel_id = '\(id)'")
             XCTAssertEqual(stock, ["2:1"])
+            let announced = try await setup.database.rows("""
+                SELECT envelope->'data'->>'couponCode' FROM marketing.outbox
+                WHERE event_type = 'marketing.prize.won.v1' AND envelope->'data'->>'drawId' = '\(drawID)'
+                """)
+            XCTAssertEqual(announced, [won.json["couponCode"] as? String ?? "?"], "the coupon prize is announced once, with its code")
         } catch {
             XCTFail("\(error)\n\(setup.logs)")
         }

@@ -5,7 +5,7 @@ import ServiceKit
 
 /// Settles a draw that landed on a coupon prize (`issuing`) with Coupons' answer, exactly once
 /// however many ask: the draw's UPDATE requires it to be `issuing` still. Issued → won, with the
-/// coupon's code and last day. Anything else → no prize (谢谢参与) with Coupons' reason, and the
+/// coupon's code and last day, announced as `marketing.prize.won.v1`. Anything else → no prize (谢谢参与) with Coupons' reason, and the
 /// prize's stock taken by the draw is given back — "keeps the stock" (M4).
 ///
 /// The draw asks Coupons right after it commits; when Coupons does not answer (or the process
@@ -15,11 +15,14 @@ enum DrawSettling {
     /// A draw to settle.
     struct Pending: Sendable {
         var draw: UUID
+        var wheel: UUID
         var wheelNumber: String
+        var wheelName: String
         var store: UUID
         var mobile: String
         var name: String?
         var prize: UUID
+        var prizeName: String
         var couponDefinition: UUID
     }
 
@@ -41,7 +44,16 @@ enum DrawSettling {
             let day = try await environment.storeDay(pending.store, on: connection)
             let draws = DrawStore(connection: connection, logger: environment.logger, timeZone: day.timeZone)
             if answer.outcome == CouponPrizeIssueAnswer.issued {
-                _ = try await draws.settleWon(pending.draw, couponCode: answer.code, lastDay: answer.lastDay, at: day.now)
+                // Announced once: only by the settling that moved the draw from `issuing`.
+                guard try await draws.settleWon(pending.draw, couponCode: answer.code, lastDay: answer.lastDay, at: day.now) else { return }
+                try await environment.outbox.append(CloudEvent(
+                    source: "/crm/marketing", subject: pending.draw.uuidString.lowercased(),
+                    data: MarketingPrizeWon(
+                        drawId: pending.draw, wheelId: pending.wheel, wheelNumber: pending.wheelNumber, wheelName: pending.wheelName,
+                        storeId: pending.store, mobile: pending.mobile, name: pending.name, prizeId: pending.prize,
+                        prizeName: pending.prizeName, prizeKind: WheelPrizeKind.coupon.rawValue, couponCode: answer.code,
+                        couponLastDay: answer.lastDay, wonAt: day.now),
+                    storeid: pending.store.uuidString.lowercased()), on: connection, logger: environment.logger)
             } else if let prize = try await draws.settleNoPrize(pending.draw, note: answer.outcome, at: day.now) {
                 try await WheelStore(connection: connection, logger: environment.logger).returnPrize(prize)
             }

@@ -60,14 +60,17 @@ struct DrawStore {
     /// asks Coupons about again, oldest first.
     func issuing(forMoreThan seconds: Int, limit: Int) async throws -> [DrawSettling.Pending] {
         let rows = try await connection.query("""
-            SELECT d.id, w.number, d.store_id, d.mobile, d.name, d.prize_id, p.coupon_definition_id
+            SELECT d.id, w.id, w.number, w.name, d.store_id, d.mobile, d.name, d.prize_id, p.name, p.coupon_definition_id
             FROM marketing.wheel_draw d JOIN marketing.lucky_wheel w ON w.id = d.wheel_id JOIN marketing.wheel_prize p ON p.id = d.prize_id
             WHERE d.outcome = 'issuing' AND d.recorded_at < now() - make_interval(secs => \(Double(seconds))) ORDER BY d.recorded_at LIMIT \(limit)
             """, logger: logger)
         var found: [DrawSettling.Pending] = []
-        for try await (id, number, store, mobile, name, prize, definition) in rows.decode((UUID, String, UUID, String, String?, UUID, UUID).self) {
+        for try await (id, wheel, number, wheelName, store, mobile, name, prize, prizeName, definition) in rows.decode(
+            (UUID, UUID, String, String, UUID, String, String?, UUID, String, UUID).self)
+        {
             found.append(DrawSettling.Pending(
-                draw: id, wheelNumber: number, store: store, mobile: mobile, name: name, prize: prize, couponDefinition: definition))
+                draw: id, wheel: wheel, wheelNumber: number, wheelName: wheelName, store: store, mobile: mobile, name: name, prize: prize,
+                prizeName: prizeName, couponDefinition: definition))
         }
         return found
     }

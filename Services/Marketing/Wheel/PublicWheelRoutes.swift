@@ -16,10 +16,11 @@ import ServiceKit
 /// 3. spins with the system's cryptographic generator (ServiceKit `PrizeDraw`, odds in basis
 ///    points); a prize out of stock is no prize — its stock is taken by one UPDATE whose WHERE is
 ///    `stock > 0`, so it never goes below 0;
-/// 4. a coupon prize is then asked of Coupons, keyed by the draw (`DrawSettling`): issued → won,
-///    with the coupon's code; sold out or otherwise refused → no prize, and the stock is given back.
-///    When Coupons does not answer, the draw answers `issuing` and the settling pass finishes it;
-///    the page reads it again with `GET …/draws/{drawId}?mobile=`.
+/// 4. a prize won is announced (`marketing.prize.won.v1`); a coupon prize is first asked of
+///    Coupons, keyed by the draw (`DrawSettling`): issued → won, with the coupon's code; sold out
+///    or otherwise refused → no prize, and the stock is given back. When Coupons does not answer,
+///    the draw answers `issuing` and the settling pass finishes it; the page reads it again with
+///    `GET …/draws/{drawId}?mobile=`.
 struct PublicWheelRoutes: Sendable {
     let environment: ServiceEnvironment
     let prizes: CouponPrizes
@@ -79,6 +80,15 @@ struct PublicWheelRoutes: Sendable {
             try await DrawStore(connection: connection, logger: environment.logger, timeZone: day.timeZone).add(
                 id: drawID, wheel: id, store: wheel.storeId, mobile: mobile, name: name, prize: prize?.id, outcome: outcome, note: note,
                 at: day.now)
+            if outcome == .won, let prize {
+                try await environment.outbox.append(CloudEvent(
+                    source: "/crm/marketing", subject: drawID.uuidString.lowercased(),
+                    data: MarketingPrizeWon(
+                        drawId: drawID, wheelId: id, wheelNumber: wheel.number, wheelName: wheel.name, storeId: wheel.storeId,
+                        mobile: mobile, name: name, prizeId: prize.id, prizeName: prize.name, prizeKind: prize.kind, couponCode: nil,
+                        couponLastDay: nil, wonAt: day.now),
+                    storeid: wheel.storeId.uuidString.lowercased()), on: connection, logger: environment.logger)
+            }
             let outcomes = try await environment.directory.dictionary(
                 DataDictionaries.wheelDrawOutcome, store: wheel.storeId, on: connection, logger: environment.logger)
             let receipt = DrawReceipt(
@@ -88,8 +98,8 @@ struct PublicWheelRoutes: Sendable {
             let pending = outcome == .issuing ? prize.flatMap { prize in
                 prize.couponDefinitionId.map {
                     DrawSettling.Pending(
-                        draw: drawID, wheelNumber: wheel.number, store: wheel.storeId, mobile: mobile, name: name, prize: prize.id,
-                        couponDefinition: $0)
+                        draw: drawID, wheel: id, wheelNumber: wheel.number, wheelName: wheel.name, store: wheel.storeId, mobile: mobile,
+                        name: name, prize: prize.id, prizeName: prize.name, couponDefinition: $0)
                 }
             } : nil
             return (receipt, pending)
