@@ -160,8 +160,13 @@ final class MarketingChannelTests: XCTestCase {
             XCTAssertEqual(online.status, 200, online.text)
             let mobile = "1370710\(String(Int.random(in: 1000...9999)))"
             let registered = try await suite.request(
-                .POST, "/api/v1/public/marketing/events/\(eventID)/registrations", json: ["mobile": mobile, "name": "展会客户", "channelCode": code])
+                .POST, "/api/v1/public/marketing/events/\(eventID)/registrations",
+                json: ["mobile": mobile, "name": "展会客户", "channelCode": " \(code.lowercased()) "])
             XCTAssertEqual(registered.status, 201, registered.text)
+            // A page that passes the code in lower case: stored as the channel's code.
+            let stored = try await suite.database.scalar(
+                "SELECT count(*)::int8 FROM marketing.event_registration WHERE mobile = '\(mobile)' AND channel_code = '\(code)'")
+            XCTAssertEqual(stored, 1)
 
             let report = try await suite.request(.GET, "/api/v1/marketing/channels/report", token: marketing)
             let row = (report.json["channels"] as? [[String: Any]] ?? []).first { $0["code"] as? String == code }

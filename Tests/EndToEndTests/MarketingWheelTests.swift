@@ -338,9 +338,18 @@ final class MarketingWheelTests: XCTestCase {
             // A wheel for an event's registrants: others are not eligible.
             let event = try await manager.request(.POST, "/api/v1/marketing/events", json: [
                 "name": "车主答谢会", "startsAt": Self.storeTime(daysFromNow: -0.1), "endsAt": Self.storeTime(daysFromNow: 1),
-                "content": "现场抽奖", "capacity": 10,
+                "content": "<p onclick=\"steal()\">现场抽奖</p><script>alert(1)</script><a href=\"javascript:alert(2)\">规则</a>",
+                "rules": "<img src=x onerror=alert(3)>每人一次", "capacity": 10,
             ])
             XCTAssertEqual(event.status, 201, event.text)
+            // The event's content and rules are shown as rich text: stored without what could run.
+            for field in ["content", "rules"] {
+                let text = event.json[field] as? String ?? ""
+                for dangerous in ["<script", "onclick", "onerror", "javascript:"] {
+                    XCTAssertFalse(text.lowercased().contains(dangerous), "\(field) kept \(dangerous): \(text)")
+                }
+            }
+            XCTAssertTrue((event.json["content"] as? String)?.contains("现场抽奖") == true, event.text)
             let eventID = try XCTUnwrap(event.json["id"] as? String)
             _ = try await manager.request(.POST, "/api/v1/marketing/events/\(eventID)/online")
             let registered = try await setup.first.request(

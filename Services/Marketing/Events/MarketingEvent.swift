@@ -100,13 +100,23 @@ struct EventFields: Sendable, Equatable {
         case nil:
             break
         }
-        content = check.text("content", draft.content, maxLength: 20_000)
-        rules = check.optionalText("rules", draft.rules, maxLength: 5_000)
+        // Content and rules are shown as rich text on the customer-facing page: kept through the
+        // sanitiser's allow-list, as news bodies are (no script, no handler, no javascript: URL).
+        content = Self.richText("content", check.text("content", draft.content, maxLength: 20_000), check: &check)
+        rules = check.optionalText("rules", draft.rules, maxLength: 5_000).map { RichTextSanitizer.sanitize($0) }
         shareTitle = check.optionalText("shareTitle", draft.shareTitle, maxLength: 60)
         shareText = check.optionalText("shareText", draft.shareText, maxLength: 200)
         capacity = draft.capacity
         check.range("capacity", draft.capacity, 1...Self.largestCapacity)
         try check.throwIfInvalid()
+    }
+
+    /// `text` sanitised; a failure when nothing readable is left.
+    private static func richText(_ field: String, _ text: String, check: inout FieldValidator) -> String {
+        guard !text.isEmpty else { return text }
+        let clean = RichTextSanitizer.sanitize(text)
+        check.require(!clean.trimmed.isEmpty, field, "has no text left once what is not allowed (scripts, event handlers) is removed")
+        return clean
     }
 
     private static func time(_ field: String, _ text: String, timeZone: TimeZone, check: inout FieldValidator) -> Date? {

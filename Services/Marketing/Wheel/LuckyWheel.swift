@@ -98,7 +98,8 @@ struct WheelFields: Sendable, Equatable {
     init(checking draft: WheelDraft, dictionaries: StoreDictionaries, timeZone: TimeZone) throws {
         var check = FieldValidator()
         name = check.text("name", draft.name, maxLength: 60)
-        rules = check.optionalText("rules", draft.rules, maxLength: 5_000)
+        // Shown as rich text on the customer-facing page: through the sanitiser's allow-list.
+        rules = check.optionalText("rules", draft.rules, maxLength: 5_000).map { RichTextSanitizer.sanitize($0) }
         let startsAt = Self.time("startsAt", draft.startsAt, timeZone: timeZone, check: &check)
         let endsAt = Self.time("endsAt", draft.endsAt, timeZone: timeZone, check: &check)
         if let startsAt, let endsAt {
