@@ -72,8 +72,8 @@ struct EventFields: Sendable, Equatable {
         var check = FieldValidator()
         name = check.text("name", draft.name, maxLength: 60)
         theme = check.optionalText("theme", draft.theme, maxLength: 100)
-        let startsAt = Self.time("startsAt", draft.startsAt, timeZone: timeZone, check: &check)
-        let endsAt = Self.time("endsAt", draft.endsAt, timeZone: timeZone, check: &check)
+        let startsAt = check.storeTime("startsAt", draft.startsAt, timeZone: timeZone)
+        let endsAt = check.storeTime("endsAt", draft.endsAt, timeZone: timeZone)
         if let startsAt, let endsAt {
             check.require(endsAt > startsAt, "endsAt", "must be after startsAt (\(LocalDateTime(startsAt, in: timeZone).text))")
         }
@@ -117,18 +117,6 @@ struct EventFields: Sendable, Equatable {
         let clean = RichTextSanitizer.sanitize(text)
         check.require(!clean.trimmed.isEmpty, field, "has no text left once what is not allowed (scripts, event handlers) is removed")
         return clean
-    }
-
-    private static func time(_ field: String, _ text: String, timeZone: TimeZone, check: inout FieldValidator) -> Date? {
-        guard !text.trimmed.isEmpty else {
-            check.fail(field, "is required: a time on the store's clock, e.g. 2026-12-20 09:00")
-            return nil
-        }
-        guard let date = ImportFile.dateTime(text.trimmed, in: timeZone) else {
-            check.fail(field, "must be a time on the store's clock written 2026-12-20 09:00, or RFC 3339 with its offset")
-            return nil
-        }
-        return date
     }
 }
 

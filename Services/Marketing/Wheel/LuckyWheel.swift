@@ -100,8 +100,8 @@ struct WheelFields: Sendable, Equatable {
         name = check.text("name", draft.name, maxLength: 60)
         // Shown as rich text on the customer-facing page: through the sanitiser's allow-list.
         rules = check.optionalText("rules", draft.rules, maxLength: 5_000).map { RichTextSanitizer.sanitize($0) }
-        let startsAt = Self.time("startsAt", draft.startsAt, timeZone: timeZone, check: &check)
-        let endsAt = Self.time("endsAt", draft.endsAt, timeZone: timeZone, check: &check)
+        let startsAt = check.storeTime("startsAt", draft.startsAt, timeZone: timeZone)
+        let endsAt = check.storeTime("endsAt", draft.endsAt, timeZone: timeZone)
         if let startsAt, let endsAt {
             check.require(endsAt > startsAt, "endsAt", "must be after startsAt (\(LocalDateTime(startsAt, in: timeZone).text))")
         }
@@ -155,18 +155,6 @@ struct WheelFields: Sendable, Equatable {
         }
         self.prizes = prizes
         try check.throwIfInvalid()
-    }
-
-    private static func time(_ field: String, _ text: String, timeZone: TimeZone, check: inout FieldValidator) -> Date? {
-        guard !text.trimmed.isEmpty else {
-            check.fail(field, "is required: a time on the store's clock, e.g. 2026-12-20 09:00")
-            return nil
-        }
-        guard let date = ImportFile.dateTime(text.trimmed, in: timeZone) else {
-            check.fail(field, "must be a time on the store's clock written 2026-12-20 09:00, or RFC 3339 with its offset")
-            return nil
-        }
-        return date
     }
 }
 

@@ -152,11 +152,11 @@ struct WheelRoutes: Sendable {
         return wheel
     }
 
-    /// 409 naming the state in the store's words: "DZ2612010001 is 已上架 (online): it cannot be edited".
+    /// 409 naming the state in the store's words (`EventState.refusal`).
     private func refusal(_ what: String, _ wheel: WheelView, principal: Principal, on connection: PostgresConnection) async throws -> ProblemDetails {
         let states = try await environment.directory.dictionary(
             DataDictionaries.marketingEventState, store: principal.storeID, on: connection, logger: environment.logger)
-        return ProblemDetails.conflict("\(wheel.number) is \(states.described(wheel.state)): it cannot be \(what)")
+        return EventState.refusal(wheel.number, is: wheel.state, cannot: what, words: states)
     }
 
     private static let sets = [
