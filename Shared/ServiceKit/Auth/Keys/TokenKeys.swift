@@ -42,6 +42,15 @@ public actor TokenKeys {
     private let logger: Logger
     private var lastFetch: ContinuousClock.Instant?
     private var fetchInFlight: Task<Void, Never>?
+    /// Access tokens verified lately, by their text. A client sends one token with every request
+    /// for its lifetime, and checking its Ed25519 signature and decoding its claims each time was
+    /// a measurable share of a busy service's CPU (`./crm bench` (h)). A token is only ever here
+    /// after a full verification, and is taken from here until it expires or for at most
+    /// `verifiedLifetime`, whichever comes first — so a key withdrawn from the JWKS stops
+    /// opening doors within that time. At most `verifiedLimit` entries: a full cache starts again.
+    private var verified: [String: (claims: AccessClaims, until: Date)] = [:]
+    static let verifiedLifetime: TimeInterval = 60
+    static let verifiedLimit = 10_000
 
     /// - Parameters:
     ///   - keys: the gateway's set (private keys sign and verify, public ones verify), or a
@@ -80,6 +89,21 @@ public actor TokenKeys {
     /// The token's claims if it is one of ours, valid now and meant for `use`; nil otherwise.
     /// Why a token is refused is not the caller's business (the log says, at debug level).
     public func verify(_ token: String, for use: AccessClaims.Use) async -> AccessClaims? {
+        let now = Date()
+        if use == .access, let hit = verified[token] {
+            if hit.until > now { return hit.claims }
+            verified[token] = nil
+        }
+        guard let claims = await verifyFully(token, for: use) else { return nil }
+        if use == .access {
+            if verified.count >= Self.verifiedLimit { verified.removeAll(keepingCapacity: true) }
+            verified[token] = (claims, min(claims.exp.value, now.addingTimeInterval(Self.verifiedLifetime)))
+        }
+        return claims
+    }
+
+    /// `verify` without the cache: the header, the key, the signature, expiry, issuer and audience.
+    private func verifyFully(_ token: String, for use: AccessClaims.Use) async -> AccessClaims? {
         guard let header = TokenHeader(token: token), header.alg == "EdDSA", let kid = header.kid, !kid.isEmpty else {
             logger.debug("token refused: not an EdDSA token with a kid")
             return nil
