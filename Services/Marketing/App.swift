@@ -9,21 +9,26 @@ import ServiceKit
 /// (集客报名) — one registration per mobile, never more than the capacity, however many
 /// processes take them — staff check registrants in and hand invitation tasks (邀约任务) to
 /// consultants. Channel QR codes (推广二维码, M6) attribute leads, registrations, showroom
-/// arrivals and orders to the poster, partner or consultant they came through. The lucky wheel
-/// and SMS (M4, M5) come with later slices of issue 15.
+/// arrivals and orders to the poster, partner or consultant they came through. The SMS platform
+/// (短信平台, M5, `Sms/`) sends templates to lists, customers and registrants through Alibaba
+/// Cloud SMS (or a file in development) under its rules: quiet hours, a daily cap, the opt-out
+/// list, one message per key. The lucky wheel (M4) comes with a later slice of issue 15.
 @main
 struct MarketingApp {
     static func main() async throws {
         var handlers = EventHandlers()
         CustomerEvents.add(to: &handlers)
         ChannelEvents.add(to: &handlers)
+        let development = ProcessInfo.processInfo.environment["CRM_ENVIRONMENT"]?.lowercased() == "development"
+        let sms = ServiceRunner.setting { try SmsConfiguration(development: development) }
+        let smsProvider = sms.makeProvider()
         try await ServiceRunner.run(ServiceDefinition(
             identity: .marketing,
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
             handlers: handlers,
             routes: { group, environment in
                 // One folder per feature: News/, Promotions/, Events/ (events, registrations, check-in),
-                // Invitations/, Customers/, Channels/; Publishing/ is shared.
+                // Invitations/, Customers/, Channels/, Sms/; Publishing/ is shared.
                 NewsRoutes(environment: environment).addRoutes(to: group)
                 NewsCoverRoutes(environment: environment).addRoutes(to: group)
                 PromotionRoutes(environment: environment).addRoutes(to: group)
@@ -34,11 +39,19 @@ struct MarketingApp {
                 CustomerRoutes(environment: environment).addRoutes(to: group)
                 ChannelReportRoutes(environment: environment).addRoutes(to: group)
                 ChannelRoutes(environment: environment).addRoutes(to: group)
+                SmsTemplateRoutes(environment: environment).addRoutes(to: group)
+                SmsSendRoutes(environment: environment).addRoutes(to: group)
+                SmsLogRoutes(environment: environment).addRoutes(to: group)
+                SmsRulesRoutes(environment: environment).addRoutes(to: group)
             },
             publicRoutes: { group, environment in
                 PublicNewsRoutes(environment: environment).addRoutes(to: group)
                 PublicPromotionRoutes(environment: environment).addRoutes(to: group)
                 RegistrationRoutes(environment: environment).addRoutes(to: group)
+                SmsCallbackRoutes(environment: environment, settings: sms).addRoutes(to: group)
+            },
+            services: { environment in
+                [SmsDispatcher(environment: environment, settings: sms, provider: smsProvider)]
             }
         ))
     }
