@@ -26,6 +26,7 @@ public enum EventCatalog {
         CouponRedeemed.self,
         CouponRevoked.self,
         MarketingRegistrationCreated.self,
+        MarketingSmsDelivered.self,
     ]
 
     /// The payload type for a CloudEvents `type` (= routing key), or nil for a type nobody here
