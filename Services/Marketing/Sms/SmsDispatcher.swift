@@ -23,8 +23,9 @@ import ServiceLifecycle
 ///    `maxAttempts` tries → `failed` (发送N次均失败). A replica that dies while holding a message
 ///    leaves it to the next claim once the hold runs out — again with the same key.
 ///
-/// The provider (or its emulator) recognises a key it has already accepted and answers with the
-/// first acceptance: a retry never sends one message twice.
+/// A retry never sends one message twice: the Aliyun provider looks the key up
+/// (`QuerySendDetails` by `OutId`) before sending again, and the file provider (and the tests'
+/// emulator) recognise a key they have already accepted.
 struct SmsDispatcher: Service {
     let environment: ServiceEnvironment
     let settings: SmsConfiguration
@@ -73,7 +74,8 @@ struct SmsDispatcher: Service {
         }
         for message in toSend {
             let result = await provider.send(SmsOutgoing(
-                key: message.key, mobile: message.mobile, content: message.content, templateCode: message.templateCode, params: message.params))
+                key: message.key, mobile: message.mobile, content: message.content, templateCode: message.templateCode, params: message.params,
+                isRetry: message.resumed))
             try await record(result, for: message)
         }
         return claimed

@@ -13,6 +13,9 @@ struct SmsOutgoing: Sendable {
     var templateCode: String?
     /// The variables' values as a JSON object (阿里云 `TemplateParam`).
     var params: String
+    /// A later try of a message whose earlier try may have reached the provider (a timeout, a
+    /// 5xx, a dispatcher that died holding it): the Aliyun provider looks the key up first.
+    var isRetry: Bool = false
 }
 
 /// What a provider said to one try.

@@ -8,8 +8,11 @@ common parameters, the AccessKey id, the signature, a nonce used once — and an
 format: {"Code": "OK", "Message": "OK", "BizId": ..., "RequestId": ...} or an error Code.
 
 Like a provider that honours an idempotency key, it accepts one message per `OutId`: a request
-repeating an accepted OutId gets the first answer again and no second message. It counts requests
-and messages per OutId and per mobile (GET /stats), so a test can prove "exactly once".
+repeating an accepted OutId gets the first answer again and no second message — unless told
+{"dedup": false}, when it behaves as Aliyun documents (every SendSms sends), and only the client's
+own lookup (`QuerySendDetails`, which it answers with the messages of a mobile and day, `OutId`
+included) keeps a retry from sending twice. It counts requests and messages per OutId, messages per
+mobile and lookups per mobile (GET /stats), so a test can prove "exactly once".
 
 It pushes delivery receipts (SmsReport, a JSON array with out_id, biz_id, success, err_code …) to
 the callback URL after accepting a message, and a customer's reply (SmsUp) on request.
@@ -69,6 +72,9 @@ class State:
         self.receipts_fail = set()
         self.receipts = True
         self.timeout_seconds = 5.0
+        self.dedup = True
+        self.sent = []  # every message sent, for QuerySendDetails
+        self.queries = {}  # mobile -> QuerySendDetails calls
 
 
 def push(url, items):
@@ -104,7 +110,7 @@ def make_handler(state):
             if path == "/stats":
                 with state.lock:
                     return self.answer(200, {"requests": state.requests, "messages": state.messages,
-                                             "byMobile": state.by_mobile, "log": state.log})
+                                             "byMobile": state.by_mobile, "queries": state.queries, "log": state.log})
             self.send_sms("GET", dict(urllib.parse.parse_qsl(query, keep_blank_values=True)))
 
         def do_POST(self):
@@ -120,6 +126,8 @@ def make_handler(state):
                     state.receipts_fail |= set(control.get("receiptsFail", []))
                     if "receipts" in control:
                         state.receipts = bool(control["receipts"])
+                    if "dedup" in control:
+                        state.dedup = bool(control["dedup"])
                     if "receiptsUrl" in control:
                         state.args.receipts_url = control["receiptsUrl"]
                     if "repliesUrl" in control:
@@ -162,9 +170,11 @@ def make_handler(state):
                     return self.answer(400, {"Code": "SignatureNonceUsed", "Message": "Specified signature nonce was used already.",
                                              "RequestId": request_id})
                 state.nonces.add(params["SignatureNonce"])
-            if params["Action"] != "SendSms" or params["Version"] != "2017-05-25":
+            if params["Action"] not in ("SendSms", "QuerySendDetails") or params["Version"] != "2017-05-25":
                 return self.answer(400, {"Code": "InvalidAction.NotFound", "Message": "Specified api is not found",
                                          "RequestId": request_id})
+            if params["Action"] == "QuerySendDetails":
+                return self.query_send_details(params, request_id)
             for name in ("PhoneNumbers", "SignName", "TemplateCode"):
                 if not params.get(name):
                     return self.answer(200, {"Code": "isv.MISSING_PARAMETER" if name != "TemplateCode" else "isv.SMS_TEMPLATE_ILLEGAL",
@@ -186,11 +196,17 @@ def make_handler(state):
                     return self.answer(500, {"Code": "isp.SYSTEM_ERROR", "Message": "系统错误", "RequestId": request_id})
                 if mobile in state.reject:
                     return self.answer(200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号", "RequestId": request_id})
-                first = out_id not in state.accepted
+                # Real Aliyun sends again for a repeated OutId; with --dedup (the default) this emulator
+                # answers a repeated OutId with its first acceptance instead.
+                first = out_id not in state.accepted or not state.dedup
                 if first:
-                    state.accepted[out_id] = {"Code": "OK", "Message": "OK", "BizId": f"{int(time.time())}{len(state.accepted):06d}^0"}
-                    state.messages[out_id] = 1
+                    state.accepted[out_id] = {"Code": "OK", "Message": "OK", "BizId": f"{int(time.time())}{len(state.sent):06d}^0"}
+                    state.messages[out_id] = state.messages.get(out_id, 0) + 1
                     state.by_mobile[mobile] = state.by_mobile.get(mobile, 0) + 1
+                    state.sent.append({"OutId": out_id, "PhoneNum": mobile, "TemplateCode": params["TemplateCode"],
+                                       "Content": json.dumps(template_param, ensure_ascii=False),
+                                       "SendDate": time.strftime("%Y-%m-%d %H:%M:%S"), "ReceiveDate": "", "SendStatus": 1,
+                                       "ErrCode": "", "day": beijing_day()})
                 answer = dict(state.accepted[out_id], RequestId=request_id)
                 if mobile in state.timeout_once:
                     state.timeout_once.discard(mobile)
@@ -213,7 +229,24 @@ def make_handler(state):
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
+        def query_send_details(self, params, request_id):
+            for name in ("PhoneNumber", "SendDate", "PageSize", "CurrentPage"):
+                if not params.get(name):
+                    return self.answer(200, {"Code": "isv.MISSING_PARAMETER", "Message": f"{name} is mandatory", "RequestId": request_id})
+            with state.lock:
+                state.queries[params["PhoneNumber"]] = state.queries.get(params["PhoneNumber"], 0) + 1
+                found = [{k: v for k, v in item.items() if k != "day"} for item in state.sent
+                         if item["PhoneNum"] == params["PhoneNumber"] and item["day"] == params["SendDate"]]
+            size, page = int(params["PageSize"]), int(params["CurrentPage"])
+            page_items = found[(page - 1) * size:page * size]
+            return self.answer(200, {"Code": "OK", "Message": "OK", "RequestId": request_id, "TotalCount": str(len(found)),
+                                     "SmsSendDetailDTOs": {"SmsSendDetailDTO": page_items}})
+
     return Handler
+
+
+def beijing_day():
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).strftime("%Y%m%d")
 
 
 def main():
