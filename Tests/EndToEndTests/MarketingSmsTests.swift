@@ -191,7 +191,10 @@ final class MarketingSmsTests: XCTestCase {
 
             var log: [[String: Any]] = []
             let settled = try await eventually(timeout: .seconds(60)) {
-                log = try await suite.request(.GET, "/api/v1/marketing/sms/messages?pageSize=100", token: marketing).items
+                log = []
+                for send in sends {
+                    log += try await suite.request(.GET, "/api/v1/marketing/sms/messages?sendId=\(send)&pageSize=100", token: marketing).items
+                }
                 let states = log.map { $0["state"] as? String ?? "" }
                 return log.count == 6 && states.allSatisfy { $0 == "delivered" || $0 == "skipped" }
             }
@@ -312,6 +315,126 @@ final class MarketingSmsTests: XCTestCase {
             await suite.stop()
             throw error
         }
+        await suite.stop()
+    }
+
+    /// Two replicas of crm-marketing dispatch the same messages: each goes once (the claim is
+    /// `FOR UPDATE SKIP LOCKED`; a timed-out try is resolved by whichever replica retries it).
+    /// The audiences that are not lists: an event's registrants (and `{event}` filled in with its
+    /// name) and a filter over the prospects Marketing knows from `prospects.prospect.changed.v1`.
+    func testTwoReplicasSendEachMessageOnceToEventRegistrantsCustomersAndLists() async throws {
+        let accessKeyId = "LTAI5tTestDealerCrm"
+        let secret = UUID().uuidString
+        let token = UUID().uuidString
+        let emulator = try Emulator(accessKeyId: accessKeyId, secret: secret)
+        // Today 10:00 on the store's clock (Asia/Shanghai), so that events made now are open.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let ten = calendar.date(bySettingHour: 10, minute: 0, second: 0, of: Date())!
+        let clock = try TestClockFile(ten)
+        defer { clock.remove(); emulator.stop() }
+        let environment = clock.environment.merging([
+            "CRM_SMS_PROVIDER": "aliyun", "CRM_SMS_ENDPOINT": "http://127.0.0.1:\(emulator.port)/",
+            "CRM_SMS_ACCESS_KEY_ID": accessKeyId, "CRM_SMS_ACCESS_KEY_SECRET": secret, "CRM_SMS_SIGN_NAME": "华星汽车",
+            "CRM_SMS_CALLBACK_TOKEN": token, "CRM_SMS_TIMEOUT_MS": "1000", "CRM_SMS_RETRY_MS": "100", "CRM_SMS_DISPATCH_MS": "100",
+        ]) { _, given in given }
+        let suite = try await Suite.start(marketingEnvironment: environment)
+        let replica = try ServiceProcess(.marketing)
+        do {
+            try replica.start(overrides: environment)
+            try await replica.waitUntilReady()
+            let gateway = "http://127.0.0.1:\(suite.gateway.port)/api/v1/public/marketing/sms"
+            try await emulator.control(["receiptsUrl": "\(gateway)/receipts?token=\(token)", "dedup": false])
+            let known = try await eventually(timeout: .seconds(30)) {
+                try await suite.database.scalar("SELECT count(*)::int8 FROM marketing.directory_store WHERE code = 'HX000001'") == 1
+            }
+            XCTAssertTrue(known, "Marketing never learned the demo store")
+            let marketing = try await suite.login("marketing.1")
+
+            // An event with three registrants.
+            let format = DateFormatter()
+            format.locale = Locale(identifier: "en_US_POSIX")
+            format.timeZone = calendar.timeZone
+            format.dateFormat = "yyyy-MM-dd HH:mm"
+            let event = try await suite.request(.POST, "/api/v1/marketing/events", token: marketing, json: [
+                "name": "冬季试驾会", "theme": "新车品鉴", "startsAt": format.string(from: ten.addingTimeInterval(86_400)),
+                "endsAt": format.string(from: ten.addingTimeInterval(2 * 86_400)), "charge": "free", "content": "到店试驾", "capacity": 10,
+            ])
+            XCTAssertEqual(event.status, 201, event.text)
+            let eventId = try XCTUnwrap(event.json["id"] as? String)
+            let online = try await suite.request(.POST, "/api/v1/marketing/events/\(eventId)/online", token: marketing)
+            XCTAssertEqual(online.status, 200, online.text)
+            let suffix = String(Int.random(in: 1000...9999))
+            let registrants = (0..<3).map { "1371000\($0)" + suffix.prefix(3) }
+            for (index, mobile) in registrants.enumerated() {
+                let registered = try await suite.request(
+                    .POST, "/api/v1/public/marketing/events/\(eventId)/registrations", json: ["mobile": mobile, "name": "报名\(index)"])
+                XCTAssertEqual(registered.status, 201, registered.text)
+            }
+            // Two prospects Marketing learns from Prospects; one of them in the recycle bin.
+            let customers = ["1372000" + suffix, "1372001" + suffix]
+            try await BrokerQueues.publish(customers.enumerated().map { index, mobile in
+                CloudEvent(source: "/crm/prospects", data: ProspectChanged(
+                    prospectId: UUID(), storeId: StoreID.forStoreCode("HX000001"), name: "客户\(index)", mobile: mobile, gender: nil,
+                    province: nil, city: nil, source: "walk_in", level: "H", brand: nil, series: "XT5-\(suffix)", model: nil, state: "following",
+                    consultantId: nil, referrerMobile: nil, inRecycleBin: index == 1, changedAt: Date()))
+            })
+            let learned = try await eventually(timeout: .seconds(30)) {
+                try await suite.database.scalar("SELECT count(*)::int8 FROM marketing.customer_prospect WHERE series = 'XT5-\(suffix)'") == 2
+            }
+            XCTAssertTrue(learned, "Marketing never learned the prospects")
+
+            let invitation = try await suite.request(.POST, "/api/v1/marketing/sms/templates", token: marketing, json: [
+                "name": "活动邀请", "kind": "marketing", "content": "{name}您好，诚邀您参加{event}。", "providerTemplateCode": "SMS_100003",
+            ])
+            XCTAssertEqual(invitation.status, 201, invitation.text)
+            let template = try XCTUnwrap(invitation.json["id"] as? String)
+            let noEvent = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": template, "audience": "list", "recipients": [["mobile": "13900000000"]],
+            ])
+            XCTAssertEqual(noEvent.problemFields, ["eventId"], "{event} needs an event: \(noEvent.text)")
+            let toRegistrants = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": template, "audience": "event", "eventId": eventId,
+            ])
+            XCTAssertEqual(toRegistrants.status, 201, toRegistrants.text)
+            XCTAssertEqual((toRegistrants.json["counts"] as? [String: Any])?["total"] as? Int, 3, toRegistrants.text)
+            let toCustomers = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": template, "audience": "customers", "eventId": eventId, "customers": ["series": "XT5-\(suffix)"],
+            ])
+            XCTAssertEqual(toCustomers.status, 201, toCustomers.text)
+            XCTAssertEqual((toCustomers.json["counts"] as? [String: Any])?["total"] as? Int, 1, "not the one in the recycle bin: \(toCustomers.text)")
+            let listed = (0..<40).map { "1373" + String(format: "%03d", $0) + suffix }
+            try await emulator.control(["timeoutOnce": Array(listed.prefix(3)), "failOnce": Array(listed.suffix(3)), "timeoutSeconds": 2])
+            let toList = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": template, "audience": "list", "eventId": eventId,
+                "recipients": listed.map { ["mobile": $0, "name": "名单客户"] },
+            ])
+            XCTAssertEqual(toList.status, 201, toList.text)
+
+            let everyone = registrants + [customers[0]] + listed
+            var log: [[String: Any]] = []
+            let sends = try [toRegistrants, toCustomers, toList].map { try XCTUnwrap($0.json["id"] as? String) }
+            let delivered = try await eventually(timeout: .seconds(90)) {
+                log = []
+                for send in sends {
+                    log += try await suite.request(.GET, "/api/v1/marketing/sms/messages?sendId=\(send)&pageSize=100", token: marketing).items
+                }
+                return log.count == everyone.count && log.allSatisfy { $0["state"] as? String == "delivered" }
+            }
+            XCTAssertTrue(delivered, "\(log.filter { $0["state"] as? String != "delivered" })\n\(suite.logs)")
+            let stats = try await emulator.stats()
+            for mobile in everyone {
+                XCTAssertEqual(stats["byMobile"]?[mobile], 1, "exactly one message to \(mobile)")
+            }
+            XCTAssertEqual(stats["byMobile"]?.values.reduce(0, +), everyone.count, "nothing else was sent")
+            let registrantRow = log.first { $0["mobile"] as? String == registrants[0] }
+            XCTAssertEqual(registrantRow?["content"] as? String, "报名0您好，诚邀您参加冬季试驾会。 回复TD退订")
+        } catch {
+            await replica.stop()
+            await suite.stop()
+            throw error
+        }
+        await replica.stop()
         await suite.stop()
     }
 }
