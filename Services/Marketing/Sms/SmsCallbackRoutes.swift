@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Hummingbird
+import NIOCore
 import ServiceKit
 
 /// What the SMS provider pushes back (M5), under the public prefix — the provider calls without
@@ -20,7 +21,8 @@ import ServiceKit
 /// Both answer `{"code": 0, "msg": "接收成功"}` as the provider expects. The provider is
 /// authenticated by the shared secret it was configured with in the callback URL
 /// (`CRM_SMS_CALLBACK_TOKEN`; Aliyun's push carries no signature of its own): a missing or
-/// wrong token is 401, a body that is not such an array is 422 naming `body`.
+/// wrong token is 401 (a body that is not JSON is 400 before that), JSON that is not such an array
+/// is 422 naming `body`.
 struct SmsCallbackRoutes: Sendable {
     let environment: ServiceEnvironment
     let settings: SmsConfiguration
@@ -53,16 +55,26 @@ struct SmsCallbackRoutes: Sendable {
         if difference != 0 { throw ProblemDetails.unauthorized("the SMS provider's callback token is missing or wrong") }
     }
 
+    /// The push's items: 413 over 1 MiB, 400 for a body that is not JSON, then 401 for a wrong
+    /// token, then 422 for JSON that is not an array.
     private func items(_ request: Request) async throws -> [[String: Any]] {
-        let body = try await request.body.collect(upTo: 1 << 20)
-        guard let array = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [Any] else {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: 1 << 20)
+        } catch {
+            throw ProblemDetails(status: .contentTooLarge, detail: "a push may be at most 1 MiB")
+        }
+        guard let json = try? JSONSerialization.jsonObject(with: Data(buffer: body), options: [.fragmentsAllowed]) else {
+            throw ProblemDetails.malformedBody("the body is not JSON")
+        }
+        try authenticate(request)
+        guard let array = json as? [Any] else {
             throw ProblemDetails.validation([.init(field: "body", message: "must be a JSON array of the provider's push items")])
         }
         return array.compactMap { $0 as? [String: Any] }
     }
 
     @Sendable func receipts(_ request: Request, context: CRMRequestContext) async throws -> Acknowledgement {
-        try authenticate(request)
         let items = try await items(request)
         let now = environment.configuration.clock.now()
         let applied = try await environment.database.withTransaction { connection -> Int in
@@ -92,7 +104,6 @@ struct SmsCallbackRoutes: Sendable {
     }
 
     @Sendable func replies(_ request: Request, context: CRMRequestContext) async throws -> Acknowledgement {
-        try authenticate(request)
         let items = try await items(request)
         let now = environment.configuration.clock.now()
         let applied = try await environment.database.withTransaction { connection -> Int in
