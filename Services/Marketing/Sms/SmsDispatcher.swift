@@ -16,7 +16,8 @@ import ServiceLifecycle
 ///    marked `sending` with one attempt more and held for the try's timeout plus 30 s
 ///    (`held_until`, database time), and the transaction commits.
 /// 2. **Call** the provider outside any transaction, with the message id as its key (阿里云
-///    `OutId`).
+///    `OutId`), one message after the other — each first held afresh for the lease, and skipped
+///    when another replica took it over after an earlier try of the batch ran long.
 /// 3. **Record**: accepted → `sent`; refused for good → `failed` with the provider's code and
 ///    reason; unknown (timeout, 5xx, throttling) → held for `retryPause`, then claimed again and
 ///    sent with the same key, without the rules (they were applied once); after
@@ -73,6 +74,12 @@ struct SmsDispatcher: Service {
             return (due.count, toSend)
         }
         for message in toSend {
+            // The batch's earlier tries may have taken a while: hold this one afresh, unless another
+            // dispatcher took it over meanwhile.
+            let held = try await environment.database.withConnection { connection in
+                try await SmsSendStore(connection: connection, logger: environment.logger).renew(message.id, attempt: message.attempts + 1, lease: lease)
+            }
+            guard held else { continue }
             let result = await provider.send(SmsOutgoing(
                 key: message.key, mobile: message.mobile, content: message.content, templateCode: message.templateCode, params: message.params,
                 isRetry: message.resumed))

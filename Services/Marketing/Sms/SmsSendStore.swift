@@ -224,6 +224,17 @@ struct SmsSendStore {
             """, logger: logger)
     }
 
+    /// Renews this dispatcher's hold on a message just before its try: held for `lease` again,
+    /// if it is still `sending` at the attempt this dispatcher counted (another dispatcher that
+    /// took it over after the hold ran out counted one more). False: leave it to that one.
+    func renew(_ id: UUID, attempt: Int, lease: Duration) async throws -> Bool {
+        try await connection.query("""
+            UPDATE marketing.sms_message SET held_until = now() + make_interval(secs => \(Double(lease.components.seconds))), updated_at = now()
+            WHERE id = \(id) AND state = 'sending' AND attempts = \(attempt)
+            RETURNING 1
+            """, logger: logger).decode(Int.self).all().first != nil
+    }
+
     /// The provider accepted the message: `sent` (unless a receipt already said delivered or failed).
     func markSent(_ id: UUID, code: String, providerId: String?, at: Date) async throws {
         try await connection.query("""
