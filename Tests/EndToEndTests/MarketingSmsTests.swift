@@ -26,7 +26,9 @@ import XCTest
 ///   `marketing.sms.delivered.v1`;
 /// - a marketing send at 22:30 store time is queued (免打扰时段) and goes at 08:00 the next day
 ///   (the fixed clock moved through `CRM_CLOCK_FILE`), while a notice goes at once;
-/// - a reply of TD puts the mobile on the opt-out list; the log exports with labels.
+/// - a send at a time (08:30) waits for it on the store's clock;
+/// - a reply of TD puts the mobile on the opt-out list and its next message is skipped; the log
+///   exports with labels; an imported list reports row by row (dry run) and then sends.
 final class MarketingSmsTests: XCTestCase {
     /// The emulator as a process of this test.
     final class Emulator: @unchecked Sendable {
@@ -288,6 +290,24 @@ final class MarketingSmsTests: XCTestCase {
             nightStats = try await emulator.stats()
             XCTAssertEqual(nightStats["byMobile"]?[night], 1)
 
+            // A send at a time: 08:30 on the store's clock goes at 08:30, not before.
+            let later = "1390716" + suffix
+            let scheduled = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": marketingTemplate, "audience": "list", "recipients": [["mobile": later, "name": "吴凡"]],
+                "sendAt": "2026-12-19T08:30:00+08:00",
+            ])
+            XCTAssertEqual(scheduled.status, 201, scheduled.text)
+            XCTAssertEqual(scheduled.json["sendAt"] as? String, "2026-12-19T00:30:00Z")
+            try await Task.sleep(for: .seconds(1))
+            let waiting = try await suite.request(.GET, "/api/v1/marketing/sms/messages?mobile=\(later)", token: marketing).items
+            XCTAssertEqual(waiting.first?["state"] as? String, "queued", "\(waiting)")
+            try clock.set(RFC3339.date(from: "2026-12-19T00:30:00Z")!)
+            let onTime = try await eventually(timeout: .seconds(30)) {
+                try await suite.request(.GET, "/api/v1/marketing/sms/messages?mobile=\(later)", token: marketing).items.first?["state"] as? String
+                    == "delivered"
+            }
+            XCTAssertTrue(onTime, "the scheduled message goes at its time")
+
             // The customer replies TD: on the list, and the next marketing message is skipped.
             try await emulator.control(["mobile": failing, "content": "td"], path: "/control/reply")
             let listed = try await eventually(timeout: .seconds(15)) {
@@ -295,6 +315,19 @@ final class MarketingSmsTests: XCTestCase {
                 return entries.first?["source"] as? String == "reply"
             }
             XCTAssertTrue(listed, "a TD reply opts the mobile out")
+            let afterReply = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": marketingTemplate, "audience": "list", "recipients": [["mobile": failing, "name": "王磊"]],
+            ])
+            XCTAssertEqual(afterReply.status, 201, afterReply.text)
+            var replyRow: [String: Any] = [:]
+            let skippedAfterReply = try await eventually(timeout: .seconds(30)) {
+                let rows = try await suite.request(.GET, "/api/v1/marketing/sms/messages?sendId=\(afterReply.json["id"] as? String ?? "")", token: marketing).items
+                replyRow = rows.first ?? [:]
+                return replyRow["state"] as? String == "skipped"
+            }
+            XCTAssertTrue(skippedAfterReply && (replyRow["reason"] as? String ?? "").contains("已退订"), "\(replyRow)")
+            let afterStats = try await emulator.stats()
+            XCTAssertEqual(afterStats["byMobile"]?[failing], 1, "nothing more to a mobile that replied TD")
 
             // The log as a file, in staff words.
             let export = try await suite.request(.GET, "/api/v1/marketing/sms/messages/export?format=csv", token: marketing)
@@ -311,6 +344,12 @@ final class MarketingSmsTests: XCTestCase {
             XCTAssertEqual(dry.json["rejected"] as? Int, 1, dry.text)
             XCTAssertEqual(dry.json["duplicates"] as? Int, 1, dry.text)
             XCTAssertNil(dry.json["send"] as? [String: Any])
+            let imported = try await suite.request(
+                .POST, "/api/v1/marketing/sms/sends/import?templateId=\(noticeTemplate)", token: marketing, rawBody: csv, contentType: "text/csv")
+            XCTAssertEqual(imported.status, 201, imported.text)
+            let importedSend = try XCTUnwrap(imported.json["send"] as? [String: Any], imported.text)
+            XCTAssertEqual(importedSend["audience"] as? String, "file")
+            XCTAssertEqual((importedSend["counts"] as? [String: Any])?["total"] as? Int, 1, imported.text)
         } catch {
             await suite.stop()
             throw error
