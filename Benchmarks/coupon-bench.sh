@@ -16,7 +16,8 @@
 #   machine moves it by half);
 # - (h) as cashier.1, straight to crm-coupons: N codes of the first push (default 20,000), each
 #   redeemed once through POST /api/v1/coupons/redemptions by 32 concurrent clients (crm-bench
-#   --coupon-redemptions), against pgbench running RedemptionStore.redeem's UPDATE as crm_coupons,
+#   --coupon-redemptions), against pgbench running RedemptionStore.redeem's UPDATE for one code
+#   (the service writes the redemptions that arrive together in one, RedemptionBatcher) as crm_coupons,
 #   with -c 32 and the code a pgbench variable over N distinct codes of the psql rows (three
 #   runs, the median, first).
 #

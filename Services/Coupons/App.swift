@@ -7,7 +7,8 @@ import ServiceKit
 /// while the group's approval switch is on; the referral rule (老带新) gives coupons when a
 /// referred customer arrives or buys. Every issue locks its definition's row first, so a
 /// definition never issues more than its quantity and a customer never holds more than its
-/// limit, however many replicas run.
+/// limit, however many replicas run. Marketing's lucky wheel asks for coupon prizes over the
+/// internal routes (Prizes/).
 @main
 struct CouponsApp {
     static func main() async throws {
@@ -32,6 +33,10 @@ struct CouponsApp {
             },
             publicRoutes: { group, environment in
                 ClaimRoutes(environment: environment).addRoutes(to: group)
+            },
+            internalRoutes: { group, environment in
+                // Coupon prizes of Marketing's lucky wheel (M4), asked for at the moment of the draw.
+                PrizeIssueRoutes(environment: environment).addRoutes(to: group)
             }
         ))
     }

@@ -9,13 +9,25 @@ import ServiceKit
 /// (集客报名) — one registration per mobile, never more than the capacity, however many
 /// processes take them — staff check registrants in and hand invitation tasks (邀约任务) to
 /// consultants. Channel QR codes (推广二维码, M6) attribute leads, registrations, showroom
-/// arrivals and orders to the poster, partner or consultant they came through. The SMS platform
-/// (短信平台, M5, `Sms/`) sends templates to lists, customers and registrants through Alibaba
-/// Cloud SMS (or a file in development) under its rules: quiet hours, a daily cap, the opt-out
-/// list, one message per key. The lucky wheel (M4) comes with a later slice of issue 15.
+/// arrivals and orders to the poster, partner or consultant they came through. The lucky wheel
+/// (大转盘, M4) lets customers spin for prizes in stock; a coupon prize is issued through Coupons
+/// over its internal routes at the moment of the draw (Wheel/). The SMS platform (短信平台, M5,
+/// `Sms/`) sends templates to lists, customers and registrants through Alibaba Cloud SMS (or a
+/// file in development) under its rules: quiet hours, a daily cap, the opt-out list, one message
+/// per key.
 @main
 struct MarketingApp {
     static func main() async throws {
+        let couponsURL: String
+        do {
+            couponsURL = try CouponPrizes.couponsURL()
+        } catch {
+            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
+            exit(78)  // EX_CONFIG
+        }
+        let prizes: @Sendable (ServiceEnvironment) -> CouponPrizes = {
+            CouponPrizes(couponsURL: couponsURL, token: $0.configuration.internalToken)
+        }
         var handlers = EventHandlers()
         CustomerEvents.add(to: &handlers)
         ChannelEvents.add(to: &handlers)
@@ -28,7 +40,7 @@ struct MarketingApp {
             handlers: handlers,
             routes: { group, environment in
                 // One folder per feature: News/, Promotions/, Events/ (events, registrations, check-in),
-                // Invitations/, Customers/, Channels/, Sms/; Publishing/ is shared.
+                // Invitations/, Customers/, Channels/, Wheel/, Sms/; Publishing/ is shared.
                 NewsRoutes(environment: environment).addRoutes(to: group)
                 NewsCoverRoutes(environment: environment).addRoutes(to: group)
                 PromotionRoutes(environment: environment).addRoutes(to: group)
@@ -39,6 +51,8 @@ struct MarketingApp {
                 CustomerRoutes(environment: environment).addRoutes(to: group)
                 ChannelReportRoutes(environment: environment).addRoutes(to: group)
                 ChannelRoutes(environment: environment).addRoutes(to: group)
+                WheelRoutes(environment: environment, prizes: prizes(environment)).addRoutes(to: group)
+                DrawLogRoutes(environment: environment).addRoutes(to: group)
                 SmsTemplateRoutes(environment: environment).addRoutes(to: group)
                 SmsSendRoutes(environment: environment).addRoutes(to: group)
                 SmsLogRoutes(environment: environment).addRoutes(to: group)
@@ -48,10 +62,12 @@ struct MarketingApp {
                 PublicNewsRoutes(environment: environment).addRoutes(to: group)
                 PublicPromotionRoutes(environment: environment).addRoutes(to: group)
                 RegistrationRoutes(environment: environment).addRoutes(to: group)
+                PublicWheelRoutes(environment: environment, prizes: prizes(environment)).addRoutes(to: group)
                 SmsCallbackRoutes(environment: environment, settings: sms).addRoutes(to: group)
             },
             services: { environment in
-                [SmsDispatcher(environment: environment, settings: sms, provider: smsProvider)]
+                [DrawSettlingPass(environment: environment, prizes: prizes(environment)),
+                 SmsDispatcher(environment: environment, settings: sms, provider: smsProvider)]
             }
         ))
     }

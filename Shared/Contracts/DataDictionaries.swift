@@ -277,6 +277,24 @@ public enum DataDictionaries {
     public static let invitationResult = Set("invitationResult", "邀约结果", [
         .init("invited", "已邀约"), .init("declined", "拒绝"), .init("unreachable", "无法联系"),
     ])
+    /// Who may spin a lucky wheel (抽奖对象, M4): anyone who opens the page, the registrants of
+    /// one event (现场抽奖 at the event), or the store's known customers.
+    public static let wheelAudience = Set("wheelAudience", "抽奖对象", [
+        .init("anyone", "所有人"), .init("registrants", "活动报名客户"), .init("customers", "在册客户"),
+    ])
+    /// Whether a wheel's draws per person count per store day or for the whole wheel (M4).
+    public static let wheelDrawPeriod = Set("wheelDrawPeriod", "抽奖次数周期", [
+        .init("day", "每天"), .init("wheel", "活动期间"),
+    ])
+    /// What a wheel's prize is (奖品类型, M4): a gift handed over at the store, or a coupon issued
+    /// through Coupons.
+    public static let wheelPrizeKind = Set("wheelPrizeKind", "奖品类型", [
+        .init("gift", "实物奖品"), .init("coupon", "优惠券"),
+    ])
+    /// What a draw came to (抽奖结果, M4).
+    public static let wheelDrawOutcome = Set("wheelDrawOutcome", "抽奖结果", [
+        .init("won", "中奖"), .init("no_prize", "谢谢参与"), .init("issuing", "奖品发放中"),
+    ])
 
     // MARK: Customer service
 
@@ -318,6 +336,7 @@ public enum DataDictionaries {
         couponKind, couponValidity, couponUsableIn, couponState, couponTaskKind, couponIssueMode, couponTaskState,
         couponOrderKind, couponRevocationState,
         newsCategory, publicationState, channelKind, marketingEventState, marketingEventCharge, invitationMethod, invitationResult,
+        wheelAudience, wheelDrawPeriod, wheelPrizeKind, wheelDrawOutcome,
         complaintLevel, complaintSource, complaintState, complaintCategory, visitResult, visitKind, visitTaskState, visitOrderType,
     ]
 }

@@ -26,6 +26,7 @@ public enum EventCatalog {
         CouponRedeemed.self,
         CouponRevoked.self,
         MarketingRegistrationCreated.self,
+        MarketingPrizeWon.self,
         MarketingSmsDelivered.self,
     ]
 

@@ -41,6 +41,51 @@ public struct MarketingRegistrationCreated: EventPayload, Equatable {
     }
 }
 
+/// A customer won a prize on a store's lucky wheel (大转盘, M4; seed §9.4). One per prize won: a
+/// gift at the draw; a coupon prize once Coupons has issued the coupon (`couponCode`) — a coupon
+/// prize Coupons could not issue is no prize and announces nothing. For the services and systems
+/// that react to winners (an SMS to the winner, the showroom's gift desk).
+public struct MarketingPrizeWon: EventPayload, Equatable {
+    public static let eventType = "marketing.prize.won.v1"
+
+    public var drawId: UUID
+    /// Marketing's id of the wheel, and the number staff quote (DZ…).
+    public var wheelId: UUID
+    public var wheelNumber: String
+    public var wheelName: String
+    public var storeId: UUID
+    /// Normalised: 11 digits.
+    public var mobile: String
+    public var name: String?
+    public var prizeId: UUID
+    public var prizeName: String
+    /// `wheelPrizeKind`: gift or coupon.
+    public var prizeKind: String
+    /// For a coupon prize: the coupon's code and last day on the store's calendar (`yyyy-MM-dd`).
+    public var couponCode: String?
+    public var couponLastDay: String?
+    public var wonAt: Date
+
+    public init(
+        drawId: UUID, wheelId: UUID, wheelNumber: String, wheelName: String, storeId: UUID, mobile: String, name: String?, prizeId: UUID,
+        prizeName: String, prizeKind: String, couponCode: String?, couponLastDay: String?, wonAt: Date
+    ) {
+        self.drawId = drawId
+        self.wheelId = wheelId
+        self.wheelNumber = wheelNumber
+        self.wheelName = wheelName
+        self.storeId = storeId
+        self.mobile = mobile
+        self.name = name
+        self.prizeId = prizeId
+        self.prizeName = prizeName
+        self.prizeKind = prizeKind
+        self.couponCode = couponCode
+        self.couponLastDay = couponLastDay
+        self.wonAt = wonAt
+    }
+}
+
 /// A marketing SMS reached the customer's phone (短信平台, M5; seed §9.5): the provider's delivery
 /// receipt said so. One per message, when its receipt first arrives — a receipt pushed again
 /// announces nothing. Services that follow up customers may read it (a reminder that reached

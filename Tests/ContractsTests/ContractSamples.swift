@@ -75,6 +75,7 @@ enum ContractSamples {
             couponRedeemed(),
             couponRevoked(),
             registrationCreated(),
+            prizeWon(),
             smsDelivered(),
         ]
         return Dictionary(uniqueKeysWithValues: samples.map { ($0.eventType, $0) })
@@ -595,6 +596,27 @@ enum ContractSamples {
                 correlationid: "4c2a9e1d-7b3f-4a58-9e6d-1f0b2c3d4e5f", causationid: "4c2a9e1d-7b3f-4a58-9e6d-1f0b2c3d4e5f",
                 traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-c1d2e3f4a5b60718-01"),
             minimal: CloudEvent(id: "7f6e5d4c-3b2a-4f1e-8d9c-8b7a6f5e4d3c", source: "/crm/marketing", time: time("2026-12-18T02:15:31Z"), data: minimal))
+    }
+
+    static func prizeWon() throws -> ContractSample {
+        let draw = UUID(uuidString: "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f")!
+        let wheel = UUID(uuidString: "3d4e5f6a-7b8c-4d9e-8f0a-2b3c4d5e6f7a")!
+        let prize = UUID(uuidString: "4e5f6a7b-8c9d-4e0f-9a1b-3c4d5e6f7a8b")!
+        // A coupon prize, issued by Coupons.
+        let full = MarketingPrizeWon(
+            drawId: draw, wheelId: wheel, wheelNumber: "DZ2612120001", wheelName: "双十二幸运大转盘", storeId: derivedStoreId,
+            mobile: "13871150099", name: "李毅", prizeId: prize, prizeName: "200元保养券", prizeKind: "coupon",
+            couponCode: "4839201746385920", couponLastDay: "2027-01-10", wonAt: time("2026-12-12T20:05:11.250+08:00"))
+        // A gift, drawn without a name.
+        let minimal = MarketingPrizeWon(
+            drawId: draw, wheelId: wheel, wheelNumber: "DZ2612120001", wheelName: "双十二幸运大转盘", storeId: derivedStoreId,
+            mobile: "13871150099", name: nil, prizeId: prize, prizeName: "车载香薰", prizeKind: "gift", couponCode: nil,
+            couponLastDay: nil, wonAt: time("2026-12-12T12:05:11Z"))
+        return try .make(
+            full: CloudEvent(
+                id: "5f6a7b8c-9d0e-4f1a-8b2c-4d5e6f7a8b9c", source: "/crm/marketing", time: time("2026-12-12T12:05:11.300Z"),
+                subject: draw.uuidString.lowercased(), data: full, storeid: derivedStoreId.uuidString.lowercased()),
+            minimal: CloudEvent(id: "6a7b8c9d-0e1f-4a2b-9c3d-5e6f7a8b9c0d", source: "/crm/marketing", time: time("2026-12-12T12:05:12Z"), data: minimal))
     }
 
     static func smsDelivered() throws -> ContractSample {

@@ -376,6 +376,68 @@ final class CouponTests: XCTestCase {
         await setup.stop()
     }
 
+    /// Redemptions arriving together are written together (group commit, `RedemptionBatcher`): 200
+    /// codes each redeemed twice at the same moment, on two processes — each code exactly once,
+    /// each winner answered with its own order, one event per redemption.
+    func testRedemptionsArrivingTogetherAreEachWrittenOnceWithTheirOwnOrder() async throws {
+        let setup = try await start()
+        do {
+            let finance = try await setup.caller("finance", Self.finance)
+            let definition = try await define(finance, quantity: 200, limit: 100)
+            let definitionID = definition["id"] as! String
+            for mobile in ["13955550001", "13955550002"] {
+                let published = try await publishTask(finance, [
+                    "kind": "quick", "definitionId": definitionID, "mode": "push", "perPerson": 100,
+                    "recipient": ["mobile": mobile, "name": "批量客户"],
+                ])
+                XCTAssertEqual(published.status, 200, published.text)
+            }
+            let codes = try await setup.database.rows("SELECT code FROM coupons.coupon WHERE definition_id = '\(definitionID)' ORDER BY code")
+            XCTAssertEqual(codes.count, 200)
+            let cashiers = [
+                try await setup.caller("cashier", Self.cashier, on: setup.first), try await setup.caller("cashier", Self.cashier, on: setup.second),
+            ]
+            let answers = try await withThrowingTaskGroup(of: (String, Int, String, String?).self) { group in
+                for (index, code) in codes.enumerated() {
+                    for attempt in 0..<2 {
+                        group.addTask {
+                            let order = "RO\(index)-\(attempt)"
+                            let reply = try await cashiers[(index + attempt) % 2].request(
+                                .POST, "/api/v1/coupons/redemptions", json: Self.redemption(code, order: order))
+                            return (code, reply.status, order, reply.json["orderNumber"] as? String)
+                        }
+                    }
+                }
+                var answers: [(String, Int, String, String?)] = []
+                for try await answer in group { answers.append(answer) }
+                return answers
+            }
+            let won = answers.filter { $0.1 == 200 }
+            XCTAssertEqual(won.count, 200, "each code redeemed once")
+            XCTAssertEqual(answers.filter { $0.1 == 409 }.count, 200)
+            XCTAssertEqual(Set(won.map(\.0)).count, 200)
+            for (code, _, order, answered) in won {
+                XCTAssertEqual(answered, order, "\(code) was answered with another redemption's order")
+            }
+            let stored = try await setup.database.rows("""
+                SELECT code || ':' || order_number FROM coupons.coupon WHERE definition_id = '\(definitionID)' AND state = 'used' ORDER BY code
+                """)
+            XCTAssertEqual(stored, won.map { "\($0.0):\($0.2)" }.sorted())
+            let events = try await setup.database.scalar("""
+                SELECT count(DISTINCT envelope->'data'->>'code')::int8 FROM coupons.outbox
+                WHERE event_type = 'coupons.coupon.redeemed.v1' AND envelope->'data'->>'definitionId' = '\(definitionID)'
+                """)
+            let eventRows = try await setup.database.scalar("""
+                SELECT count(*)::int8 FROM coupons.outbox
+                WHERE event_type = 'coupons.coupon.redeemed.v1' AND envelope->'data'->>'definitionId' = '\(definitionID)'
+                """)
+            XCTAssertEqual([events, eventRows], [200, 200], "one coupons.coupon.redeemed.v1 per redemption")
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
     // MARK: Pushes and approval
 
     func testAPushThatDoesNotFitIssuesNothingAndApprovalNeedsAnotherManager() async throws {

@@ -132,6 +132,13 @@ final class AdminDatabase: @unchecked Sendable {
         return 0
     }
 
+    /// The first column of every row, as text.
+    func rows(_ sql: String) async throws -> [String] {
+        var values: [String] = []
+        for try await value in try await client.query(PostgresQuery(unsafeSQL: sql)).decode(String.self) { values.append(value) }
+        return values
+    }
+
     func shutdown() { runTask.cancel() }
 }
 

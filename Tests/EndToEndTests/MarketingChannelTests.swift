@@ -139,6 +139,103 @@ final class MarketingChannelTests: XCTestCase {
         await suite.stop()
     }
 
+    /// First touch (M6): a customer a channel brought in first stays that channel's, whatever other
+    /// channel they come through later, and a period keeps the customers whose first touch falls in
+    /// it. And 展厅活动 (M3) has limits: a registration more than 90 days before the arrival does not
+    /// make it, nor does one of a customer a referrer brought (老客户介绍 stays, for the referral).
+    func testTheFirstTouchKeepsTheCustomerAndTheEventSourceHasItsLimits() async throws {
+        let suite = try await Suite.start()
+        do {
+            let marketing = try await suite.login("marketing.1")
+            let consultant = try await suite.login("consultant.1")
+            func channel(_ name: String) async throws -> String {
+                let created = try await suite.request(.POST, "/api/v1/marketing/channels", token: marketing, json: [
+                    "name": name, "kind": "poster", "landingUrl": "https://h5.example.cn/events/1",
+                ])
+                guard let code = created.json["code"] as? String else { throw TestFailure(created.text) }
+                return code
+            }
+            let first = try await channel("车展海报"), second = try await channel("朋友圈广告")
+            let event = try await suite.request(.POST, "/api/v1/marketing/events", token: marketing, json: [
+                "name": "试驾日", "startsAt": "2099-01-01 09:00", "endsAt": "2099-01-01 17:00", "content": "到店试驾", "capacity": 10,
+            ])
+            let eventID = try XCTUnwrap(event.json["id"] as? String, event.text)
+            _ = try await suite.request(.POST, "/api/v1/marketing/events/\(eventID)/online", token: marketing)
+
+            // Yesterday a lead came through the first channel; today the customer registers through the second.
+            let mobile = "1370720\(String(Int.random(in: 1000...9999)))"
+            try await BrokerQueues.publish([CloudEvent(source: "/platform/website", data: PlatformLeadReceived(
+                platform: .other, platformLeadId: "H5-first-\(mobile)", storeCode: "HX000001", name: "首触客户", mobile: mobile,
+                receivedAt: Date().addingTimeInterval(-86_400), channelCode: first))])
+            let touched = try await eventually(timeout: .seconds(30)) {
+                try await suite.database.scalar("SELECT count(*)::int8 FROM marketing.channel_touch WHERE mobile = '\(mobile)'") == 1
+            }
+            XCTAssertTrue(touched, "the lead never reached Marketing\n\(suite.logs)")
+            let registered = try await suite.request(
+                .POST, "/api/v1/public/marketing/events/\(eventID)/registrations", json: ["mobile": mobile, "name": "首触客户", "channelCode": second])
+            XCTAssertEqual(registered.status, 201, registered.text)
+            let arrival = try await suite.request(.POST, "/api/v1/prospects/traffic", token: consultant, json: [
+                "name": "首触客户", "mobile": mobile, "arrival": "showroom", "arrivedAt": ISO8601DateFormatter().string(from: Date()),
+                "category": "showroom", "source": "walk_in", "nature": "first_visit",
+            ])
+            XCTAssertEqual(arrival.status, 201, arrival.text)
+            func rows(_ query: String = "") async throws -> [String: [String: Any]] {
+                let report = try await suite.request(.GET, "/api/v1/marketing/channels/report\(query)", token: marketing)
+                return Dictionary(uniqueKeysWithValues: (report.json["channels"] as? [[String: Any]] ?? []).map { ($0["code"] as? String ?? "", $0) })
+            }
+            let credited = try await eventually(timeout: .seconds(30)) { try await rows()[first]?["prospects"] as? Int == 1 }
+            let report = try await rows()
+            XCTAssertTrue(credited, "the first channel never got the prospect: \(report)")
+            XCTAssertEqual(report[first]?["leads"] as? Int, 1)
+            XCTAssertEqual(report[second]?["registrations"] as? Int, 1)
+            XCTAssertEqual(report[second]?["prospects"] as? Int, 0, "the second touch does not take the customer")
+            // Today on the store's calendar: the registration is in the period, the customer (first touched yesterday) is not.
+            let storeDay = DateFormatter()
+            storeDay.locale = Locale(identifier: "en_US_POSIX")
+            storeDay.timeZone = TimeZone(identifier: "Asia/Shanghai")
+            storeDay.dateFormat = "yyyy-MM-dd"
+            let period = try await rows("?from=\(storeDay.string(from: Date()))")
+            XCTAssertEqual(period[first]?["leads"] as? Int, 0)
+            XCTAssertEqual(period[first]?["prospects"] as? Int, 0)
+            XCTAssertEqual(period[second]?["registrations"] as? Int, 1)
+            XCTAssertEqual(period[second]?["prospects"] as? Int, 0)
+
+            // A registration 100 days before the arrival is too old to make the source 展厅活动.
+            let old = "1370730\(String(Int.random(in: 1000...9999)))"
+            let store = StoreID.forStoreCode("HX000001")
+            _ = try await suite.database.scalar("""
+                INSERT INTO prospects.event_registration (registration_id, store_id, mobile, event_id, event_name, registered_at)
+                VALUES ('\(UUID())', '\(store)', '\(old)', '\(UUID())', '去年车展', now() - interval '100 days') RETURNING 1
+                """)
+            let late = try await suite.request(.POST, "/api/v1/prospects/traffic", token: consultant, json: [
+                "name": "老报名客户", "mobile": old, "arrival": "showroom", "arrivedAt": ISO8601DateFormatter().string(from: Date()),
+                "category": "showroom", "source": "walk_in", "nature": "first_visit",
+            ])
+            XCTAssertEqual(late.status, 201, late.text)
+            let lateSource = try await suite.database.rows("SELECT source FROM prospects.prospect WHERE mobile = '\(old)'")
+            XCTAssertEqual(lateSource, ["walk_in"])
+            // A registrant a referrer brought stays a referral: the referrer earns the referral coupons.
+            let referred = "1370740\(String(Int.random(in: 1000...9999)))"
+            let registration = try await suite.request(
+                .POST, "/api/v1/public/marketing/events/\(eventID)/registrations", json: ["mobile": referred, "name": "被介绍客户"])
+            XCTAssertEqual(registration.status, 201, registration.text)
+            let heard = try await eventually(timeout: .seconds(30)) {
+                try await suite.database.scalar("SELECT count(*)::int8 FROM prospects.event_registration WHERE mobile = '\(referred)'") == 1
+            }
+            XCTAssertTrue(heard, "Prospects never heard of the registration")
+            let referral = try await suite.request(.POST, "/api/v1/prospects/traffic", token: consultant, json: [
+                "name": "被介绍客户", "mobile": referred, "arrival": "showroom", "arrivedAt": ISO8601DateFormatter().string(from: Date()),
+                "category": "showroom", "source": "referral", "referrerMobile": "13900001111", "nature": "first_visit",
+            ])
+            XCTAssertEqual(referral.status, 201, referral.text)
+            let referralSource = try await suite.database.rows("SELECT source FROM prospects.prospect WHERE mobile = '\(referred)'")
+            XCTAssertEqual(referralSource, ["referral"])
+        } catch {
+            XCTFail("\(error)\n\(suite.logs)")
+        }
+        await suite.stop()
+    }
+
     /// A mobile that registered for an event through a channel's page (集客报名, M3) counts as the
     /// channel's registration, and when it then comes to the showroom as a new customer, its
     /// prospect's source is 展厅活动 whatever the consultant chose (Prospects reads
@@ -160,8 +257,13 @@ final class MarketingChannelTests: XCTestCase {
             XCTAssertEqual(online.status, 200, online.text)
             let mobile = "1370710\(String(Int.random(in: 1000...9999)))"
             let registered = try await suite.request(
-                .POST, "/api/v1/public/marketing/events/\(eventID)/registrations", json: ["mobile": mobile, "name": "展会客户", "channelCode": code])
+                .POST, "/api/v1/public/marketing/events/\(eventID)/registrations",
+                json: ["mobile": mobile, "name": "展会客户", "channelCode": " \(code.lowercased()) "])
             XCTAssertEqual(registered.status, 201, registered.text)
+            // A page that passes the code in lower case: stored as the channel's code.
+            let stored = try await suite.database.scalar(
+                "SELECT count(*)::int8 FROM marketing.event_registration WHERE mobile = '\(mobile)' AND channel_code = '\(code)'")
+            XCTAssertEqual(stored, 1)
 
             let report = try await suite.request(.GET, "/api/v1/marketing/channels/report", token: marketing)
             let row = (report.json["channels"] as? [[String: Any]] ?? []).first { $0["code"] as? String == code }

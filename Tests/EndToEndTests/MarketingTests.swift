@@ -285,6 +285,16 @@ final class MarketingTests: XCTestCase {
             XCTAssertFalse(afterWithdrawal.items.contains { $0["id"] as? String == current })
             let stored = try await suite.database.scalar("SELECT (promotion_price * 100)::int8 FROM marketing.price_promotion WHERE id = '\(current)'")
             XCTAssertEqual(stored, 29_990_000, "the database derives it too")
+            // Only a draft is deleted: a withdrawn promotion was on the site and stays on record.
+            let keptOnRecord = try await suite.request(.DELETE, "/api/v1/marketing/promotions/\(current)", token: marketing)
+            XCTAssertEqual(keptOnRecord.status, 409, keptOnRecord.text)
+            XCTAssertTrue(keptOnRecord.text.contains("已撤回"), keptOnRecord.text)
+            let draft = try await suite.request(.POST, "/api/v1/marketing/promotions", token: marketing, json: promotion("草稿", from: "2026-12-20", until: "2026-12-31"))
+            let draftID = try XCTUnwrap(draft.json["id"] as? String, draft.text)
+            let deleted = try await suite.request(.DELETE, "/api/v1/marketing/promotions/\(draftID)", token: marketing)
+            XCTAssertEqual(deleted.status, 200, deleted.text)
+            let gone = try await suite.request(.GET, "/api/v1/marketing/promotions/\(draftID)", token: marketing)
+            XCTAssertEqual(gone.status, 404)
         } catch {
             XCTFail("\(error)\n\(suite.logs)")
         }

@@ -52,6 +52,8 @@ PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GE
           ("GET", "/api/v1/public/marketing/news"), ("GET", "/api/v1/public/marketing/news/{id}"),
           ("GET", "/api/v1/public/marketing/news/{id}/cover"), ("GET", "/api/v1/public/marketing/promotions"),
           ("GET", "/api/v1/public/marketing/events/{id}"), ("POST", "/api/v1/public/marketing/events/{id}/registrations"),
+          ("GET", "/api/v1/public/marketing/wheels/{id}"), ("POST", "/api/v1/public/marketing/wheels/{id}/draws"),
+          ("GET", "/api/v1/public/marketing/wheels/{id}/draws/{drawId}"),
           ("POST", "/api/v1/public/marketing/sms/receipts"), ("POST", "/api/v1/public/marketing/sms/replies")}
 # The prefix the gateway forwards without a token (a customer's phone): no 401 there, and a 429 when a
 # client sends too many requests.
@@ -274,6 +276,16 @@ TYPES = {
     "MarketingCheckInRequest": ("Services/Marketing/Events/Registration.swift", "CheckInRequest"),
     "MarketingCheckInResult": ("Services/Marketing/Events/Registration.swift", "CheckInResult"),
     "PublicMarketingEvent": ("Services/Marketing/Events/Registration.swift", "PublicEventView"),
+    "MarketingWheelPrizeDraft": ("Services/Marketing/Wheel/LuckyWheel.swift", "WheelPrizeDraft"),
+    "MarketingWheelDraft": ("Services/Marketing/Wheel/LuckyWheel.swift", "WheelDraft"),
+    "MarketingWheelPrize": ("Services/Marketing/Wheel/LuckyWheel.swift", "WheelPrizeView"),
+    "MarketingWheelCounts": ("Services/Marketing/Wheel/LuckyWheel.swift", "WheelCounts"),
+    "MarketingWheel": ("Services/Marketing/Wheel/LuckyWheel.swift", "WheelView"),
+    "MarketingWheelDraw": ("Services/Marketing/Wheel/LuckyWheel.swift", "WheelDrawView"),
+    "PublicMarketingWheelPrize": ("Services/Marketing/Wheel/LuckyWheel.swift", "Prize"),
+    "PublicMarketingWheel": ("Services/Marketing/Wheel/LuckyWheel.swift", "PublicWheelView"),
+    "MarketingDrawRequest": ("Services/Marketing/Wheel/LuckyWheel.swift", "DrawRequest"),
+    "MarketingDrawReceipt": ("Services/Marketing/Wheel/LuckyWheel.swift", "DrawReceipt"),
     "MarketingInvitationDraft": ("Services/Marketing/Invitations/Invitation.swift", "InvitationDraft"),
     "MarketingInvitee": ("Services/Marketing/Invitations/Invitation.swift", "Invitee"),
     "MarketingInvitationBatch": ("Services/Marketing/Invitations/Invitation.swift", "InvitationBatch"),
@@ -518,6 +530,23 @@ def public_routes(service: pathlib.Path, sources: dict[pathlib.Path, str]) -> tu
     return "", set(), []
 
 
+def internal_types(service: pathlib.Path, sources: dict[pathlib.Path, str]) -> set[str]:
+    """The types a service's `ServiceDefinition(internalRoutes: { … })` registers: routes one
+    service offers another under `/internal/v1/<apiContext>/`, which the gateway never forwards,
+    so they are not in its document."""
+    for file, masked in sources.items():
+        definition = re.search(r"\bServiceDefinition\s*\(", masked)
+        if not definition:
+            continue
+        arguments = (definition.end() - 1, closing(masked, definition.end() - 1))
+        closure = re.search(r"\binternalRoutes\s*:\s*\{", masked[arguments[0]:arguments[1]])
+        if not closure:
+            return set()
+        start = arguments[0] + closure.end() - 1
+        return registered_types(masked, start, closing(masked, start))
+    return set()
+
+
 def swift_routes() -> set[tuple[str, str]]:
     """(METHOD, /path) of every route registered in Services/*/: a service's public routes under
     `/api/v1/public/<apiContext>/`, the others under `/api/v1/`, the root router's at `/`."""
@@ -528,8 +557,11 @@ def swift_routes() -> set[tuple[str, str]]:
         files = {file: strip_comments(file.read_text(encoding="utf-8")) for file in sorted(service.glob("**/*.swift"))}
         masked = {file: mask_strings(source) for file, source in files.items()}
         prefix, public_types, public_closures = public_routes(service, masked)
+        internal = internal_types(service, masked)
         for file, source in files.items():
             spans = type_spans(masked[file])
+            if any(name in internal for name, _, _ in spans):
+                continue
 
             def is_public(position: int) -> bool:
                 if any(f == file and s < position < e for f, s, e in public_closures):

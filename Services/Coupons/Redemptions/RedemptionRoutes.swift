@@ -9,6 +9,13 @@ import ServiceKit
 /// undoes it when the order is cancelled. Takes `coupons.redeem`.
 struct RedemptionRoutes: Sendable {
     let environment: ServiceEnvironment
+    /// Redemptions arriving together are written together (group commit).
+    let batcher: RedemptionBatcher
+
+    init(environment: ServiceEnvironment) {
+        self.environment = environment
+        batcher = RedemptionBatcher(environment: environment)
+    }
 
     func addRoutes(to group: RouterGroup<CRMRequestContext>) {
         group.post("coupons/redemptions", use: redeem)
@@ -36,27 +43,26 @@ struct RedemptionRoutes: Sendable {
         let principal = try context.require(.redeemCoupons)
         let body = try await request.decodeJSON(as: RedeemRequest.self, context: context)
         let code = CouponCode(typed: body.code)
-        return try await environment.database.withTransaction { connection in
-            let orderKinds = try await environment.directory.dictionary(
+        let orderKinds = try await environment.database.withConnection { connection in
+            try await environment.directory.dictionary(
                 DataDictionaries.couponOrderKind, store: principal.storeID, on: connection, logger: environment.logger)
-            var check = FieldValidator()
-            if code == nil { check.fail("code", LedgerRoutes.invalidCode) }
-            let orderKind = check.requiredCode("orderKind", body.orderKind, in: orderKinds)
-            let orderNumber = check.text("orderNumber", body.orderNumber, maxLength: 40)
-            check.money("orderAmount", body.orderAmount)
-            try check.throwIfInvalid()
+        }
+        var check = FieldValidator()
+        if code == nil { check.fail("code", LedgerRoutes.invalidCode) }
+        let orderKind = check.requiredCode("orderKind", body.orderKind, in: orderKinds)
+        let orderNumber = check.text("orderNumber", body.orderNumber, maxLength: 40)
+        check.money("orderAmount", body.orderAmount)
+        try check.throwIfInvalid()
 
-            let now = environment.configuration.clock.now()
-            let redemption = Redemption(
-                store: principal.storeID, group: principal.groupID, by: principal.userID, orderKind: orderKind!,
-                orderNumber: orderNumber, orderAmount: body.orderAmount, at: now)
-            let redeemed = try await RedemptionStore(connection: connection, logger: environment.logger).redeem(code: code!.digits, redemption, now: now)
-            guard let coupon = redeemed else {
-                let ledger = LedgerStore(connection: connection, logger: environment.logger)
-                throw try await refusal(code!, amount: body.orderAmount, principal: principal, now: now, ledger: ledger, connection: connection)
-            }
-            try await announce(coupon, redemption: redemption, undone: nil, on: connection)
-            return coupon
+        let now = environment.configuration.clock.now()
+        let redemption = Redemption(
+            store: principal.storeID, group: principal.groupID, by: principal.userID, orderKind: orderKind!,
+            orderNumber: orderNumber, orderAmount: body.orderAmount, at: now)
+        // Written with the redemptions arriving at the same moment, and announced in their transaction.
+        if let coupon = try await batcher.redeem(code: code!.digits, redemption) { return coupon }
+        return try await environment.database.withConnection { connection in
+            let ledger = LedgerStore(connection: connection, logger: environment.logger)
+            throw try await refusal(code!, amount: body.orderAmount, principal: principal, now: now, ledger: ledger, connection: connection)
         }
     }
 
@@ -132,14 +138,18 @@ struct RedemptionRoutes: Sendable {
 
     /// `undone`: who undid the redemption and when, for an undo.
     private func announce(_ coupon: CouponView, redemption: Redemption, undone: (by: UUID, at: Date)?, on connection: PostgresConnection) async throws {
-        try await environment.outbox.append(CloudEvent(
+        try await environment.outbox.append(Self.redeemed(coupon, redemption: redemption, undone: undone), on: connection, logger: environment.logger)
+    }
+
+    /// `coupons.coupon.redeemed.v1` for a redemption, or for its undo (`undone`: by whom, when).
+    static func redeemed(_ coupon: CouponView, redemption: Redemption, undone: (by: UUID, at: Date)?) -> CloudEvent<CouponRedeemed> {
+        CloudEvent(
             source: "/crm/coupons", subject: coupon.id.uuidString.lowercased(),
             data: CouponRedeemed(
                 couponId: coupon.id, code: coupon.code, definitionId: coupon.definitionId, mobile: coupon.mobile,
                 storeId: redemption.store, redeemedBy: redemption.by, orderKind: redemption.orderKind,
                 orderNumber: redemption.orderNumber, orderAmount: redemption.orderAmount, faceValue: coupon.faceValue,
                 redeemedAt: redemption.at, undone: undone != nil, undoneBy: undone?.by, undoneAt: undone?.at),
-            storeid: redemption.store.uuidString.lowercased()
-        ), on: connection, logger: environment.logger)
+            storeid: redemption.store.uuidString.lowercased())
     }
 }

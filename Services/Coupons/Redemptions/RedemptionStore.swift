@@ -22,26 +22,32 @@ struct RedemptionStore {
     let connection: PostgresConnection
     let logger: Logger
 
-    /// Marks the coupon used if, at `redemption.at`, it is unused (not revoked, not waiting for a
-    /// revocation), effective, valid in the store and the order reaches its minimum spend.
-    /// Returns the coupon as used, or nil when any of that fails (the caller then explains why):
-    /// one statement, the redeemer's name and the coupon's view included.
-    func redeem(code: String, _ redemption: Redemption, now: Date) async throws -> CouponView? {
+    /// Marks each code's coupon used if, at its redemption's `at`, it is unused (not revoked, not
+    /// waiting for a revocation), effective, valid in the store and the order reaches its minimum
+    /// spend — one UPDATE for every code of a batch (group commit, `RedemptionBatcher`), the
+    /// redeemer's name and the coupon's view included. The codes must be distinct. Returns the
+    /// coupons used; a refused code is left out (the caller then explains why).
+    func redeem(_ redemptions: [(code: String, redemption: Redemption)]) async throws -> [CouponView] {
+        guard let now = redemptions.map(\.redemption.at).max() else { return [] }
         let query: PostgresQuery = """
-            UPDATE coupons.coupon c SET state = 'used', used_at = \(redemption.at), used_store_id = \(redemption.store),
-                used_by = \(redemption.by),
-                used_by_name = (SELECT display_name FROM coupons.directory_user WHERE id = \(redemption.by)),
-                order_kind = \(redemption.orderKind), order_number = \(redemption.orderNumber),
-                order_amount = \(Money.text(redemption.orderAmount))::numeric
-            FROM coupons.coupon_definition d
-            WHERE c.code = \(code) AND d.id = c.definition_id
+            UPDATE coupons.coupon c SET state = 'used', used_at = r.at, used_store_id = r.store, used_by = r.by,
+                used_by_name = (SELECT display_name FROM coupons.directory_user WHERE id = r.by),
+                order_kind = r.kind, order_number = r.number, order_amount = r.amount
+            FROM coupons.coupon_definition d,
+                 unnest(\(redemptions.map(\.code))::text[], \(redemptions.map(\.redemption.at))::timestamptz[],
+                        \(redemptions.map(\.redemption.store))::uuid[], \(redemptions.map(\.redemption.group))::uuid[],
+                        \(redemptions.map(\.redemption.by))::uuid[], \(redemptions.map(\.redemption.orderKind))::text[],
+                        \(redemptions.map(\.redemption.orderNumber))::text[],
+                        \(redemptions.map { Money.text($0.redemption.orderAmount) })::numeric[])
+                   AS r(code, at, store, grp, by, kind, number, amount)
+            WHERE c.code = r.code AND d.id = c.definition_id
               AND c.state = 'unused'
-              AND c.effective_from <= \(redemption.at) AND c.effective_until > \(redemption.at)
-              AND (c.store_id = \(redemption.store) OR (c.usable_in = 'group' AND c.group_id = \(redemption.group)))
-              AND (d.minimum_spend IS NULL OR d.minimum_spend <= \(Money.text(redemption.orderAmount))::numeric)
+              AND c.effective_from <= r.at AND c.effective_until > r.at
+              AND (c.store_id = r.store OR (c.usable_in = 'group' AND c.group_id = r.grp))
+              AND (d.minimum_spend IS NULL OR d.minimum_spend <= r.amount)
             RETURNING \(unescaped: LedgerStore.returning)
             """
-        return try await LedgerStore(connection: connection, logger: logger).views(query, now: now).first
+        return try await LedgerStore(connection: connection, logger: logger).views(query, now: now)
     }
 
     /// Puts a coupon used in `store` back to unused (its order was cancelled): it shows as

@@ -99,7 +99,7 @@ struct RegistrationFilters {
     init(_ query: inout QueryReader) {
         mobile = query.mobile("mobile")
         text = query.string("q", maxLength: 30)
-        channelCode = query.string("channelCode", maxLength: 64)
+        channelCode = query.string("channelCode", maxLength: 64)?.uppercased()
         checkedIn = query.bool("checkedIn")
     }
 }

@@ -154,11 +154,11 @@ struct EventRoutes: Sendable {
         return event
     }
 
-    /// 409 naming the state in the store's words: "HD2612010001 is 已上架 (online): it cannot be edited".
+    /// 409 naming the state in the store's words (`EventState.refusal`).
     private func refusal(_ what: String, _ event: EventView, principal: Principal, on connection: PostgresConnection) async throws -> ProblemDetails {
         let states = try await environment.directory.dictionary(
             DataDictionaries.marketingEventState, store: principal.storeID, on: connection, logger: environment.logger)
-        return ProblemDetails.conflict("\(event.number) is \(states.described(event.state)): it cannot be \(what)")
+        return EventState.refusal(event.number, is: event.state, cannot: what, words: states)
     }
 
     private func checked(_ draft: EventDraft, store: UUID, day: StoreDay, on connection: PostgresConnection) async throws -> EventFields {

@@ -72,8 +72,8 @@ struct EventFields: Sendable, Equatable {
         var check = FieldValidator()
         name = check.text("name", draft.name, maxLength: 60)
         theme = check.optionalText("theme", draft.theme, maxLength: 100)
-        let startsAt = Self.time("startsAt", draft.startsAt, timeZone: timeZone, check: &check)
-        let endsAt = Self.time("endsAt", draft.endsAt, timeZone: timeZone, check: &check)
+        let startsAt = check.storeTime("startsAt", draft.startsAt, timeZone: timeZone)
+        let endsAt = check.storeTime("endsAt", draft.endsAt, timeZone: timeZone)
         if let startsAt, let endsAt {
             check.require(endsAt > startsAt, "endsAt", "must be after startsAt (\(LocalDateTime(startsAt, in: timeZone).text))")
         }
@@ -100,8 +100,10 @@ struct EventFields: Sendable, Equatable {
         case nil:
             break
         }
-        content = check.text("content", draft.content, maxLength: 20_000)
-        rules = check.optionalText("rules", draft.rules, maxLength: 5_000)
+        // Content and rules are shown as rich text on the customer-facing page: kept through the
+        // sanitiser's allow-list, as news bodies are (no script, no handler, no javascript: URL).
+        content = Self.richText("content", check.text("content", draft.content, maxLength: 20_000), check: &check)
+        rules = check.optionalText("rules", draft.rules, maxLength: 5_000).map { RichTextSanitizer.sanitize($0) }
         shareTitle = check.optionalText("shareTitle", draft.shareTitle, maxLength: 60)
         shareText = check.optionalText("shareText", draft.shareText, maxLength: 200)
         capacity = draft.capacity
@@ -109,16 +111,12 @@ struct EventFields: Sendable, Equatable {
         try check.throwIfInvalid()
     }
 
-    private static func time(_ field: String, _ text: String, timeZone: TimeZone, check: inout FieldValidator) -> Date? {
-        guard !text.trimmed.isEmpty else {
-            check.fail(field, "is required: a time on the store's clock, e.g. 2026-12-20 09:00")
-            return nil
-        }
-        guard let date = ImportFile.dateTime(text.trimmed, in: timeZone) else {
-            check.fail(field, "must be a time on the store's clock written 2026-12-20 09:00, or RFC 3339 with its offset")
-            return nil
-        }
-        return date
+    /// `text` sanitised; a failure when nothing readable is left.
+    private static func richText(_ field: String, _ text: String, check: inout FieldValidator) -> String {
+        guard !text.isEmpty else { return text }
+        let clean = RichTextSanitizer.sanitize(text)
+        check.require(!clean.trimmed.isEmpty, field, "has no text left once what is not allowed (scripts, event handlers) is removed")
+        return clean
     }
 }
 

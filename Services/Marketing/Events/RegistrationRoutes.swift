@@ -51,7 +51,8 @@ struct RegistrationRoutes: Sendable {
         var check = FieldValidator()
         let mobile = check.mobile("mobile", body.mobile)
         let name = check.text("name", body.name, maxLength: 30)
-        let channelCode = check.optionalText("channelCode", body.channelCode, maxLength: 64)
+        // Channel codes are capitals (`ChannelRules`); a page may pass one on in any case.
+        let channelCode = check.optionalText("channelCode", body.channelCode, maxLength: 64)?.uppercased()
         try check.throwIfInvalid()
         let (receipt, status) = try await environment.database.withTransaction { connection in
             let events = EventStore(connection: connection, logger: environment.logger)

@@ -17,6 +17,7 @@ struct PromotionRoutes: Sendable {
         group.post("marketing/promotions", use: create)
         group.get("marketing/promotions/:id", use: get)
         group.put("marketing/promotions/:id", use: replace)
+        group.delete("marketing/promotions/:id", use: delete)
         group.post("marketing/promotions/:id/publish", use: publish)
         group.post("marketing/promotions/:id/withdraw", use: withdraw)
     }
@@ -84,6 +85,23 @@ struct PromotionRoutes: Sendable {
             if fields.validUntil != current.validUntil { try Self.refusePast(fields.validUntil, today: day.today) }
             try await store.replace(id, fields: fields, by: principal.userID)
             return try await store.promotion(id, store: principal.storeID, today: day.today)!
+        }
+    }
+
+    /// Deletes a draft (草稿) — the only state that may be deleted: one that has been on the site
+    /// is withdrawn instead, and stays on record (409). Answers it as it was.
+    @Sendable func delete(_ request: Request, context: CRMRequestContext) async throws -> PricePromotionView {
+        let principal = try context.require(.manageMarketingContent)
+        let id = try context.parameters.uuid("id")
+        return try await promotions(store: principal.storeID) { store, day, connection in
+            let promotion = try await Self.require(id, store: principal.storeID, today: day.today, in: store, forUpdate: true)
+            if PublicationState(rawValue: promotion.state)?.canDelete != true {
+                let words = try await environment.directory.dictionary(
+                    DataDictionaries.publicationState, store: principal.storeID, on: connection, logger: environment.logger)
+                throw PublicationState.refusal("promotion “\(promotion.title)”", is: promotion.state, words: words, only: "a draft (草稿)", can: "deleted")
+            }
+            try await store.delete(id)
+            return promotion
         }
     }
 

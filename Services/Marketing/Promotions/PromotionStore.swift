@@ -43,6 +43,10 @@ struct PromotionStore {
     }
 
     /// Moves the promotion to `state`, stamping when it was published or withdrawn.
+    func delete(_ id: UUID) async throws {
+        try await connection.query("DELETE FROM marketing.price_promotion WHERE id = \(id)", logger: logger)
+    }
+
     func setState(_ id: UUID, _ state: PublicationState, at now: Date, by user: UUID) async throws {
         try await connection.query("""
             UPDATE marketing.price_promotion SET state = \(state.rawValue),

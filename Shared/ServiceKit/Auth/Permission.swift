@@ -128,6 +128,9 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     /// See the invitation tasks assigned to oneself and record their follow-ups (邀约任务跟进, M3:
     /// sales consultants).
     public static let followUpInvitations = Permission(rawValue: "marketing.invitations.follow_up")
+    /// Write lucky wheels (大转盘, M4; seed §9.4) with their prizes, put them online and offline,
+    /// and read and export their draws and winners (市场经理).
+    public static let manageWheels = Permission(rawValue: "marketing.wheels.manage")
 
     /// Every permission there is.
     public static let all: [Permission] = [
@@ -141,6 +144,7 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
         .readProspects, .writeProspects, .assignProspects, .approveProspects, .assignProspectsDirectly, .configureProspects,
         .readCoupons, .defineCoupons, .issueCoupons, .approveCouponTasks, .redeemCoupons, .revokeCoupons,
         .approveCouponRevocations, .configureCoupons,
-        .readMarketing, .manageMarketingContent, .manageChannels, .manageMarketingEvents, .followUpInvitations, .manageSms,
+        .readMarketing, .manageMarketingContent, .manageChannels, .manageMarketingEvents, .followUpInvitations,
+        .manageWheels, .manageSms,
     ]
 }

@@ -12,6 +12,8 @@ public enum KnownSecrets {
         "dev-only-jwt-secret-change-me-0123456789",
         // The HMAC secret every service once fell back to.
         "dealer-crm-local-development-secret-do-not-deploy",
+        // The token between services of a development process (`CRM_INTERNAL_TOKEN`).
+        "dealer-crm-internal-development-token",
         // Placeholders people copy from documentation.
         "password", "secret", "postgres", "admin",
     ]

@@ -36,6 +36,7 @@ public enum DeploymentEnvironment: String, Sendable {
 /// | `CRM_JWT_SIGNING_KEYS` | gateway only, required: the installation's Ed25519 keys as a JWKS (`crm-gateway keys generate`) |
 /// | `CRM_JWKS_URL` | services: the gateway's `/.well-known/jwks.json` (`http://gateway:8080/.well-known/jwks.json`) |
 /// | `CRM_JWT_PUBLIC_KEYS` | services: public keys as a JWKS, instead of or besides `CRM_JWKS_URL` (one of them is required) |
+/// | `CRM_INTERNAL_TOKEN` | coupons and marketing, required: the installation's token for calls between services (`/internal/v1/…`, `InternalRoutes.swift`); at least 32 characters |
 /// | `CRM_LOG_FORMAT` | `text` on a terminal, otherwise `json` |
 /// | `CRM_LOG_LEVEL` | `info` |
 /// | `CRM_AMQP_DELIVERY_LIMIT` | `5` |
@@ -73,6 +74,16 @@ public struct ServiceConfiguration: Sendable {
     public var tokenKeys: SigningKeySet?
     /// The gateway's JWKS document, for a service (nil in the gateway).
     public var jwksURL: URL?
+    /// The installation's token for calls from one service to another (`CRM_INTERNAL_TOKEN`,
+    /// `InternalRoutes.swift`): what a caller sends and a service's `/internal/v1/…` routes
+    /// require. Nil in a service that neither calls nor serves internal routes and has none set.
+    public var internalToken: String?
+
+    /// The services that call each other directly (Marketing's wheel issues coupon prizes through
+    /// Coupons, M4): outside development they need `CRM_INTERNAL_TOKEN`.
+    public static let servicesCallingEachOther: Set<String> = [ServiceIdentity.coupons.name, ServiceIdentity.marketing.name]
+    /// The token a development process uses when none is set; refused elsewhere (`KnownSecrets`).
+    static let developmentInternalToken = "dealer-crm-internal-development-token"
 
     /// A service's own setting of whole seconds (`CRM_RENEWAL_PASS_SECONDS`): `fallback` when
     /// unset or empty; anything but a whole number in `range` throws `ConfigurationError`
@@ -167,6 +178,21 @@ public struct ServiceConfiguration: Sendable {
                 throw ConfigurationError.invalid(name: "CRM_CLOCK_FILE", reason: "needs CRM_FIXED_TIME, and is for tests only (CRM_ENVIRONMENT=development)")
             }
             clock = .system
+        }
+
+        if let token = value("CRM_INTERNAL_TOKEN") {
+            try refuseKnown("CRM_INTERNAL_TOKEN", token, what: "the token")
+            guard development || token.count >= 32 else {
+                throw ConfigurationError.invalid(name: "CRM_INTERNAL_TOKEN", reason: "is shorter than 32 characters; generate one with openssl rand -base64 32")
+            }
+            internalToken = token
+        } else if development {
+            internalToken = Self.developmentInternalToken
+        } else if Self.servicesCallingEachOther.contains(service.name) {
+            throw ConfigurationError.invalid(
+                name: "CRM_INTERNAL_TOKEN", reason: "is required: the installation's token for calls between services (generate one with openssl rand -base64 32)")
+        } else {
+            internalToken = nil
         }
 
         func keySet(_ name: String) throws -> SigningKeySet? {

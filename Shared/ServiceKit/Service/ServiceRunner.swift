@@ -27,6 +27,9 @@ public struct ServiceDefinition: Sendable {
     /// public prefix. A service's own open routes are `publicRoutes`, which keeps them under the
     /// public prefix, apart from its authenticated ones.
     public var unauthenticatedRoutes: @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void
+    /// Adds the routes other services call, under `/internal/v1/<apiContext>/…`; every request
+    /// to them carries the installation's internal token (`InternalRoutes.swift`).
+    public var internalRoutes: @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void
     /// Adds routes outside `/api/v1` (the gateway's `/openapi.yaml`).
     public var rootRoutes: @Sendable (Router<CRMRequestContext>, ServiceEnvironment) -> Void
     /// Services started alongside the HTTP server and stopped with it (the gateway's seeding).
@@ -39,6 +42,7 @@ public struct ServiceDefinition: Sendable {
         routes: @escaping @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
         publicRoutes: @escaping @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
         unauthenticatedRoutes: @escaping @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
+        internalRoutes: @escaping @Sendable (RouterGroup<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
         rootRoutes: @escaping @Sendable (Router<CRMRequestContext>, ServiceEnvironment) -> Void = { _, _ in },
         services: @escaping @Sendable (ServiceEnvironment) -> [any Service] = { _ in [] }
     ) {
@@ -48,6 +52,7 @@ public struct ServiceDefinition: Sendable {
         self.routes = routes
         self.publicRoutes = publicRoutes
         self.unauthenticatedRoutes = unauthenticatedRoutes
+        self.internalRoutes = internalRoutes
         self.rootRoutes = rootRoutes
         self.services = services
     }
@@ -185,6 +190,11 @@ public enum ServiceRunner {
         // leads from one to the other (a context is never called `public`).
         definition.publicRoutes(api.group(RouterPath("\(ServiceIdentity.publicPathSegment)/\(definition.identity.apiContext)")), environment)
         definition.routes(api.group().add(middleware: AuthenticationMiddleware(keys: environment.tokens)), environment)
+        definition.internalRoutes(
+            router.group(RouterPath(definition.identity.internalPathPrefix))
+                .add(middleware: MigrationsAppliedMiddleware(migrationsApplied: migrationsApplied))
+                .add(middleware: InternalAuthenticationMiddleware(token: configuration.internalToken)),
+            environment)
 
         return Application(
             router: router,
