@@ -19,6 +19,8 @@ let serviceDependencies: [String: [Target.Dependency]] = [
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Crypto", package: "swift-crypto"),
     ],
+    // The SMS platform's Aliyun provider calls its HTTP API.
+    "Marketing": [.product(name: "AsyncHTTPClient", package: "async-http-client")],
 ]
 
 /// Resources beyond every service's Migrations folder.

@@ -35,7 +35,8 @@ step "compose: Deploy/compose.yaml"
 # binary's status), so judge by output: `config -q` prints nothing at all for a valid file, and
 # for a missing variable "required variable NAME is missing a value: <hint>" (the first one it
 # meets, in no fixed order). `--env-file /dev/null` keeps a developer's Deploy/.env out of it.
-SECRETS=(POSTGRES_PASSWORD CRM_DB_PASSWORD CRM_AMQP_USER CRM_AMQP_PASSWORD CRM_JWT_SIGNING_KEYS CRM_ADMIN_PASSWORD CRM_INTERNAL_TOKEN)
+SECRETS=(POSTGRES_PASSWORD CRM_DB_PASSWORD CRM_AMQP_USER CRM_AMQP_PASSWORD CRM_JWT_SIGNING_KEYS CRM_ADMIN_PASSWORD CRM_INTERNAL_TOKEN
+         CRM_SMS_ACCESS_KEY_ID CRM_SMS_ACCESS_KEY_SECRET CRM_SMS_SIGN_NAME CRM_SMS_CALLBACK_TOKEN)
 COMPOSE_CONFIG=(docker-compose --env-file /dev/null -f Deploy/compose.yaml config)
 unset_all=()
 for v in "${SECRETS[@]}"; do unset_all+=(-u "$v"); done

@@ -58,7 +58,7 @@ enum BuiltInRoles {
             permissions: [.readVehicles, .readRepairOrders, .readCoupons, .redeemCoupons]),
         BuiltInRole(
             code: "marketing", name: "市场经理 Marketing manager", scope: .store,
-            permissions: [.readMarketing, .manageMarketingContent, .manageChannels, .manageMarketingEvents, .manageWheels]),
+            permissions: [.readMarketing, .manageMarketingContent, .manageChannels, .manageMarketingEvents, .manageWheels, .manageSms]),
         BuiltInRole(
             code: "hq", name: "总部审核 Group coupon approver", scope: .group,
             permissions: [.readCoupons, .approveCouponRevocations, .configureCoupons]),

@@ -11,7 +11,10 @@ import ServiceKit
 /// consultants. Channel QR codes (推广二维码, M6) attribute leads, registrations, showroom
 /// arrivals and orders to the poster, partner or consultant they came through. The lucky wheel
 /// (大转盘, M4) lets customers spin for prizes in stock; a coupon prize is issued through Coupons
-/// over its internal routes at the moment of the draw (Wheel/). SMS (M5) comes with a later slice.
+/// over its internal routes at the moment of the draw (Wheel/). The SMS platform (短信平台, M5,
+/// `Sms/`) sends templates to lists, customers and registrants through Alibaba Cloud SMS (or a
+/// file in development) under its rules: quiet hours, a daily cap, the opt-out list, one message
+/// per key.
 @main
 struct MarketingApp {
     static func main() async throws {
@@ -28,13 +31,16 @@ struct MarketingApp {
         var handlers = EventHandlers()
         CustomerEvents.add(to: &handlers)
         ChannelEvents.add(to: &handlers)
+        let development = ProcessInfo.processInfo.environment["CRM_ENVIRONMENT"]?.lowercased() == "development"
+        let sms = ServiceRunner.setting { try SmsConfiguration(development: development) }
+        let smsProvider = sms.makeProvider()
         try await ServiceRunner.run(ServiceDefinition(
             identity: .marketing,
             migrationsFolder: Bundle.module.url(forResource: "Migrations", withExtension: nil),
             handlers: handlers,
             routes: { group, environment in
                 // One folder per feature: News/, Promotions/, Events/ (events, registrations, check-in),
-                // Invitations/, Customers/, Channels/, Wheel/; Publishing/ is shared.
+                // Invitations/, Customers/, Channels/, Wheel/, Sms/; Publishing/ is shared.
                 NewsRoutes(environment: environment).addRoutes(to: group)
                 NewsCoverRoutes(environment: environment).addRoutes(to: group)
                 PromotionRoutes(environment: environment).addRoutes(to: group)
@@ -47,15 +53,21 @@ struct MarketingApp {
                 ChannelRoutes(environment: environment).addRoutes(to: group)
                 WheelRoutes(environment: environment, prizes: prizes(environment)).addRoutes(to: group)
                 DrawLogRoutes(environment: environment).addRoutes(to: group)
+                SmsTemplateRoutes(environment: environment).addRoutes(to: group)
+                SmsSendRoutes(environment: environment).addRoutes(to: group)
+                SmsLogRoutes(environment: environment).addRoutes(to: group)
+                SmsRulesRoutes(environment: environment).addRoutes(to: group)
             },
             publicRoutes: { group, environment in
                 PublicNewsRoutes(environment: environment).addRoutes(to: group)
                 PublicPromotionRoutes(environment: environment).addRoutes(to: group)
                 RegistrationRoutes(environment: environment).addRoutes(to: group)
                 PublicWheelRoutes(environment: environment, prizes: prizes(environment)).addRoutes(to: group)
+                SmsCallbackRoutes(environment: environment, settings: sms).addRoutes(to: group)
             },
             services: { environment in
-                [DrawSettlingPass(environment: environment, prizes: prizes(environment))]
+                [DrawSettlingPass(environment: environment, prizes: prizes(environment)),
+                 SmsDispatcher(environment: environment, settings: sms, provider: smsProvider)]
             }
         ))
     }

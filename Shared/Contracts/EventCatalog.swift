@@ -27,6 +27,7 @@ public enum EventCatalog {
         CouponRevoked.self,
         MarketingRegistrationCreated.self,
         MarketingPrizeWon.self,
+        MarketingSmsDelivered.self,
     ]
 
     /// The payload type for a CloudEvents `type` (= routing key), or nil for a type nobody here

@@ -85,3 +85,39 @@ public struct MarketingPrizeWon: EventPayload, Equatable {
         self.wonAt = wonAt
     }
 }
+
+/// A marketing SMS reached the customer's phone (短信平台, M5; seed §9.5): the provider's delivery
+/// receipt said so. One per message, when its receipt first arrives — a receipt pushed again
+/// announces nothing. Services that follow up customers may read it (a reminder that reached
+/// its customer, an invitation delivered).
+public struct MarketingSmsDelivered: EventPayload, Equatable {
+    public static let eventType = "marketing.sms.delivered.v1"
+
+    /// Marketing's id of the recipient's message (also the key the provider received as `OutId`).
+    public var messageId: UUID
+    /// The send (群发) the message belongs to, and its template.
+    public var sendId: UUID
+    public var templateId: UUID
+    /// The store that sent it.
+    public var storeId: UUID
+    /// `marketing` (营销短信) or `notice` (通知短信).
+    public var kind: String
+    /// Normalised: 11 digits.
+    public var mobile: String
+    /// The provider's id of the message (阿里云 `BizId`), when it gave one.
+    public var providerId: String?
+    public var deliveredAt: Date
+
+    public init(
+        messageId: UUID, sendId: UUID, templateId: UUID, storeId: UUID, kind: String, mobile: String, providerId: String?, deliveredAt: Date
+    ) {
+        self.messageId = messageId
+        self.sendId = sendId
+        self.templateId = templateId
+        self.storeId = storeId
+        self.kind = kind
+        self.mobile = mobile
+        self.providerId = providerId
+        self.deliveredAt = deliveredAt
+    }
+}

@@ -76,6 +76,7 @@ enum ContractSamples {
             couponRevoked(),
             registrationCreated(),
             prizeWon(),
+            smsDelivered(),
         ]
         return Dictionary(uniqueKeysWithValues: samples.map { ($0.eventType, $0) })
     }
@@ -616,5 +617,26 @@ enum ContractSamples {
                 id: "5f6a7b8c-9d0e-4f1a-8b2c-4d5e6f7a8b9c", source: "/crm/marketing", time: time("2026-12-12T12:05:11.300Z"),
                 subject: draw.uuidString.lowercased(), data: full, storeid: derivedStoreId.uuidString.lowercased()),
             minimal: CloudEvent(id: "6a7b8c9d-0e1f-4a2b-9c3d-5e6f7a8b9c0d", source: "/crm/marketing", time: time("2026-12-12T12:05:12Z"), data: minimal))
+    }
+
+    static func smsDelivered() throws -> ContractSample {
+        // A marketing SMS whose receipt came back from Aliyun.
+        let message = UUID(uuidString: "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f")!
+        let send = UUID(uuidString: "4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a")!
+        let template = UUID(uuidString: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b")!
+        let full = MarketingSmsDelivered(
+            messageId: message, sendId: send, templateId: template, storeId: derivedStoreId, kind: "marketing", mobile: "13871150099",
+            providerId: "932702304080415357^0", deliveredAt: time("2026-12-18T10:15:32.500+08:00"))
+        // A notice from a provider that gives no id.
+        let minimal = MarketingSmsDelivered(
+            messageId: message, sendId: send, templateId: template, storeId: derivedStoreId, kind: "notice", mobile: "13871150099",
+            providerId: nil, deliveredAt: time("2026-12-18T02:15:32Z"))
+        return try .make(
+            full: CloudEvent(
+                id: "8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c5d", source: "/crm/marketing", time: time("2026-12-18T02:15:32.750Z"),
+                subject: message.uuidString.lowercased(), data: full, storeid: derivedStoreId.uuidString.lowercased(),
+                correlationid: "4c2a9e1d-7b3f-4a58-9e6d-1f0b2c3d4e5f", causationid: "4c2a9e1d-7b3f-4a58-9e6d-1f0b2c3d4e5f",
+                traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-c1d2e3f4a5b60718-01"),
+            minimal: CloudEvent(id: "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e", source: "/crm/marketing", time: time("2026-12-18T02:15:33Z"), data: minimal))
     }
 }

@@ -177,6 +177,8 @@ final class ScopeTests: XCTestCase {
             "/api/v1/marketing/news/": marketing.article,
             "/api/v1/marketing/promotions/": marketing.promotion,
             "/api/v1/marketing/channels/": marketing.channel,
+            "/api/v1/marketing/sms/templates/": marketing.smsTemplate,
+            "/api/v1/marketing/sms/sends/": marketing.smsSend,
         ]
         let otherStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
@@ -261,6 +263,7 @@ final class ScopeTests: XCTestCase {
             "POST /api/v1/marketing/events/{id}/invitations": ["consultantId": consultant1, "customers": [["mobile": "13986204418"]]],
             "POST /api/v1/marketing/invitations/{id}/follow-ups": ["method": "phone", "content": "邀约", "result": "invited"],
             "PUT /api/v1/marketing/news/{id}": Self.newsArticle,
+            "PUT /api/v1/marketing/sms/templates/{id}": Self.smsTemplate,
             "DELETE /api/v1/marketing/news/{id}": [String: Any](),
             "POST /api/v1/marketing/news/{id}/publish": [String: Any](),
             "POST /api/v1/marketing/news/{id}/withdraw": [String: Any](),
@@ -412,8 +415,13 @@ final class ScopeTests: XCTestCase {
 
     /// A pending event of store 1 and an invitation task of it for consultant.1; a draft news
     /// article with a cover, a draft price promotion and a channel QR code.
+    /// An SMS template (短信平台, M5) as the marketing manager writes one.
+    private static let smsTemplate: [String: Any] = [
+        "name": "范围测试", "kind": "notice", "content": "{name}您好，门店通知。", "providerTemplateCode": "SMS_100009",
+    ]
+
     private func storeOneMarketing(_ suite: Suite, consultant: String)
-        async throws -> (event: String, task: String, article: String, promotion: String, channel: String)
+        async throws -> (event: String, task: String, article: String, promotion: String, channel: String, smsTemplate: String, smsSend: String)
     {
         let manager = try await suite.login("marketing.1")
         let article = try await suite.request(.POST, "/api/v1/marketing/news", token: manager, json: Self.newsArticle)
@@ -433,7 +441,13 @@ final class ScopeTests: XCTestCase {
             "consultantId": consultant, "customers": [["mobile": "13986204419", "name": "范围"]],
         ])
         let task = try XCTUnwrap((invited.json["created"] as? [[String: Any]])?.first?["id"] as? String, invited.text)
-        return (eventID, task, articleID, promotionID, channelID)
+        let template = try await suite.request(.POST, "/api/v1/marketing/sms/templates", token: manager, json: Self.smsTemplate)
+        let templateID = try XCTUnwrap(template.json["id"] as? String, template.text)
+        let send = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: manager, json: [
+            "templateId": templateID, "audience": "list", "recipients": [["mobile": "13986204420", "name": "范围"]],
+        ])
+        let sendID = try XCTUnwrap(send.json["id"] as? String, send.text)
+        return (eventID, task, articleID, promotionID, channelID, templateID, sendID)
     }
 
     private func storeOneCoupons(_ suite: Suite) async throws

@@ -53,7 +53,8 @@ PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/refresh"), ("GE
           ("GET", "/api/v1/public/marketing/news/{id}/cover"), ("GET", "/api/v1/public/marketing/promotions"),
           ("GET", "/api/v1/public/marketing/events/{id}"), ("POST", "/api/v1/public/marketing/events/{id}/registrations"),
           ("GET", "/api/v1/public/marketing/wheels/{id}"), ("POST", "/api/v1/public/marketing/wheels/{id}/draws"),
-          ("GET", "/api/v1/public/marketing/wheels/{id}/draws/{drawId}")}
+          ("GET", "/api/v1/public/marketing/wheels/{id}/draws/{drawId}"),
+          ("POST", "/api/v1/public/marketing/sms/receipts"), ("POST", "/api/v1/public/marketing/sms/replies")}
 # The prefix the gateway forwards without a token (a customer's phone): no 401 there, and a 429 when a
 # client sends too many requests.
 PUBLIC_PREFIX = "/api/v1/public/"
@@ -61,7 +62,11 @@ PUBLIC_PREFIX = "/api/v1/public/"
 # public pool is the caller's at once (200) or waits for the former team leader's approval (202).
 SUCCESSES = {("POST", "/api/v1/prospects/public-pool/{id}/claim"): {"200", "202"},
              # A registration for an event is new (201), or the mobile's earlier one (200).
-             ("POST", "/api/v1/public/marketing/events/{id}/registrations"): {"200", "201"}}
+             ("POST", "/api/v1/public/marketing/events/{id}/registrations"): {"200", "201"},
+             # An imported SMS list makes a send (201), or on a dry run only reports (200); a mobile put on the
+             # opt-out list is a new entry (201), or the entry it already had (200).
+             ("POST", "/api/v1/marketing/sms/sends/import"): {"200", "201"},
+             ("POST", "/api/v1/marketing/sms/opt-outs"): {"200", "201"}}
 # POSTs that create something without a body to create it from: (METHOD, path). Taking a prospect from
 # the defeat pool needs nothing but the pool entry's id (201, a prospect of the caller's store).
 BODYLESS_CREATES = {("POST", "/api/v1/prospects/defeat-pool/{id}/claim")}
@@ -290,10 +295,25 @@ TYPES = {
     "MarketingInvitationFollowUp": ("Services/Marketing/Invitations/Invitation.swift", "InvitationFollowUpView"),
     "MarketingInvitationDetail": ("Services/Marketing/Invitations/Invitation.swift", "InvitationTaskDetail"),
     "MarketingCustomer": ("Services/Marketing/Customers/CustomerRoutes.swift", "MarketingCustomer"),
+    "SmsTemplateDraft": ("Services/Marketing/Sms/SmsTemplate.swift", "SmsTemplateDraft"),
+    "SmsTemplate": ("Services/Marketing/Sms/SmsTemplate.swift", "SmsTemplateView"),
+    "SmsRecipientDraft": ("Services/Marketing/Sms/SmsSend.swift", "SmsRecipientDraft"),
+    "SmsCustomerFilter": ("Services/Marketing/Sms/SmsSend.swift", "SmsCustomerFilter"),
+    "SmsSendDraft": ("Services/Marketing/Sms/SmsSend.swift", "SmsSendDraft"),
+    "SmsSend": ("Services/Marketing/Sms/SmsSend.swift", "SmsSendView"),
+    "SmsSendCounts": ("Services/Marketing/Sms/SmsSend.swift", "SmsSendCounts"),
+    "SmsMessage": ("Services/Marketing/Sms/SmsSend.swift", "SmsMessageView"),
+    "SmsImportReport": ("Services/Marketing/Sms/SmsSend.swift", "SmsImportReport"),
+    "SmsSettings": ("Services/Marketing/Sms/SmsSend.swift", "SmsSettings"),
+    "SmsOptOutDraft": ("Services/Marketing/Sms/SmsSend.swift", "SmsOptOutDraft"),
+    "SmsOptOut": ("Services/Marketing/Sms/SmsSend.swift", "SmsOptOutView"),
+    "SmsCallbackAcknowledgement": ("Services/Marketing/Sms/SmsCallbackRoutes.swift", "Acknowledgement"),
 }
 
 # Schema name (or "Schema.property") → (Swift file, enum name): the enum values must be the raw values.
 ENUMS = {
+    "SmsKind": ("Services/Marketing/Sms/SmsTemplate.swift", "SmsKind"),
+    "SmsMessageState": ("Services/Marketing/Sms/SmsSend.swift", "SmsMessageState"),
     "DataScope": ("Shared/ServiceKit/Auth/DataScope.swift", "DataScope"),
     "VisitTemplateKind": ("Services/CustomerService/VisitTemplate.swift", "Kind"),
     "QuestionType": ("Services/CustomerService/VisitTemplate.swift", "QuestionType"),

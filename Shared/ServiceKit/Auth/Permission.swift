@@ -118,6 +118,9 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
     public static let manageMarketingContent = Permission(rawValue: "marketing.content.manage")
     /// Make channel QR codes (推广二维码, M6) and read what arrived through them.
     public static let manageChannels = Permission(rawValue: "marketing.channels.manage")
+    /// Use the SMS platform (短信平台, M5; seed §9.5): templates, sends to lists, customers and
+    /// registrants, the send log and its export, the opt-out list (回复TD退订) and the daily cap.
+    public static let manageSms = Permission(rawValue: "marketing.sms.manage")
     /// Write events (活动管理, M3; seed §9.3): create, edit, put online, take offline, delete;
     /// see and export their registrations, check registrants in, and hand invitation tasks
     /// (邀约任务) to consultants (市场经理).
@@ -142,6 +145,6 @@ public struct Permission: RawRepresentable, Hashable, Codable, Sendable, CustomS
         .readCoupons, .defineCoupons, .issueCoupons, .approveCouponTasks, .redeemCoupons, .revokeCoupons,
         .approveCouponRevocations, .configureCoupons,
         .readMarketing, .manageMarketingContent, .manageChannels, .manageMarketingEvents, .followUpInvitations,
-        .manageWheels,
+        .manageWheels, .manageSms,
     ]
 }
