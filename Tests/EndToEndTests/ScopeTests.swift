@@ -179,6 +179,7 @@ final class ScopeTests: XCTestCase {
             "/api/v1/marketing/channels/": marketing.channel,
             "/api/v1/marketing/sms/templates/": marketing.smsTemplate,
             "/api/v1/marketing/sms/sends/": marketing.smsSend,
+            "/api/v1/marketing/wheels/": marketing.wheel,
         ]
         let otherStoreUsers: [String: String] = [
             "/api/v1/customer-service/": "cs.supervisor.2", "/api/v1/after-sales/": "sa.2", "/api/v1/leads/": "sales.manager.2",
@@ -270,7 +271,12 @@ final class ScopeTests: XCTestCase {
             "PUT /api/v1/marketing/promotions/{id}": Self.pricePromotion,
             "POST /api/v1/marketing/promotions/{id}/publish": [String: Any](),
             "POST /api/v1/marketing/promotions/{id}/withdraw": [String: Any](),
+            "DELETE /api/v1/marketing/promotions/{id}": [String: Any](),
             "PATCH /api/v1/marketing/channels/{id}": ["name": "改"],
+            "PUT /api/v1/marketing/wheels/{id}": Self.wheel,
+            "DELETE /api/v1/marketing/wheels/{id}": [String: Any](),
+            "POST /api/v1/marketing/wheels/{id}/online": [String: Any](),
+            "POST /api/v1/marketing/wheels/{id}/offline": [String: Any](),
         ]
         // Writes whose body is a file: a photo that is what it says.
         let photo = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 1, count: 64)
@@ -413,6 +419,12 @@ final class ScopeTests: XCTestCase {
         "validFrom": "2099-01-01", "validUntil": "2099-01-31",
     ]
 
+    /// A lucky wheel (大转盘, M4) as the marketing manager writes one.
+    private static let wheel: [String: Any] = [
+        "name": "范围测试转盘", "startsAt": "2099-01-01 09:00", "endsAt": "2099-01-31 17:00",
+        "prizes": [["name": "纪念品", "basisPoints": 100, "stock": 1]],
+    ]
+
     /// A pending event of store 1 and an invitation task of it for consultant.1; a draft news
     /// article with a cover, a draft price promotion and a channel QR code.
     /// An SMS template (短信平台, M5) as the marketing manager writes one.
@@ -421,7 +433,10 @@ final class ScopeTests: XCTestCase {
     ]
 
     private func storeOneMarketing(_ suite: Suite, consultant: String)
-        async throws -> (event: String, task: String, article: String, promotion: String, channel: String, smsTemplate: String, smsSend: String)
+        async throws -> (
+            event: String, task: String, article: String, promotion: String, channel: String, smsTemplate: String, smsSend: String,
+            wheel: String
+        )
     {
         let manager = try await suite.login("marketing.1")
         let article = try await suite.request(.POST, "/api/v1/marketing/news", token: manager, json: Self.newsArticle)
@@ -447,7 +462,9 @@ final class ScopeTests: XCTestCase {
             "templateId": templateID, "audience": "list", "recipients": [["mobile": "13986204420", "name": "范围"]],
         ])
         let sendID = try XCTUnwrap(send.json["id"] as? String, send.text)
-        return (eventID, task, articleID, promotionID, channelID, templateID, sendID)
+        let wheel = try await suite.request(.POST, "/api/v1/marketing/wheels", token: manager, json: Self.wheel)
+        let wheelID = try XCTUnwrap(wheel.json["id"] as? String, wheel.text)
+        return (eventID, task, articleID, promotionID, channelID, templateID, sendID, wheelID)
     }
 
     private func storeOneCoupons(_ suite: Suite) async throws
