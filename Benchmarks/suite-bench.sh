@@ -71,7 +71,7 @@ start aftersales "$as_port" crm_aftersales
 start customer-service "$cs_port" crm_customer_service
 start leads "$leads_port" crm_leads CRM_LOG_LEVEL=info
 start coupons "$coupons_port" crm_coupons
-start marketing "$marketing_port" crm_marketing CRM_COUPONS_URL="http://127.0.0.1:$coupons_port"
+start marketing "$marketing_port" crm_marketing CRM_COUPONS_URL="http://127.0.0.1:$coupons_port" CRM_AFTERSALES_URL="http://127.0.0.1:$as_port"
 wait_ready "$as_port"; wait_ready "$cs_port"; wait_ready "$leads_port"; wait_ready "$coupons_port"; wait_ready "$marketing_port"
 start gateway "$gw_port" crm_identity CRM_SEED_DEMO=1 \
   CRM_AFTERSALES_URL="http://127.0.0.1:$as_port" CRM_CUSTOMER_SERVICE_URL="http://127.0.0.1:$cs_port" \

@@ -12,19 +12,15 @@ import ServiceKit
 /// arrivals and orders to the poster, partner or consultant they came through. The lucky wheel
 /// (大转盘, M4) lets customers spin for prizes in stock; a coupon prize is issued through Coupons
 /// over its internal routes at the moment of the draw (Wheel/). The SMS platform (短信平台, M5,
-/// `Sms/`) sends templates to lists, customers and registrants through Alibaba Cloud SMS (or a
+/// `Sms/`) sends templates to lists, customers, registrants and a solicitation campaign's targets
+/// (read from AfterSales over its internal routes) through Alibaba Cloud SMS (or a
 /// file in development) under its rules: quiet hours, a daily cap, the opt-out list, one message
 /// per key.
 @main
 struct MarketingApp {
     static func main() async throws {
-        let couponsURL: String
-        do {
-            couponsURL = try CouponPrizes.couponsURL()
-        } catch {
-            FileHandle.standardError.write(Data("configuration error: \(error)\n".utf8))
-            exit(78)  // EX_CONFIG
-        }
+        let couponsURL = ServiceRunner.setting { try CouponPrizes.couponsURL() }
+        let afterSalesURL = ServiceRunner.setting { try CampaignAudience.afterSalesURL() }
         let prizes: @Sendable (ServiceEnvironment) -> CouponPrizes = {
             CouponPrizes(couponsURL: couponsURL, token: $0.configuration.internalToken)
         }
@@ -54,7 +50,10 @@ struct MarketingApp {
                 WheelRoutes(environment: environment, prizes: prizes(environment)).addRoutes(to: group)
                 DrawLogRoutes(environment: environment).addRoutes(to: group)
                 SmsTemplateRoutes(environment: environment).addRoutes(to: group)
-                SmsSendRoutes(environment: environment).addRoutes(to: group)
+                SmsSendRoutes(
+                    environment: environment,
+                    campaigns: CampaignAudience(afterSalesURL: afterSalesURL, token: environment.configuration.internalToken)
+                ).addRoutes(to: group)
                 SmsLogRoutes(environment: environment).addRoutes(to: group)
                 SmsRulesRoutes(environment: environment).addRoutes(to: group)
             },

@@ -70,3 +70,37 @@ public struct CouponDefinitionSummary: Codable, Sendable, Equatable {
         self.available = available
     }
 }
+
+/// Marketing's SMS platform asks AfterSales whom a solicitation campaign targets (M5 audience
+/// "a campaign's targets", AS4): `GET /internal/v1/after-sales/campaigns/{id}/targets?store=…`.
+/// A live or ended campaign answers the cars its tasks were made for; a draft or published one
+/// the cars its conditions or list select today, as its preview does.
+public struct CampaignTargetsAnswer: Codable, Sendable, Equatable {
+    /// One car's owner: whom the message goes to, with the car's plate for `{plate}`.
+    public struct Target: Codable, Sendable, Equatable {
+        /// 11 digits.
+        public var mobile: String
+        public var name: String
+        public var plate: String?
+
+        public init(mobile: String, name: String, plate: String?) {
+            self.mobile = mobile
+            self.name = name
+            self.plate = plate
+        }
+    }
+
+    public var campaignId: UUID
+    public var name: String
+    /// `campaignState`: draft, published, live, ended.
+    public var state: String
+    /// At most 100,000.
+    public var targets: [Target]
+
+    public init(campaignId: UUID, name: String, state: String, targets: [Target]) {
+        self.campaignId = campaignId
+        self.name = name
+        self.state = state
+        self.targets = targets
+    }
+}

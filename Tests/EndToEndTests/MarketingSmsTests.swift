@@ -357,6 +357,76 @@ final class MarketingSmsTests: XCTestCase {
         await suite.stop()
     }
 
+    /// A solicitation campaign's targets as an audience (M5; AS4): the owners of the cars the
+    /// after-sales director's campaign lists, read from AfterSales over its internal route, each
+    /// message with its car's plate; a campaign of no store of the caller's is a 422.
+    func testACampaignsTargetsAreAnAudienceWithTheirPlates() async throws {
+        let suite = try await Suite.start()
+        do {
+            let director = try await suite.login("as.director.1")
+            let tag = String(Int.random(in: 10_000...99_999))
+            var vins: [String] = []
+            for (index, name) in ["车主甲", "车主乙"].enumerated() {
+                let vin = AfterSalesRecordsTests.vin()
+                vins.append(vin)
+                let car = try await suite.request(.POST, "/api/v1/after-sales/vehicles", token: director, json: [
+                    "vin": vin, "plate": "鄂A\(index)\(tag.prefix(4))", "brand": "别克", "series": "君越", "model": "2026款",
+                    "owner": ["name": name, "mobile": "1368\(tag)\(index)0"],
+                ])
+                XCTAssertEqual(car.status, 201, car.text)
+            }
+            let campaign = try await suite.request(.POST, "/api/v1/after-sales/campaigns", token: director, json: [
+                "kind": "regular_maintenance", "name": "冬季保养招揽", "startsOn": "2026-12-01", "endsOn": "2099-12-31",
+                "contactMethods": ["sms"], "targets": "list",
+            ])
+            XCTAssertEqual(campaign.status, 201, campaign.text)
+            let campaignID = try XCTUnwrap(campaign.json["id"] as? String)
+            let list = try await suite.request(
+                .PUT, "/api/v1/after-sales/campaigns/\(campaignID)/vehicles", token: director,
+                bytes: Data("车架号\n\(vins.joined(separator: "\n"))\n".utf8), contentType: "text/csv")
+            XCTAssertEqual(list.json["listed"] as? Int, 2, list.text)
+
+            let marketing = try await suite.login("marketing.1")
+            let template = try await suite.request(.POST, "/api/v1/marketing/sms/templates", token: marketing, json: [
+                "name": "保养提醒", "kind": "notice", "content": "{name}您好，您的爱车{plate}该保养了。", "providerTemplateCode": "SMS_100010",
+            ])
+            let templateID = try XCTUnwrap(template.json["id"] as? String, template.text)
+            let send = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": templateID, "audience": "campaign", "campaignId": campaignID,
+            ])
+            XCTAssertEqual(send.status, 201, send.text)
+            XCTAssertEqual(send.json["audience"] as? String, "campaign")
+            XCTAssertEqual(send.json["campaignId"] as? String, campaignID)
+            XCTAssertEqual((send.json["counts"] as? [String: Any])?["total"] as? Int, 2, send.text)
+            let sendID = try XCTUnwrap(send.json["id"] as? String)
+            let contents = try await suite.database.rows(
+                "SELECT content FROM marketing.sms_message WHERE send_id = '\(sendID)' ORDER BY content")
+            XCTAssertEqual(contents, ["车主乙您好，您的爱车鄂A1\(tag.prefix(4))该保养了。", "车主甲您好，您的爱车鄂A0\(tag.prefix(4))该保养了。"].sorted())
+
+            // A campaign the store does not have, a campaign without the audience, the audience without a campaign.
+            let unknown = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": templateID, "audience": "campaign", "campaignId": UUID().uuidString,
+            ])
+            XCTAssertEqual(unknown.status, 422, unknown.text)
+            XCTAssertEqual(unknown.problemFields, ["campaignId"])
+            let otherStore = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: try await suite.login("marketing.2"), json: [
+                "templateId": templateID, "audience": "campaign", "campaignId": campaignID,
+            ])
+            XCTAssertTrue([404, 422].contains(otherStore.status), otherStore.text)
+            let missing = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": templateID, "audience": "campaign",
+            ])
+            XCTAssertEqual(missing.problemFields, ["campaignId"], missing.text)
+            let misplaced = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": templateID, "audience": "list", "recipients": [["mobile": "13900001111"]], "campaignId": campaignID,
+            ])
+            XCTAssertEqual(misplaced.problemFields, ["campaignId"], misplaced.text)
+        } catch {
+            XCTFail("\(error)\n\(suite.logs)")
+        }
+        await suite.stop()
+    }
+
     /// Two replicas of crm-marketing dispatch the same messages: each goes once (the claim is
     /// `FOR UPDATE SKIP LOCKED`; a timed-out try is resolved by whichever replica retries it).
     /// The audiences that are not lists: an event's registrants (and `{event}` filled in with its

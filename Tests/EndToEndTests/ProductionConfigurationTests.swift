@@ -71,8 +71,10 @@ final class ProductionConfigurationTests: XCTestCase {
         try await assertRefused("crm-leads", valid.merging(["CRM_JWT_PUBLIC_KEYS": TestTokenKeys.signing.json]) { $1 }, naming: "CRM_JWT_PUBLIC_KEYS")
         try await assertRefused("crm-gateway", gateway.merging(["CRM_JWT_SIGNING_KEYS": publicKeys]) { $1 }, naming: "CRM_JWT_SIGNING_KEYS")
         try await assertRefused("crm-leads", valid.merging(["CRM_FIXED_TIME": "2026-11-22T10:00:00+08:00"]) { $1 }, naming: "CRM_FIXED_TIME")
-        // Coupons and Marketing call each other: they need the installation's own internal token.
-        try await assertRefused("crm-marketing", valid, naming: "CRM_INTERNAL_TOKEN")
+        // AfterSales, Coupons and Marketing call each other: they need the installation's own internal token.
+        try await assertRefused("crm-aftersales", valid, naming: "CRM_INTERNAL_TOKEN")
+        try await assertRefused("crm-coupons", valid, naming: "CRM_INTERNAL_TOKEN")
+        try await assertRefused("crm-marketing", valid.merging(["CRM_AFTERSALES_URL": "ftp://aftersales"]) { $1 }, naming: "CRM_AFTERSALES_URL")
         try await assertRefused("crm-coupons", valid.merging(["CRM_INTERNAL_TOKEN": "dealer-crm-internal-development-token"]) { $1 }, naming: "CRM_INTERNAL_TOKEN")
         try await assertRefused("crm-coupons", valid.merging(["CRM_INTERNAL_TOKEN": "short"]) { $1 }, naming: "CRM_INTERNAL_TOKEN")
         try await assertRefused("crm-marketing", valid.merging(["CRM_INTERNAL_TOKEN": String(repeating: "k", count: 40), "CRM_COUPONS_URL": "coupons"]) { $1 }, naming: "CRM_COUPONS_URL")

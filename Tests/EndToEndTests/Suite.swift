@@ -35,7 +35,9 @@ final class Suite: @unchecked Sendable {
         try leads.start(overrides: leadsEnvironment)
         try prospects.start(overrides: prospectsEnvironment)
         try coupons.start(overrides: couponsEnvironment)
-        try marketing.start(overrides: ["CRM_COUPONS_URL": "http://127.0.0.1:\(coupons.port)"].merging(marketingEnvironment) { _, given in given })
+        try marketing.start(overrides: [
+            "CRM_COUPONS_URL": "http://127.0.0.1:\(coupons.port)", "CRM_AFTERSALES_URL": "http://127.0.0.1:\(afterSales.port)",
+        ].merging(marketingEnvironment) { _, given in given })
         try await afterSales.waitUntilReady()
         try await customerService.waitUntilReady()
         try await leads.waitUntilReady()

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 import PostgresNIO
@@ -98,6 +99,29 @@ struct CampaignStore {
     }
 
     // MARK: Rows
+
+    /// The owners of the cars a campaign's tasks were made for (it went live), at most `limit`.
+    func taskOwners(campaign: UUID, limit: Int) async throws -> [CampaignTargetsAnswer.Target] {
+        try await owners("""
+            SELECT v.owner_mobile, v.owner_name, v.plate FROM aftersales.campaign_task t JOIN aftersales.vehicle v ON v.id = t.vehicle_id
+            WHERE t.campaign_id = \(campaign) ORDER BY v.plate, v.id LIMIT \(limit)
+            """)
+    }
+
+    /// The owners of the cars `selection` (`CampaignTargets.query`) selects, at most `limit`.
+    func owners(of selection: QueryBuilder, limit: Int) async throws -> [CampaignTargetsAnswer.Target] {
+        var query = selection
+        query.append(" ORDER BY v.plate, v.id LIMIT ", bind: limit)
+        return try await owners(query.build(prefix: "SELECT v.owner_mobile, v.owner_name, v.plate"))
+    }
+
+    private func owners(_ query: PostgresQuery) async throws -> [CampaignTargetsAnswer.Target] {
+        var owners: [CampaignTargetsAnswer.Target] = []
+        for try await (mobile, name, plate) in try await connection.query(query, logger: logger).decode((String, String, String?).self) {
+            owners.append(CampaignTargetsAnswer.Target(mobile: mobile, name: name, plate: plate))
+        }
+        return owners
+    }
 
     private func views(_ sql: String, binds values: [UUID]) async throws -> [CampaignView] {
         var binds = PostgresBindings()

@@ -48,6 +48,8 @@ enum SmsAudienceKind: String, Codable, CaseIterable, Sendable {
     case customers
     /// An event's registrants (集客报名, M3).
     case event
+    /// The owners of the cars a solicitation campaign targets (售后招揽, AS4), read from AfterSales.
+    case campaign
 
     var label: String {
         switch self {
@@ -55,6 +57,7 @@ enum SmsAudienceKind: String, Codable, CaseIterable, Sendable {
         case .file: "导入名单"
         case .customers: "客户筛选"
         case .event: "活动报名人"
+        case .campaign: "招揽活动客户"
         }
     }
 }
@@ -81,7 +84,7 @@ struct SmsCustomerFilter: Decodable, Sendable {
 /// The body of `POST /api/v1/marketing/sms/sends`.
 struct SmsSendDraft: Decodable, Sendable {
     var templateId: UUID
-    /// `list`, `customers` or `event` (a file goes to `…/sends/import`).
+    /// `list`, `customers`, `event` or `campaign` (a file goes to `…/sends/import`).
     var audience: String
     /// For `list`: at most 10,000 recipients.
     var recipients: [SmsRecipientDraft]?
@@ -91,6 +94,8 @@ struct SmsSendDraft: Decodable, Sendable {
     var eventId: UUID?
     /// For `event`: only those checked in (true), only those not (false), or all (left out).
     var checkedIn: Bool?
+    /// For `campaign`: the solicitation campaign (AfterSales) whose targets get the message.
+    var campaignId: UUID?
     /// When to send (RFC 3339); left out: now. Marketing messages still wait for 08:00 when it
     /// falls in quiet hours on the store's clock.
     var sendAt: Date?
@@ -110,9 +115,11 @@ struct SmsSendView: Codable, Sendable, ResponseEncodable {
     var templateName: String
     /// `marketing` or `notice`.
     var kind: String
-    /// `list`, `file`, `customers` or `event`.
+    /// `list`, `file`, `customers`, `event` or `campaign`.
     var audience: String
     var eventId: UUID?
+    /// The solicitation campaign of an audience `campaign`.
+    var campaignId: UUID?
     var sendAt: Date
     var createdBy: UUID
     var createdAt: Date

@@ -8,7 +8,8 @@ import ServiceKit
 /// (`SmsDispatcher`) sends when due under the platform's rules.
 ///
 /// - `POST …/sends` — JSON (`SmsSendDraft`): a pasted `list`, a `customers` filter over the
-///   prospects Marketing knows, or an `event`'s registrants. 201 with the send and its counts.
+///   prospects Marketing knows, an `event`'s registrants, or a solicitation `campaign`'s targets
+///   (the owners of its cars, with their plates; `CampaignAudience`). 201 with the send and its counts.
 /// - `POST …/sends/import?templateId=…[&sendAt=…][&eventId=…][&dryRun=true]` — a CSV or .xlsx
 ///   list (columns 手机号码, 客户姓名, 车牌号码; `GET …/sends/import-template`): a report per row,
 ///   and the send unless it is a dry run.
@@ -20,6 +21,8 @@ import ServiceKit
 /// `marketing.sms.manage`; 404 for another store's template, event or send.
 struct SmsSendRoutes: Sendable {
     let environment: ServiceEnvironment
+    /// Where an audience `campaign` is read from (AfterSales).
+    let campaigns: CampaignAudience
 
     static let maximumRecipients = 100_000
     static let maximumListed = 10_000
@@ -73,12 +76,24 @@ struct SmsSendRoutes: Sendable {
             if draft.customers == nil { check.fail("customers", "is required for the audience customers (a filter; {} for all)") }
         case .event:
             if draft.eventId == nil { check.fail("eventId", "is required for the audience event") }
+        case .campaign:
+            if draft.campaignId == nil { check.fail("campaignId", "is required for the audience campaign: the solicitation campaign (售后招揽) whose targets get the message") }
         case .file, nil:
-            check.fail("audience", "must be list (手工名单), customers (客户筛选) or event (活动报名人); a file goes to /api/v1/marketing/sms/sends/import")
+            check.fail(
+                "audience",
+                "must be list (手工名单), customers (客户筛选), event (活动报名人) or campaign (招揽活动客户); a file goes to /api/v1/marketing/sms/sends/import")
         }
+        if audience != .campaign, draft.campaignId != nil { check.fail("campaignId", "is only for the audience campaign") }
         let filter = draft.customers
         if let q = filter?.q { check.optionalText("customers.q", q, maxLength: 30) }
         try check.throwIfInvalid()
+        // Read before the transaction: AfterSales' answer may take a while for a large campaign.
+        if audience == .campaign, let campaign = draft.campaignId {
+            guard let answer = try await campaigns.targets(of: campaign, store: principal.storeID) else {
+                throw ProblemDetails.validation([.init(field: "campaignId", message: "is not a solicitation campaign of this store")])
+            }
+            listed = answer.targets.map { SmsRecipient(mobile: $0.mobile, name: $0.name, plate: $0.plate) }
+        }
         let send = try await environment.database.withTransaction { connection in
             let sends = SmsSendStore(connection: connection, logger: environment.logger)
             var recipients = listed
@@ -97,7 +112,7 @@ struct SmsSendRoutes: Sendable {
             guard recipients.count <= Self.maximumRecipients else {
                 throw ProblemDetails.validation([.init(field: "audience", message: "has more than \(Self.maximumRecipients) recipients; narrow it")])
             }
-            return try await plan.write(recipients, audience: audience!, by: principal.userID, sends: sends)
+            return try await plan.write(recipients, audience: audience!, campaign: draft.campaignId, by: principal.userID, sends: sends)
         }
         return EditedResponse(status: .created, response: send)
     }
@@ -200,9 +215,13 @@ struct SmsSendPlan {
     }
 
     /// Writes the send and one message per distinct mobile; returns the send.
-    func write(_ recipients: [SmsRecipient], audience: SmsAudienceKind, by user: UUID, sends: SmsSendStore) async throws -> SmsSendView {
+    func write(
+        _ recipients: [SmsRecipient], audience: SmsAudienceKind, campaign: UUID? = nil, by user: UUID, sends: SmsSendStore
+    ) async throws -> SmsSendView {
         let id = UUID()
-        try await sends.createSend(id: id, store: store, template: template, kind: kind, audience: audience, event: eventId, sendAt: sendAt, by: user)
+        try await sends.createSend(
+            id: id, store: store, template: template, kind: kind, audience: audience, event: eventId, campaign: campaign, sendAt: sendAt,
+            by: user)
         var seen: Set<String> = []
         var messages: [SmsMessageDraft] = []
         for recipient in recipients where seen.insert(recipient.mobile).inserted {

@@ -24,11 +24,13 @@ struct SmsSendStore {
     // MARK: sends
 
     func createSend(
-        id: UUID, store: UUID, template: SmsTemplateView, kind: SmsKind, audience: SmsAudienceKind, event: UUID?, sendAt: Date, by user: UUID
+        id: UUID, store: UUID, template: SmsTemplateView, kind: SmsKind, audience: SmsAudienceKind, event: UUID?, campaign: UUID?,
+        sendAt: Date, by user: UUID
     ) async throws {
         try await connection.query("""
-            INSERT INTO marketing.sms_send (id, store_id, template_id, template_name, kind, audience, event_id, send_at, created_by)
-            VALUES (\(id), \(store), \(template.id), \(template.name), \(kind.rawValue), \(audience.rawValue), \(event), \(sendAt), \(user))
+            INSERT INTO marketing.sms_send (id, store_id, template_id, template_name, kind, audience, event_id, campaign_id, send_at, created_by)
+            VALUES (\(id), \(store), \(template.id), \(template.name), \(kind.rawValue), \(audience.rawValue), \(event), \(campaign),
+                    \(sendAt), \(user))
             """, logger: logger)
     }
 
@@ -49,7 +51,7 @@ struct SmsSendStore {
     }
 
     private static let sendColumns = """
-        s.id, s.template_id, s.template_name, s.kind, s.audience, s.event_id, s.send_at, s.created_by, s.created_at,
+        s.id, s.template_id, s.template_name, s.kind, s.audience, s.event_id, s.campaign_id, s.send_at, s.created_by, s.created_at,
         (SELECT count(*) FROM marketing.sms_message m WHERE m.send_id = s.id)::int,
         (SELECT count(*) FROM marketing.sms_message m WHERE m.send_id = s.id AND m.state = 'queued')::int,
         (SELECT count(*) FROM marketing.sms_message m WHERE m.send_id = s.id AND m.state = 'sending')::int,
@@ -79,10 +81,12 @@ struct SmsSendStore {
     private func sends(_ query: PostgresQuery) async throws -> [SmsSendView] {
         var views: [SmsSendView] = []
         let rows = try await connection.query(query, logger: logger)
-        for try await (id, template, templateName, kind, audience, event, sendAt, createdBy, createdAt, total, queued, sending, sent, delivered, failed, skipped)
-            in rows.decode((UUID, UUID, String, String, String, UUID?, Date, UUID, Date, Int, Int, Int, Int, Int, Int, Int).self) {
+        for try await (id, template, templateName, kind, audience, event, campaign, sendAt, createdBy, createdAt, total, queued, sending, sent,
+                       delivered, failed, skipped)
+            in rows.decode((UUID, UUID, String, String, String, UUID?, UUID?, Date, UUID, Date, Int, Int, Int, Int, Int, Int, Int).self) {
             views.append(SmsSendView(
-                id: id, templateId: template, templateName: templateName, kind: kind, audience: audience, eventId: event, sendAt: sendAt,
+                id: id, templateId: template, templateName: templateName, kind: kind, audience: audience, eventId: event, campaignId: campaign,
+                sendAt: sendAt,
                 createdBy: createdBy, createdAt: createdAt,
                 counts: SmsSendCounts(
                     total: total, queued: queued, sending: sending, sent: sent, delivered: delivered, failed: failed, skipped: skipped)))

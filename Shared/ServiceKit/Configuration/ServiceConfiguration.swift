@@ -36,7 +36,7 @@ public enum DeploymentEnvironment: String, Sendable {
 /// | `CRM_JWT_SIGNING_KEYS` | gateway only, required: the installation's Ed25519 keys as a JWKS (`crm-gateway keys generate`) |
 /// | `CRM_JWKS_URL` | services: the gateway's `/.well-known/jwks.json` (`http://gateway:8080/.well-known/jwks.json`) |
 /// | `CRM_JWT_PUBLIC_KEYS` | services: public keys as a JWKS, instead of or besides `CRM_JWKS_URL` (one of them is required) |
-/// | `CRM_INTERNAL_TOKEN` | coupons and marketing, required: the installation's token for calls between services (`/internal/v1/…`, `InternalRoutes.swift`); at least 32 characters |
+/// | `CRM_INTERNAL_TOKEN` | aftersales, coupons and marketing, required: the installation's token for calls between services (`/internal/v1/…`, `InternalRoutes.swift`); at least 32 characters |
 /// | `CRM_LOG_FORMAT` | `text` on a terminal, otherwise `json` |
 /// | `CRM_LOG_LEVEL` | `info` |
 /// | `CRM_AMQP_DELIVERY_LIMIT` | `5` |
@@ -80,8 +80,11 @@ public struct ServiceConfiguration: Sendable {
     public var internalToken: String?
 
     /// The services that call each other directly (Marketing's wheel issues coupon prizes through
-    /// Coupons, M4): outside development they need `CRM_INTERNAL_TOKEN`.
-    public static let servicesCallingEachOther: Set<String> = [ServiceIdentity.coupons.name, ServiceIdentity.marketing.name]
+    /// Coupons, M4; its SMS platform reads a campaign's targets from AfterSales, M5): outside
+    /// development they need `CRM_INTERNAL_TOKEN`.
+    public static let servicesCallingEachOther: Set<String> = [
+        ServiceIdentity.coupons.name, ServiceIdentity.marketing.name, ServiceIdentity.afterSales.name,
+    ]
     /// The token a development process uses when none is set; refused elsewhere (`KnownSecrets`).
     static let developmentInternalToken = "dealer-crm-internal-development-token"
 
