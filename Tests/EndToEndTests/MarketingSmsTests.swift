@@ -357,6 +357,73 @@ final class MarketingSmsTests: XCTestCase {
         await suite.stop()
     }
 
+    /// A retry meets the rules again: a marketing message whose first try failed at 21:59 and whose
+    /// retry falls after 22:00 waits for 08:00 (and then goes once); one whose mobile replied TD
+    /// between the tries is not sent again.
+    func testARetryAfter22WaitsFor08AndAnOptOutBetweenTriesStopsIt() async throws {
+        let accessKeyId = "LTAI5tTestDealerCrm"
+        let secret = UUID().uuidString
+        let emulator = try Emulator(accessKeyId: accessKeyId, secret: secret)
+        // 21:59 in Wuhan (UTC+8) on 18 December 2026.
+        let clock = try TestClockFile("2026-12-18T13:59:00Z")
+        defer { clock.remove(); emulator.stop() }
+        let suite = try await Suite.start(marketingEnvironment: clock.environment.merging([
+            "CRM_SMS_PROVIDER": "aliyun", "CRM_SMS_ENDPOINT": "http://127.0.0.1:\(emulator.port)/",
+            "CRM_SMS_ACCESS_KEY_ID": accessKeyId, "CRM_SMS_ACCESS_KEY_SECRET": secret, "CRM_SMS_SIGN_NAME": "华星汽车",
+            "CRM_SMS_CALLBACK_TOKEN": UUID().uuidString, "CRM_SMS_TIMEOUT_MS": "1500", "CRM_SMS_RETRY_MS": "4000", "CRM_SMS_DISPATCH_MS": "200",
+        ]) { _, given in given })
+        do {
+            let marketing = try await suite.login("marketing.1")
+            let template = try await suite.request(.POST, "/api/v1/marketing/sms/templates", token: marketing, json: [
+                "name": "周末试驾", "kind": "marketing", "content": "{name}您好，本周末试驾会，到店有礼。", "providerTemplateCode": "SMS_100003",
+            ])
+            let templateID = try XCTUnwrap(template.json["id"] as? String, template.text)
+            let suffix = String(Int.random(in: 1000...9999))
+            let late = "1390720" + suffix, leaving = "1390721" + suffix
+            try await emulator.control(["failOnce": [late, leaving], "dedup": false])
+            let send = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": templateID, "audience": "list", "recipients": [["mobile": late, "name": "王磊"], ["mobile": leaving, "name": "李毅"]],
+            ])
+            XCTAssertEqual(send.status, 201, send.text)
+            let sendID = try XCTUnwrap(send.json["id"] as? String)
+            // Both first tries fail (HTTP 500) at 21:59; before the retries, one mobile opts out and it turns 22:00.
+            let tried = try await eventually(timeout: .seconds(30)) {
+                try await suite.database.scalar("""
+                    SELECT count(*)::int8 FROM marketing.sms_message WHERE send_id = '\(sendID)' AND attempts = 1 AND held_until IS NOT NULL
+                      AND reason IS NOT NULL
+                    """) == 2
+            }
+            XCTAssertTrue(tried, "the first tries never failed\n\(suite.logs)")
+            let optOut = try await suite.request(.POST, "/api/v1/marketing/sms/opt-outs", token: marketing, json: ["mobile": leaving])
+            XCTAssertEqual(optOut.status, 201, optOut.text)
+            try clock.set(RFC3339.date(from: "2026-12-18T14:00:30Z")!)  // 22:00:30
+            let waited = try await eventually(timeout: .seconds(30)) {
+                try await suite.database.rows("""
+                    SELECT mobile || ':' || state || ':' || coalesce(reason, '') FROM marketing.sms_message WHERE send_id = '\(sendID)' ORDER BY mobile
+                    """).map { $0.contains("免打扰") || $0.contains("已退订") } == [true, true]
+            }
+            let states = try await suite.database.rows(
+                "SELECT mobile || ':' || state FROM marketing.sms_message WHERE send_id = '\(sendID)' ORDER BY mobile")
+            XCTAssertTrue(waited, "\(states)")
+            XCTAssertEqual(states.last, "\(leaving):skipped")
+            try await Task.sleep(for: .seconds(5))
+            var stats = try await emulator.stats()
+            XCTAssertEqual(stats["byMobile"]?[late] ?? 0, 0, "nothing sent after 22:00")
+            XCTAssertEqual(stats["byMobile"]?[leaving] ?? 0, 0, "nothing sent to the mobile that opted out")
+            // 08:00 the next day: the retry goes, once.
+            try clock.set(RFC3339.date(from: "2026-12-19T00:00:00Z")!)
+            let sent = try await eventually(timeout: .seconds(30)) { try await emulator.stats()["byMobile"]?[late] == 1 }
+            XCTAssertTrue(sent, "the retry never went at 08:00")
+            try await Task.sleep(for: .seconds(2))
+            stats = try await emulator.stats()
+            XCTAssertEqual(stats["byMobile"]?[late], 1)
+            XCTAssertEqual(stats["byMobile"]?[leaving] ?? 0, 0)
+        } catch {
+            XCTFail("\(error)\n\(suite.logs)")
+        }
+        await suite.stop()
+    }
+
     /// A solicitation campaign's targets as an audience (M5; AS4): the owners of the cars the
     /// after-sales director's campaign lists, read from AfterSales over its internal route, each
     /// message with its car's plate; a campaign of no store of the caller's is a 422.

@@ -66,23 +66,45 @@ struct AliyunSmsProvider: SmsProvider {
         return (response.status.code, json)
     }
 
-    /// Whether Aliyun already has the message of `key` for `mobile` today (Beijing time):
-    /// `QuerySendDetails`, matched by `OutId`. Nil when the lookup itself failed.
-    func alreadySent(key: String, mobile: String, now: Date = Date()) async -> Bool? {
-        let day = DateFormatter()
-        day.locale = Locale(identifier: "en_US_POSIX")
-        day.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        day.dateFormat = "yyyyMMdd"
-        do {
-            let (status, json) = try await call(action: "QuerySendDetails", [
-                "PhoneNumber": mobile, "SendDate": day.string(from: now), "PageSize": "50", "CurrentPage": "1",
-            ])
-            guard status < 300, json["Code"] as? String == "OK" else { return nil }
-            let details = (json["SmsSendDetailDTOs"] as? [String: Any])?["SmsSendDetailDTO"] as? [[String: Any]] ?? []
-            return details.contains { $0["OutId"] as? String == key }
-        } catch {
-            return nil
+    /// Whether Aliyun already has the message of `key` for `mobile`: `QuerySendDetails` (which
+    /// asks about one day, Beijing time) for each day from the first try's (`since`, `yyyy-MM-dd`;
+    /// nil: today) to today — a try that timed out at 23:59 may be on either side of midnight —
+    /// every page of each, matched by `OutId`. Nil when a lookup itself failed.
+    func alreadySent(key: String, mobile: String, since: String?, now: Date = Date()) async -> Bool? {
+        let beijing = TimeZone(identifier: "Asia/Shanghai")!
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = beijing
+        format.dateFormat = "yyyy-MM-dd"
+        let today = format.string(from: now)
+        var day = min(since ?? today, today)
+        // At most a week back: Aliyun keeps the details of the last 30 days, and a retry is minutes late.
+        if let first = format.date(from: day), now.timeIntervalSince(first) > 7 * 86_400 { day = format.string(from: now.addingTimeInterval(-7 * 86_400)) }
+        var days: [String] = []
+        while day <= today, days.count < 9 {
+            days.append(day)
+            day = ServiceClock.day(day, plus: 1)
         }
+        for day in days {
+            var page = 1
+            while true {
+                do {
+                    let (status, json) = try await call(action: "QuerySendDetails", [
+                        "PhoneNumber": mobile, "SendDate": day.replacingOccurrences(of: "-", with: ""), "PageSize": "50",
+                        "CurrentPage": String(page),
+                    ])
+                    guard status < 300, json["Code"] as? String == "OK" else { return nil }
+                    let details = (json["SmsSendDetailDTOs"] as? [String: Any])?["SmsSendDetailDTO"] as? [[String: Any]] ?? []
+                    if details.contains(where: { $0["OutId"] as? String == key }) { return true }
+                    let total = Int(json["TotalCount"] as? String ?? "") ?? (json["TotalCount"] as? Int) ?? 0
+                    guard page * 50 < total, page < 20 else { break }
+                    page += 1
+                } catch {
+                    return nil
+                }
+            }
+        }
+        return false
     }
 
     func send(_ message: SmsOutgoing) async -> SmsProviderResult {
@@ -90,7 +112,7 @@ struct AliyunSmsProvider: SmsProvider {
             return .rejected(code: "NoTemplateCode", message: SmsReason.noTemplateCode)
         }
         if message.isRetry {
-            switch await alreadySent(key: message.key, mobile: message.mobile) {
+            switch await alreadySent(key: message.key, mobile: message.mobile, since: message.firstTryDay) {
             case true?: return .accepted(code: "OK", providerId: nil)
             case nil: return .transient(code: nil, message: "QuerySendDetails did not answer; not sending blind")
             case false?: break

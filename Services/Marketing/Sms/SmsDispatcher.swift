@@ -17,10 +17,12 @@ import ServiceLifecycle
 ///    (`held_until`, database time), and the transaction commits.
 /// 2. **Call** the provider outside any transaction, with the message id as its key (阿里云
 ///    `OutId`), one message after the other — each first held afresh for the lease, and skipped
-///    when another replica took it over after an earlier try of the batch ran long.
+///    when another replica took it over after an earlier try of the batch ran long; a marketing
+///    message whose turn comes after 22:00 is released to wait for 08:00.
 /// 3. **Record**: accepted → `sent`; refused for good → `failed` with the provider's code and
 ///    reason; unknown (timeout, 5xx, throttling) → held for `retryPause`, then claimed again and
-///    sent with the same key, without the rules (they were applied once); after
+///    sent with the same key — again only within the quiet hours and not to an opted-out mobile
+///    (the daily cap counted it once, at its first try); after
 ///    `maxAttempts` tries → `failed` (发送N次均失败). A replica that dies while holding a message
 ///    leaves it to the next claim once the hold runs out — again with the same key.
 ///
@@ -35,7 +37,11 @@ struct SmsDispatcher: Service {
     func run() async throws {
         await BackgroundWork.repeatUntilShutdown(
             "the SMS dispatcher", every: settings.interval, deadline: .seconds(600), logger: environment.logger
-        ) { while try await pass() > 0 {} }
+        ) {
+            // Batch after batch while there is more — but not past a graceful shutdown, which
+            // would otherwise wait for a large send to run out and then kill it mid-batch.
+            while !Task.isShuttingDownGracefully, try await pass() > 0 {}
+        }
     }
 
     /// One claim and its sends; returns how many messages it claimed.
@@ -49,10 +55,15 @@ struct SmsDispatcher: Service {
             var toSend: [SmsDueMessage] = []
             var days: [UUID: StoreDay] = [:]
             var caps: [UUID: Int] = [:]
-            for message in due {
+            // By store and mobile: the cap's per-mobile locks are then taken in one order by every
+            // dispatcher, so two of them never wait for each other.
+            for message in due.sorted(by: { ($0.storeId.uuidString, $0.mobile) < ($1.storeId.uuidString, $1.mobile) }) {
                 if days[message.storeId] == nil { days[message.storeId] = try await environment.storeDay(message.storeId, on: connection) }
                 let day = days[message.storeId]!
-                if !message.resumed, message.kind == .marketing {
+                // Every try of a marketing message, a retry too, meets the opt-out list and the
+                // quiet hours: a customer who replied TD meanwhile gets nothing more, and a retry
+                // due after 22:00 waits for 08:00.
+                if message.kind == .marketing {
                     if try await rules.isOptedOut(store: message.storeId, mobile: message.mobile) {
                         try await store.skip(message.id, reason: SmsReason.optedOut)
                         continue
@@ -61,6 +72,9 @@ struct SmsDispatcher: Service {
                         try await store.postpone(message.id, until: opening, reason: SmsReason.quietHours)
                         continue
                     }
+                }
+                // The cap counts a message once: when it is first sent.
+                if !message.resumed, message.kind == .marketing {
                     if caps[message.storeId] == nil { caps[message.storeId] = try await rules.settings(store: message.storeId).dailyCap }
                     let cap = caps[message.storeId]!
                     if try await store.countedToday(store: message.storeId, mobile: message.mobile, day: day.today, except: message.id) >= cap {
@@ -80,9 +94,21 @@ struct SmsDispatcher: Service {
                 try await SmsSendStore(connection: connection, logger: environment.logger).renew(message.id, attempt: message.attempts + 1, lease: lease)
             }
             guard held else { continue }
+            // The batch's earlier tries may have run past 22:00: a marketing message then waits
+            // for 08:00, as if it had not been claimed.
+            if message.kind == .marketing {
+                let day = try await environment.database.withConnection { try await environment.storeDay(message.storeId, on: $0) }
+                if let opening = SmsQuietHours.nextOpening(after: day.now, in: day.timeZone) {
+                    try await environment.database.withConnection { connection in
+                        try await SmsSendStore(connection: connection, logger: environment.logger).release(
+                            message.id, attempt: message.attempts + 1, until: opening, reason: SmsReason.quietHours)
+                    }
+                    continue
+                }
+            }
             let result = await provider.send(SmsOutgoing(
                 key: message.key, mobile: message.mobile, content: message.content, templateCode: message.templateCode, params: message.params,
-                isRetry: message.resumed))
+                isRetry: message.resumed, firstTryDay: message.firstTryDay))
             try await record(result, for: message)
         }
         return claimed

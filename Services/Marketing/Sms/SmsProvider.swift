@@ -16,6 +16,8 @@ struct SmsOutgoing: Sendable {
     /// A later try of a message whose earlier try may have reached the provider (a timeout, a
     /// 5xx, a dispatcher that died holding it): the Aliyun provider looks the key up first.
     var isRetry: Bool = false
+    /// For a retry: the store day (`yyyy-MM-dd`) of the first try, where a lookup of the key starts.
+    var firstTryDay: String? = nil
 }
 
 /// What a provider said to one try.

@@ -174,18 +174,20 @@ struct SmsSendStore {
     /// over — skipping rows another transaction has locked.
     func claimDue(now: Date, limit: Int) async throws -> [SmsDueMessage] {
         let rows = try await connection.query("""
-            SELECT id, send_id, store_id, kind, mobile, content, template_code, params::text, state, attempts
+            SELECT id, send_id, store_id, kind, mobile, content, template_code, params::text, state, attempts,
+                   to_char(sent_day, 'YYYY-MM-DD')
             FROM marketing.sms_message
             WHERE state IN ('queued', 'sending') AND not_before <= \(now) AND (held_until IS NULL OR held_until < now())
             ORDER BY not_before, id LIMIT \(limit)
             FOR UPDATE SKIP LOCKED
             """, logger: logger)
         var due: [SmsDueMessage] = []
-        for try await (id, send, store, kind, mobile, content, code, params, state, attempts)
-            in rows.decode((UUID, UUID, UUID, String, String, String, String?, String, String, Int).self) {
+        for try await (id, send, store, kind, mobile, content, code, params, state, attempts, firstTryDay)
+            in rows.decode((UUID, UUID, UUID, String, String, String, String?, String, String, Int, String?).self) {
             due.append(SmsDueMessage(
                 id: id, sendId: send, storeId: store, kind: SmsKind(rawValue: kind) ?? .marketing, mobile: mobile, content: content,
-                templateCode: code, params: params, resumed: state == SmsMessageState.sending.rawValue, attempts: attempts))
+                templateCode: code, params: params, resumed: state == SmsMessageState.sending.rawValue, attempts: attempts,
+                firstTryDay: firstTryDay))
         }
         return due
     }
@@ -211,10 +213,23 @@ struct SmsSendStore {
             """, logger: logger)
     }
 
-    /// A message that waits for `until` (08:00 after quiet hours), still queued.
+    /// A message that waits for `until` (08:00 after quiet hours): queued, or a retry to come.
     func postpone(_ id: UUID, until: Date, reason: String) async throws {
         try await connection.query("""
-            UPDATE marketing.sms_message SET not_before = \(until), reason = \(reason), updated_at = now() WHERE id = \(id)
+            UPDATE marketing.sms_message SET not_before = \(until), reason = \(reason), held_until = NULL, updated_at = now() WHERE id = \(id)
+            """, logger: logger)
+    }
+
+    /// Undoes this dispatcher's `hold` of a message it did not try after all (its turn came in
+    /// quiet hours): the attempt it counted is taken back — a first try is queued again and no
+    /// longer counted on the day — and it waits for `until`.
+    func release(_ id: UUID, attempt: Int, until: Date, reason: String) async throws {
+        try await connection.query("""
+            UPDATE marketing.sms_message SET attempts = attempts - 1,
+                state = CASE WHEN attempts - 1 = 0 THEN 'queued' ELSE state END,
+                sent_day = CASE WHEN attempts - 1 = 0 THEN NULL ELSE sent_day END,
+                not_before = \(until), reason = \(reason), held_until = NULL, updated_at = now()
+            WHERE id = \(id) AND state = 'sending' AND attempts = \(attempt)
             """, logger: logger)
     }
 
@@ -271,14 +286,17 @@ struct SmsSendStore {
     // MARK: receipts
 
     /// A delivery receipt for the message `id`: `delivered` or `failed` — once, from `sending` or
-    /// `sent`. Returns the message when this receipt changed it (to announce a delivery).
+    /// `sent`, or `delivered` for one failed after tries that got no answer. Returns the message when this receipt changed it (to announce a delivery).
     func receipt(_ id: UUID, delivered: Bool, code: String, reason: String?, providerId: String?, at: Date) async throws -> SmsDeliveredMessage? {
         let rows = try await connection.query("""
             UPDATE marketing.sms_message m SET state = \(delivered ? "delivered" : "failed"), provider_code = \(code),
                 reason = \(reason), provider_id = coalesce(\(providerId), provider_id),
                 delivered_at = CASE WHEN \(delivered) THEN \(at) END, sent_at = coalesce(sent_at, \(at)), held_until = NULL, updated_at = now()
             FROM marketing.sms_send s
-            WHERE m.id = \(id) AND m.state IN ('sending', 'sent') AND s.id = m.send_id
+            WHERE m.id = \(id) AND s.id = m.send_id
+              AND (m.state IN ('sending', 'sent')
+                   -- Given up after tries without an answer, and delivered after all: the log says so.
+                   OR (\(delivered) AND m.state = 'failed' AND m.reason LIKE '发送%次均失败%'))
             RETURNING m.id, m.send_id, s.template_id, m.store_id, m.mobile, m.kind
             """, logger: logger)
         for try await (id, send, template, store, mobile, kind) in rows.decode((UUID, UUID, UUID, UUID, String, String).self) {
@@ -302,6 +320,8 @@ struct SmsDueMessage: Sendable {
     /// provider may have it — it goes again with the same key, without the rules.
     var resumed: Bool
     var attempts: Int
+    /// The store day of the first try (`yyyy-MM-dd`), nil before it: where a retry's lookup starts.
+    var firstTryDay: String?
 
     /// The idempotency key sent to the provider (阿里云 `OutId`): the message id without dashes.
     var key: String { Self.key(id) }

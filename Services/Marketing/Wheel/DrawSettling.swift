@@ -35,9 +35,19 @@ enum DrawSettling {
                 key: pending.draw, definitionId: pending.couponDefinition, storeId: pending.store, mobile: pending.mobile,
                 name: pending.name, source: "大转盘 \(pending.wheelNumber)"))
         } catch let error as InternalCallError {
-            environment.logger.warning("Coupons did not answer for a coupon prize; the settling pass asks again", metadata: [
-                "draw": "\(pending.draw)", "error": "\(error)",
-            ])
+            if case .refused(let status, _) = error, (400..<500).contains(status) {
+                // Not a passing outage: a wrong CRM_INTERNAL_TOKEN, or a version mismatch. Ops must act.
+                environment.logger.error("Coupons refused the call for a coupon prize; check CRM_INTERNAL_TOKEN and versions", metadata: [
+                    "draw": "\(pending.draw)", "error": "\(error)",
+                ])
+            } else {
+                environment.logger.warning("Coupons did not answer for a coupon prize; the settling pass asks again", metadata: [
+                    "draw": "\(pending.draw)", "error": "\(error)",
+                ])
+            }
+            try await environment.database.withConnection { connection in
+                try await DrawStore(connection: connection, logger: environment.logger, timeZone: .gmt).countSettleAttempt(pending.draw)
+            }
             return nil
         }
         try await environment.database.withTransaction { connection in

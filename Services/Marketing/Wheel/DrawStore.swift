@@ -48,6 +48,12 @@ struct DrawStore {
         return try await rows.decode(UUID?.self).all().first ?? nil
     }
 
+    /// Counts one more ask of Coupons that got no answer for a draw still `issuing`.
+    func countSettleAttempt(_ id: UUID) async throws {
+        try await connection.query(
+            "UPDATE marketing.wheel_draw SET settle_attempts = settle_attempts + 1 WHERE id = \(id) AND outcome = 'issuing'", logger: logger)
+    }
+
     /// One draw of the wheel.
     func draw(_ id: UUID, wheel: UUID) async throws -> WheelDrawView? {
         var query = QueryBuilder(Self.draws)
@@ -57,12 +63,13 @@ struct DrawStore {
     }
 
     /// Draws `issuing` for more than `seconds` by the database's clock: what the settling pass
-    /// asks Coupons about again, oldest first.
+    /// asks Coupons about again, the least asked and then the oldest first.
     func issuing(forMoreThan seconds: Int, limit: Int) async throws -> [DrawSettling.Pending] {
         let rows = try await connection.query("""
             SELECT d.id, w.id, w.number, w.name, d.store_id, d.mobile, d.name, d.prize_id, p.name, p.coupon_definition_id
             FROM marketing.wheel_draw d JOIN marketing.lucky_wheel w ON w.id = d.wheel_id JOIN marketing.wheel_prize p ON p.id = d.prize_id
-            WHERE d.outcome = 'issuing' AND d.recorded_at < now() - make_interval(secs => \(Double(seconds))) ORDER BY d.recorded_at LIMIT \(limit)
+            WHERE d.outcome = 'issuing' AND d.recorded_at < now() - make_interval(secs => \(Double(seconds)))
+            ORDER BY d.settle_attempts, d.recorded_at LIMIT \(limit)
             """, logger: logger)
         var found: [DrawSettling.Pending] = []
         for try await (id, wheel, number, wheelName, store, mobile, name, prize, prizeName, definition) in rows.decode(

@@ -253,8 +253,10 @@ struct DrawReceipt: Codable, Sendable, ResponseEncodable {
     var outcomeLabel: String
     var prizeName: String?
     var prizeKind: String?
-    /// The coupon's code and last day (store calendar) for a coupon prize won.
-    var couponCode: String?
+    /// For a coupon prize won: its last day (store calendar). Never the coupon's code — the draw
+    /// is public and proves nothing about who holds the mobile, while a code is all a redemption
+    /// needs; the coupon is the mobile's in Coupons, where the store finds it by mobile (the
+    /// winner shows the phone at the till) and staff see it in the draw log.
     var couponLastDay: String?
     /// Draws the mobile has left in this period.
     var drawsLeft: Int

@@ -17,7 +17,8 @@ import ServiceKit
 ///    points); a prize out of stock is no prize — its stock is taken by one UPDATE whose WHERE is
 ///    `stock > 0`, so it never goes below 0;
 /// 4. a prize won is announced (`marketing.prize.won.v1`); a coupon prize is first asked of
-///    Coupons, keyed by the draw (`DrawSettling`): issued → won, with the coupon's code; sold out
+///    Coupons, keyed by the draw (`DrawSettling`): issued → won (the coupon is the mobile's; the
+///    answer gives its last day, never its code); sold out
 ///    or otherwise refused → no prize, and the stock is given back. When Coupons does not answer,
 ///    the draw answers `issuing` and the settling pass finishes it; the page reads it again with
 ///    `GET …/draws/{drawId}?mobile=`.
@@ -93,7 +94,7 @@ struct PublicWheelRoutes: Sendable {
                 DataDictionaries.wheelDrawOutcome, store: wheel.storeId, on: connection, logger: environment.logger)
             let receipt = DrawReceipt(
                 drawId: drawID, outcome: outcome.rawValue, outcomeLabel: outcomes.label(outcome.rawValue) ?? outcome.rawValue,
-                prizeName: prize?.name, prizeKind: prize?.kind, couponCode: nil, couponLastDay: nil,
+                prizeName: prize?.name, prizeKind: prize?.kind, couponLastDay: nil,
                 drawsLeft: wheel.drawsPerPerson - used)
             let pending = outcome == .issuing ? prize.flatMap { prize in
                 prize.couponDefinitionId.map {
@@ -112,7 +113,6 @@ struct PublicWheelRoutes: Sendable {
         var settled = receipt
         if answer.outcome == CouponPrizeIssueAnswer.issued {
             settled.outcome = WheelDrawOutcome.won.rawValue
-            settled.couponCode = answer.code
             settled.couponLastDay = answer.lastDay
         } else {
             settled.outcome = WheelDrawOutcome.noPrize.rawValue
@@ -150,8 +150,7 @@ struct PublicWheelRoutes: Sendable {
             let won = draw.outcome != WheelDrawOutcome.noPrize.rawValue
             return DrawReceipt(
                 drawId: draw.id, outcome: draw.outcome, outcomeLabel: outcomes.label(draw.outcome) ?? draw.outcome,
-                prizeName: won ? draw.prizeName : nil, prizeKind: won ? draw.prizeKind : nil, couponCode: draw.couponCode,
-                couponLastDay: draw.couponLastDay, drawsLeft: max(0, wheel.drawsPerPerson - used))
+                prizeName: won ? draw.prizeName : nil, prizeKind: won ? draw.prizeKind : nil, couponLastDay: draw.couponLastDay, drawsLeft: max(0, wheel.drawsPerPerson - used))
         }
     }
 
@@ -201,8 +200,8 @@ struct PublicWheelRoutes: Sendable {
         guard eligible else {
             var problem = ProblemDetails.conflict(
                 wheel.audience == WheelAudience.registrants.rawValue
-                    ? "\(wheel.name) is for the event's registrants (活动报名客户): \(mobile) has not registered for it"
-                    : "\(wheel.name) is for the store's customers (在册客户): \(mobile) is not one")
+                    ? "\(wheel.name) is for the registrants of its event (仅限活动报名客户)"
+                    : "\(wheel.name) is for the store's customers (仅限在册客户)")
             problem.title = "Not eligible"
             throw problem
         }
