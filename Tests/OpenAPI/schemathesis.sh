@@ -31,7 +31,7 @@ for _ in $(seq 1 50); do  # the gateway seeds the demo users just after it is re
 done
 [ -n "$token" ] || { echo "the demo administrator cannot log in at $base" >&2; exit 1; }
 
-schemathesis run "$base/openapi.yaml" --url "$base" \
+schemathesis --config-file "$(dirname "$0")/schemathesis.toml" run "$base/openapi.yaml" --url "$base" \
   -H "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,ignored_auth \
   --max-examples "${CRM_SCHEMATHESIS_EXAMPLES:-30}" \
