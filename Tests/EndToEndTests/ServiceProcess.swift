@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 import NIOCore
 import NIOHTTP1
 #if canImport(FoundationNetworking)
@@ -105,19 +106,35 @@ final class ServiceProcess {
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
+    /// A port no other socket holds, for a service to listen on: drawn from 21000–31999, below
+    /// Linux's ephemeral range (32768–60999). A port the kernel hands out for `bind(0)` is one it
+    /// also gives the outgoing connections of every process here (to PostgreSQL, to RabbitMQ, to
+    /// the gateway); between picking it and the service binding it, such a connection took one
+    /// once ("Address already in use"). Each port is handed out once per test run.
     static func freePort() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 21_000...31_999)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+            if canBind(port) { return port }
+        }
+        throw TestFailure("no free port in 21000–31999")
+    }
+
+    private static let handedOut = Mutex(Set<Int>())
+
+    /// Whether a listening socket could be bound to `port` on loopback now.
+    private static func canBind(_ port: Int) -> Bool {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { return false }
         defer { close(socketFD) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) == 0 && getsockname(socketFD, $0, &length) == 0 }
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, length) == 0 }
         }
-        guard bound else { throw TestFailure("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
