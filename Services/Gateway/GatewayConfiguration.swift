@@ -61,12 +61,7 @@ struct GatewayConfiguration: Sendable {
         }
         var upstreams: [String: URL] = [:]
         for service in Self.proxiedServices {
-            let name = "CRM_\(service.name.uppercased().replacingOccurrences(of: "-", with: "_"))_URL"
-            let text = value(name) ?? "http://127.0.0.1:\(service.defaultPort)"
-            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-                throw ConfigurationError.invalid(name: name, reason: "expected an http URL, got \(text)")
-            }
-            upstreams[service.apiContext] = url
+            upstreams[service.apiContext] = try service.baseURL(in: environment)
         }
         self.upstreams = upstreams
         accessTokenLifetime = TimeInterval(try integer("CRM_ACCESS_TOKEN_MINUTES", default: 30, range: 1...1440) * 60)

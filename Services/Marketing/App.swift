@@ -19,8 +19,8 @@ import ServiceKit
 @main
 struct MarketingApp {
     static func main() async throws {
-        let couponsURL = ServiceRunner.setting { try CouponPrizes.couponsURL() }
-        let afterSalesURL = ServiceRunner.setting { try CampaignAudience.afterSalesURL() }
+        let couponsURL = ServiceRunner.setting { try ServiceIdentity.coupons.baseURL().absoluteString }
+        let afterSalesURL = ServiceRunner.setting { try ServiceIdentity.afterSales.baseURL().absoluteString }
         let prizes: @Sendable (ServiceEnvironment) -> CouponPrizes = {
             CouponPrizes(couponsURL: couponsURL, token: $0.configuration.internalToken)
         }

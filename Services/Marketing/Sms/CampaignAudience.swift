@@ -13,16 +13,6 @@ import ServiceKit
 struct CampaignAudience: Sendable {
     let client: InternalServiceClient
 
-    /// - Throws: `ConfigurationError` for a `CRM_AFTERSALES_URL` that is not an http URL.
-    static func afterSalesURL(in variables: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
-        let text = variables["CRM_AFTERSALES_URL"]?.trimmingCharacters(in: .whitespaces) ?? ""
-        guard !text.isEmpty else { return "http://127.0.0.1:\(ServiceIdentity.afterSales.defaultPort)" }
-        guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw ConfigurationError.invalid(name: "CRM_AFTERSALES_URL", reason: "expected an http URL, got \(text)")
-        }
-        return text
-    }
-
     init(afterSalesURL: String, token: String?) {
         // A campaign of many cars is a long answer: more time than a prize's.
         client = InternalServiceClient(baseURL: afterSalesURL, token: token ?? "", timeout: .seconds(30))

@@ -13,16 +13,6 @@ import ServiceKit
 struct CouponPrizes: Sendable {
     let client: InternalServiceClient
 
-    /// - Throws: `ConfigurationError` for a `CRM_COUPONS_URL` that is not an http URL.
-    static func couponsURL(in variables: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
-        let text = variables["CRM_COUPONS_URL"]?.trimmingCharacters(in: .whitespaces) ?? ""
-        guard !text.isEmpty else { return "http://127.0.0.1:\(ServiceIdentity.coupons.defaultPort)" }
-        guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw ConfigurationError.invalid(name: "CRM_COUPONS_URL", reason: "expected an http URL, got \(text)")
-        }
-        return text
-    }
-
     init(couponsURL: String, token: String?) {
         client = InternalServiceClient(baseURL: couponsURL, token: token ?? "", timeout: .seconds(5))
     }

@@ -55,7 +55,7 @@ struct PublicWheelRoutes: Sendable {
         let name = check.optionalText("name", body.name, maxLength: 30)
         try check.throwIfInvalid()
         let drawID = UUID()
-        let (receipt, pending) = try await environment.database.withTransaction { connection in
+        let (receipt, pending, outcomes) = try await environment.database.withTransaction { connection in
             let (wheel, day) = try await publishedWheel(id, on: connection)
             try await requireOpen(wheel, day: day, on: connection)
             let wheels = WheelStore(connection: connection, logger: environment.logger)
@@ -103,7 +103,7 @@ struct PublicWheelRoutes: Sendable {
                         name: name, prize: prize.id, prizeName: prize.name, couponDefinition: $0)
                 }
             } : nil
-            return (receipt, pending)
+            return (receipt, pending, outcomes)
         }
         // The coupon is asked for after the draw is committed: the draw, its stock and its key
         // are on record before Coupons acts, so nothing is lost or doubled whatever fails next.
@@ -119,12 +119,7 @@ struct PublicWheelRoutes: Sendable {
             settled.prizeName = nil
             settled.prizeKind = nil
         }
-        settled.outcomeLabel = try await environment.database.withConnection { connection in
-            let (wheel, _) = try await publishedWheel(id, on: connection)
-            return try await environment.directory.dictionary(
-                DataDictionaries.wheelDrawOutcome, store: wheel.storeId, on: connection, logger: environment.logger
-            ).label(settled.outcome) ?? settled.outcome
-        }
+        settled.outcomeLabel = outcomes.label(settled.outcome) ?? settled.outcome
         return EditedResponse(status: .created, response: settled)
     }
 

@@ -244,6 +244,24 @@ public struct ServiceConfiguration: Sendable {
     }
 }
 
+extension ServiceIdentity {
+    /// The variable that says where this service is, for those that call it: `CRM_<NAME>_URL`
+    /// (`CRM_AFTERSALES_URL`, `CRM_CUSTOMER_SERVICE_URL`).
+    public var urlVariable: String { "CRM_\(name.uppercased().replacingOccurrences(of: "-", with: "_"))_URL" }
+
+    /// Where this service is, as its callers read it — the gateway for its upstreams, Marketing
+    /// for Coupons and AfterSales: `urlVariable`, or `http://127.0.0.1:<defaultPort>` when unset.
+    /// - Throws: `ConfigurationError` naming the variable for anything but an http(s) URL.
+    public func baseURL(in variables: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        let text = variables[urlVariable]?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard !text.isEmpty else { return URL(string: "http://127.0.0.1:\(defaultPort)")! }
+        guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw ConfigurationError.invalid(name: urlVariable, reason: "expected an http URL, got \(text)")
+        }
+        return url
+    }
+}
+
 /// Who a service is: its name, schema, database role and default port.
 public struct ServiceIdentity: Sendable, Hashable {
     /// The service's name: its queue, its consumer name in inboxes, its `source` prefix.
