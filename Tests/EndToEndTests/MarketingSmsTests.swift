@@ -574,6 +574,13 @@ final class MarketingSmsTests: XCTestCase {
             ])
             XCTAssertEqual(toRegistrants.status, 201, toRegistrants.text)
             XCTAssertEqual((toRegistrants.json["counts"] as? [String: Any])?["total"] as? Int, 3, toRegistrants.text)
+            // An unknown code in the filter is named with the allowed words, not a send to nobody.
+            let badFilter = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
+                "templateId": template, "audience": "customers", "eventId": eventId, "customers": ["level": "HOT", "state": "active", "source": "nowhere"],
+            ])
+            XCTAssertEqual(badFilter.status, 422, badFilter.text)
+            XCTAssertEqual(badFilter.problemFields, ["customers.level", "customers.source"], badFilter.text)
+            XCTAssertTrue(badFilter.text.contains("H (H级（7天内购车）)"), "the allowed levels with their labels: \(badFilter.text)")
             let toCustomers = try await suite.request(.POST, "/api/v1/marketing/sms/sends", token: marketing, json: [
                 "templateId": template, "audience": "customers", "eventId": eventId, "customers": ["series": "XT5-\(suffix)"],
             ])

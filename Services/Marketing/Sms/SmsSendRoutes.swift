@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Hummingbird
 import PostgresNIO
@@ -98,7 +99,8 @@ struct SmsSendRoutes: Sendable {
             let sends = SmsSendStore(connection: connection, logger: environment.logger)
             var recipients = listed
             if audience == .customers {
-                recipients = try await sends.customers(store: principal.storeID, filter: filter ?? SmsCustomerFilter())
+                let filter = try await Self.checkedCodes(of: filter ?? SmsCustomerFilter(), store: principal.storeID, environment: environment, connection: connection)
+                recipients = try await sends.customers(store: principal.storeID, filter: filter)
             }
             let plan = try await SmsSendPlan.prepare(
                 templateId: draft.templateId, eventId: draft.eventId, sendAt: draft.sendAt, store: principal.storeID,
@@ -115,6 +117,24 @@ struct SmsSendRoutes: Sendable {
             return try await plan.write(recipients, audience: audience!, campaign: draft.campaignId, by: principal.userID, sends: sends)
         }
         return EditedResponse(status: .created, response: send)
+    }
+
+    /// The filter with its level, source and state checked against the store's dictionaries
+    /// (意向级别, 客户来源, 潜客状态): an unknown code is a 422 naming `customers.level` (etc.)
+    /// with every allowed code and its label, never a send that silently matches nobody.
+    private static func checkedCodes(
+        of filter: SmsCustomerFilter, store: UUID, environment: ServiceEnvironment, connection: PostgresConnection
+    ) async throws -> SmsCustomerFilter {
+        let words = try await environment.directory.dictionaries(
+            [DataDictionaries.prospectLevel, DataDictionaries.prospectSource, DataDictionaries.prospectState],
+            store: store, on: connection, logger: environment.logger)
+        var check = FieldValidator()
+        var checked = filter
+        checked.level = check.filterCode("customers.level", filter.level, in: words[DataDictionaries.prospectLevel])
+        checked.source = check.filterCode("customers.source", filter.source, in: words[DataDictionaries.prospectSource])
+        checked.state = check.filterCode("customers.state", filter.state, in: words[DataDictionaries.prospectState])
+        try check.throwIfInvalid()
+        return checked
     }
 
     @Sendable func importList(_ request: Request, context: CRMRequestContext) async throws -> EditedResponse<SmsImportReport> {

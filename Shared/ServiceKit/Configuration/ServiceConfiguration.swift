@@ -65,6 +65,9 @@ public struct ServiceConfiguration: Sendable {
     public var consumerStallLiveBound: Duration
     /// How long a consumer's batch waits for an unavailable database (`EventConsumer.Settings.databaseWait`).
     public var consumerDatabaseWait: Duration
+    /// Batches the consumer handles at the same time, each in its own transaction
+    /// (`EventConsumer.Settings.concurrency`; `CRM_CONSUMER_WORKERS`).
+    public var consumerWorkers: Int
     /// How often a service's scheduled work looks for what is due — campaigns going live at
     /// 00:00 store time, reminders of the day (`CRM_SCHEDULER_INTERVAL_MS`, default 5 seconds):
     /// the most such work can lag its moment.
@@ -164,6 +167,7 @@ public struct ServiceConfiguration: Sendable {
         consumerStallBound = .seconds(try integer("CRM_CONSUMER_STALL_SECONDS", default: 30, range: 1...3600))
         consumerStallLiveBound = .seconds(try integer("CRM_CONSUMER_STALL_LIVE_SECONDS", default: 120, range: 1...86400))
         consumerDatabaseWait = .seconds(try integer("CRM_CONSUMER_DATABASE_WAIT_SECONDS", default: 60, range: 1...3600))
+        consumerWorkers = try integer("CRM_CONSUMER_WORKERS", default: EventConsumer.Settings().concurrency, range: 1...64)
         schedulerInterval = .milliseconds(try integer("CRM_SCHEDULER_INTERVAL_MS", default: 5000, range: 50...3_600_000))
 
         // A fixed clock in production would let whoever sets a variable move every deadline.

@@ -242,6 +242,7 @@ final class MessagingService: Service, @unchecked Sendable {
                     deliveryLimit: configuration.deliveryLimit)
                 var settings = EventConsumer.Settings()
                 settings.databaseWait = configuration.consumerDatabaseWait
+                settings.concurrency = configuration.consumerWorkers
                 settings.clock = configuration.clock
                 let consumer = EventConsumer(
                     queue: queue, handlers: handlers, database: database, amqpURL: configuration.amqpURL,

@@ -142,8 +142,8 @@ public final class EventConsumer: Service, @unchecked Sendable {
             var perWorker = Array(repeating: [ReadyEvent](), count: workers.count)
             for delivery in batch {
                 do {
-                    let event = try IncomingEvent(message: delivery.delivery.message)
-                    let ready = ReadyEvent(delivery: delivery, event: event, handle: try handlers.prepare(event))
+                    let (event, handle) = try handlers.read(delivery.delivery.message, routingKey: delivery.delivery.routingKey)
+                    let ready = ReadyEvent(delivery: delivery, event: event, handle: handle)
                     perWorker[Self.partition(of: event, among: workers.count)].append(ready)
                 } catch {
                     unreadable.append((delivery, "\(error)"))

@@ -49,8 +49,12 @@ public struct EventHandlers: Sendable {
         case batchable(eventType: String, event: any Sendable, handleAll: @Sendable ([any Sendable], EventContext) async throws -> Void)
     }
     private typealias Preparer = @Sendable (IncomingEvent) throws -> PreparedHandler
+    /// Reads a structured-mode message of the type in one pass (`IncomingEvent.readStructured`);
+    /// nil when it does not read that way.
+    private typealias StructuredReader = @Sendable (ReceivedMessage) -> (IncomingEvent, PreparedHandler)?
 
     private var preparers: [String: Preparer] = [:]
+    private var structuredReaders: [String: StructuredReader] = [:]
 
     public init() {}
 
@@ -71,9 +75,12 @@ public struct EventHandlers: Sendable {
         as payload: Payload.Type,
         _ handler: @escaping @Sendable (CloudEvent<Payload>, EventContext) async throws -> Void
     ) {
-        preparers[eventType] = { incoming in
-            let event = try incoming.decode(Payload.self)
-            return .single { context in try await handler(event, context) }
+        let prepared: @Sendable (CloudEvent<Payload>) -> PreparedHandler = { event in
+            .single { context in try await handler(event, context) }
+        }
+        preparers[eventType] = { incoming in prepared(try incoming.decode(Payload.self)) }
+        structuredReaders[eventType] = { message in
+            IncomingEvent.readStructured(message, expectedType: eventType, as: Payload.self).map { ($0, prepared($1)) }
         }
     }
 
@@ -98,6 +105,23 @@ public struct EventHandlers: Sendable {
         preparers[eventType] = { incoming in
             .batchable(eventType: eventType, event: try incoming.decode(Payload.self), handleAll: handleAll)
         }
+        structuredReaders[eventType] = { message in
+            IncomingEvent.readStructured(message, expectedType: eventType, as: Payload.self).map {
+                ($0, .batchable(eventType: eventType, event: $1, handleAll: handleAll))
+            }
+        }
+    }
+
+    /// Reads a delivered message and decodes its event for its handler; throws
+    /// `EventDecodingError` saying what is wrong if no handler reads it.
+    ///
+    /// The routing key is the event's type for everything published to `crm.events`, so the
+    /// handler it names reads the message in one pass; a message it does not describe (binary
+    /// mode, another type, bad data) is read the general way, which also explains a refusal.
+    func read(_ message: ReceivedMessage, routingKey: String) throws -> (IncomingEvent, PreparedHandler) {
+        if let reader = structuredReaders[routingKey], let read = reader(message) { return read }
+        let event = try IncomingEvent(message: message)
+        return (event, try prepare(event))
     }
 
     /// Decodes the event for its handler; throws `EventDecodingError` if no handler reads it.

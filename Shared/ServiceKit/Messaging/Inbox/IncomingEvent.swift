@@ -40,6 +40,29 @@ public struct IncomingEvent: Sendable {
         }
     }
 
+    /// Reads a structured-mode event of `expectedType` and its data as `Payload` in one pass
+    /// over the JSON — what a consumer does with nearly every delivery, since our publishers
+    /// route each event by its type. The general path (`init(message:)`, then `decode`) parses
+    /// the body twice: once for the attributes, once for the data.
+    ///
+    /// Returns nil when the message is not that: binary mode, another type, or anything that
+    /// does not read. The caller then takes the general path, which says what is wrong.
+    static func readStructured<Payload: Codable & Sendable>(
+        _ message: ReceivedMessage, expectedType: String, as payload: Payload.Type
+    ) -> (IncomingEvent, CloudEvent<Payload>)? {
+        guard binaryModeAttributes(message.properties.headers) == nil,
+              let structured = try? EventCoding.makeDecoder().decode(StructuredEvent<Payload>.self, from: message.body),
+              let data = structured.data, structured.attributes["type"] == expectedType,
+              var incoming = try? IncomingEvent(attributes: structured.attributes, data: message.body, fallbackTime: message.properties.timestamp)
+        else { return nil }
+        incoming.dataIsInsideEnvelope = true
+        let event = CloudEvent(
+            id: incoming.id, source: incoming.source, type: incoming.type, time: incoming.time ?? Date(), subject: incoming.subject,
+            data: data, storeid: incoming.storeid, correlationid: incoming.correlationid, causationid: incoming.causationid,
+            traceparent: incoming.traceparent)
+        return (incoming, event)
+    }
+
     private init(attributes: [String: String], data: Data, fallbackTime: Date?) throws {
         var missing: [String] = []
         func required(_ name: String) -> String {
@@ -123,6 +146,30 @@ private struct StructuredAttributes: Decodable {
                 hasData = try !container.decodeNil(forKey: key)
             } else if let text = try? container.decode(String.self, forKey: key) {
                 values[key.stringValue] = text
+            }
+        }
+    }
+}
+
+/// A structured-mode event read in one pass: its string attributes and its `data` as `Payload`.
+private struct StructuredEvent<Payload: Decodable>: Decodable {
+    var attributes: [String: String] = [:]
+    var data: Payload?
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        for key in container.allKeys {
+            if key.stringValue == "data" {
+                data = try container.decode(Payload.self, forKey: key)
+            } else if let text = try? container.decode(String.self, forKey: key) {
+                attributes[key.stringValue] = text
             }
         }
     }
