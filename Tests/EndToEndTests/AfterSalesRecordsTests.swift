@@ -86,7 +86,7 @@ final class AfterSalesRecordsTests: XCTestCase {
             XCTAssertEqual((reply.items.first?["customer"] as? [String: Any])?["name"] as? String, name, reply.text)
         }
         let announced = try await suite.database.scalar("""
-            SELECT count(DISTINCT envelope->'data'->>'storeCode')::int8 FROM aftersales.outbox
+            SELECT count(DISTINCT envelope->'data'->>'storeCode')::int8 FROM aftersales.outbox_event
             WHERE event_type = 'aftersales.repair_order.completed.v1' AND envelope->'data'->>'roNo' = '\(erpNo)'
             """)
         XCTAssertEqual(announced, 2, "each store's completion is announced")

@@ -45,7 +45,7 @@ final class CrashRecoveryTests: XCTestCase {
         XCTAssertEqual(repairOrders, total, "one repair order per RO number")
         // Each completion is announced exactly once through the outbox.
         let announced = try await database.scalar("""
-            SELECT count(*)::int8 FROM aftersales.outbox
+            SELECT count(*)::int8 FROM aftersales.outbox_event
             WHERE event_type = 'aftersales.repair_order.completed.v1' AND envelope -> 'data' ->> 'storeCode' = '\(storeCode)'
             """)
         XCTAssertEqual(announced, total)
@@ -107,7 +107,7 @@ final class CrashRecoveryTests: XCTestCase {
         let handled = try await database.scalar("""
             SELECT count(*)::int8 FROM customer_service.inbox
             WHERE event_id IN (
-                SELECT event_id FROM aftersales.outbox
+                SELECT event_id FROM aftersales.outbox_event
                 WHERE event_type = 'aftersales.repair_order.completed.v1' AND envelope -> 'data' ->> 'storeCode' = '\(storeCode)')
             """)
         XCTAssertEqual(handled, total, "every announcement handled once")

@@ -43,7 +43,7 @@ final class DatabaseOutageTests: XCTestCase {
         do {
             let repairOrders = try await database.scalar("SELECT count(*)::int8 FROM aftersales.repair_order WHERE store_code = '\(storeCode)'")
             let announced = try await database.scalar("""
-                SELECT count(*)::int8 FROM aftersales.outbox
+                SELECT count(*)::int8 FROM aftersales.outbox_event
                 WHERE event_type = 'aftersales.repair_order.completed.v1' AND envelope -> 'data' ->> 'storeCode' = '\(storeCode)'
                 """)
             let visitTasks = try await database.scalar(

@@ -38,7 +38,7 @@ final class GracefulShutdownTests: XCTestCase {
         // The relay's last flush came after the consumer's last commit: every announcement of
         // a repair order written so far is on the broker.
         let unpublished = try await database.scalar("""
-            SELECT count(*)::int8 FROM aftersales.outbox
+            SELECT count(*)::int8 FROM aftersales.outbox_event
             WHERE published_at IS NULL AND envelope -> 'data' ->> 'storeCode' = '\(storeCode)'
             """)
         XCTAssertEqual(unpublished, 0, "announcements committed before the exit were left unpublished")

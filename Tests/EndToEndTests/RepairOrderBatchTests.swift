@@ -126,9 +126,12 @@ final class RepairOrderBatchTests: XCTestCase {
         try await expect(206, "SELECT count(*)::int8 FROM aftersales.repair_order WHERE \(inStore)")
         try await expect(0, "SELECT count(*)::int8 FROM aftersales.repair_order WHERE \(inStore) AND (state <> 'completed' OR source <> 'erp')")
         // One announcement per completed order, caused by the event that completed it.
-        let announcements = "aftersales.outbox WHERE event_type = 'aftersales.repair_order.completed.v1' AND envelope->'data'->>'storeCode' = '\(storeCode)'"
+        let announcements = "aftersales.outbox_event WHERE event_type = 'aftersales.repair_order.completed.v1' AND envelope->'data'->>'storeCode' = '\(storeCode)'"
         try await expect(206, "SELECT count(*)::int8 FROM \(announcements)")
         try await expect(206, "SELECT count(DISTINCT envelope->'data'->>'roNo')::int8 FROM \(announcements)")
+        // A handler's announcements go as one message (a CloudEvents batch): the 200 orders
+        // completed side by side are in one.
+        try await expect(1, "SELECT count(*)::int8 FROM (SELECT message_id FROM \(announcements) GROUP BY message_id HAVING count(*) >= 200) AS big")
         func announced(_ roNo: String, causedBy event: String, amount: String, completedAt: Date, plate: String) -> String {
             """
             SELECT count(*)::int8 FROM \(announcements) AND envelope->'data'->>'roNo' = '\(roNo)' AND envelope->>'causationid' = '\(event)'

@@ -47,7 +47,7 @@ final class RepairOrderTests: XCTestCase {
             }
             XCTAssertTrue(handled)
             let announcements = try await suite.database.scalar("""
-                SELECT count(*)::int8 FROM aftersales.outbox WHERE event_type = 'aftersales.repair_order.completed.v1' AND envelope->'data'->>'roNo' = '\(roNo)'
+                SELECT count(*)::int8 FROM aftersales.outbox_event WHERE event_type = 'aftersales.repair_order.completed.v1' AND envelope->'data'->>'roNo' = '\(roNo)'
                 """)
             XCTAssertEqual(announcements, 1)
             let orders = try await suite.database.scalar("SELECT count(*)::int8 FROM aftersales.repair_order WHERE ro_no = '\(roNo)'")
@@ -136,7 +136,7 @@ final class RepairOrderTests: XCTestCase {
             XCTAssertEqual(date(reply.json["completedAt"]), start.addingTimeInterval(3 * 3600), "completed at the moved clock's now")
             // The announcement carries the same time.
             let announced = try await database.scalar("""
-                SELECT count(*)::int8 FROM aftersales.outbox
+                SELECT count(*)::int8 FROM aftersales.outbox_event
                 WHERE event_type = 'aftersales.repair_order.completed.v1' AND (envelope -> 'data' ->> 'repairOrderId')::uuid = '\(id)'
                   AND (envelope -> 'data' ->> 'completedAt')::timestamptz = '\(RFC3339.string(from: start.addingTimeInterval(3 * 3600)))'
                 """)

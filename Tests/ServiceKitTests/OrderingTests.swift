@@ -11,8 +11,8 @@ final class OrderingTests: XCTestCase {
     func testEventsAboutOneSubjectAreHandledInArrivalOrderAcrossTheWorkers() async throws {
         let subjects = 40, perSubject = 50
         var settings = EventConsumer.Settings()
-        settings.batchSize = 25  // many small transactions on the 4 workers, so they interleave
-        XCTAssertEqual(settings.concurrency, 4)
+        settings.batchSize = 25  // many small transactions on 4 workers, so they interleave
+        settings.concurrency = 4
         let orderedType = "test.ordered.\(UUID().uuidString.prefix(8).lowercased()).v1"
         try await TestPipeline.with(consumerSettings: settings, extraHandlers: { handlers, _ in
             handlers.on(orderedType, as: TestPayload.self) { event, context in

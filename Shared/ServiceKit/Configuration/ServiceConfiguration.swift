@@ -40,10 +40,11 @@ public enum DeploymentEnvironment: String, Sendable {
 /// | `CRM_LOG_FORMAT` | `text` on a terminal, otherwise `json` |
 /// | `CRM_LOG_LEVEL` | `info` |
 /// | `CRM_AMQP_DELIVERY_LIMIT` | `5` |
-/// | `CRM_DB_POOL_SIZE` | `20`: the relay's 6 passes, the consumer's 4 workers, and requests |
+/// | `CRM_DB_POOL_SIZE` | `20`: the relay's 6 passes, the consumer's workers (2), and requests |
 /// | `CRM_CONSUMER_STALL_SECONDS` | `30`: a consumer holding deliveries without settling any this long turns `/health/ready` to 503 |
 /// | `CRM_CONSUMER_STALL_LIVE_SECONDS` | `120`: … and this long `/health/live`, so that the orchestrator restarts it |
 /// | `CRM_CONSUMER_DATABASE_WAIT_SECONDS` | `60`: how long a batch waits for an unavailable database before it goes back to the broker |
+/// | `CRM_CONSUMER_WORKERS` | `2`: batches of events handled at the same time, each in its own transaction |
 /// | `CRM_FIXED_TIME` | development only; an RFC 3339 time makes the service's clock stand still there (tests of time rules) |
 /// | `CRM_CLOCK_FILE` | development only; with `CRM_FIXED_TIME`, a file whose RFC 3339 time the clock reads instead, at every call (tests move time) |
 public struct ServiceConfiguration: Sendable {

@@ -91,6 +91,18 @@ public struct MigrationRunner: Sendable {
             """),
         Directory.migration,
         Directory.dictionaryMigration,
+        Migration(version: "000_servicekit_outbox_event_view", sql: """
+            -- One row per event, whether its outbox row holds one event or a CloudEvents batch
+            -- (a JSON array, Outbox.appendAsBatch): what ops and tests read to see what a
+            -- service announced. `message_id` is the row's (the message's) id, `event_id` the event's.
+            CREATE VIEW outbox_event AS
+            SELECT o.seq, e.position, o.event_id AS message_id, e.envelope ->> 'id' AS event_id, o.event_type, e.envelope,
+                   o.created_at, o.available_at, o.attempts, o.last_error, o.published_at
+            FROM outbox o
+            CROSS JOIN LATERAL json_array_elements(
+                CASE json_typeof(o.envelope) WHEN 'array' THEN o.envelope ELSE json_build_array(o.envelope) END
+            ) WITH ORDINALITY AS e(envelope, position);
+            """),
     ]
 
     /// Applies what is missing and returns the versions it applied.

@@ -216,7 +216,7 @@ public final class DeliveryStream: @unchecked Sendable {
 
     /// Sends queued settlements. Acks are coalesced: when every delivery up to some tag is
     /// settled, one `basic.ack` with `multiple` covers them all — in a quorum queue each
-    /// settlement is a Raft command, so this saves the broker most of its work. With 4 workers
+    /// settlement is a Raft command, so this saves the broker most of its work. With 2 or more workers
     /// finishing out of order, most acks come while an earlier delivery is still being handled;
     /// they are held back until it is settled, for at most `HeldAcks.longestHold`, then sent one
     /// by one. Nacks go at once.

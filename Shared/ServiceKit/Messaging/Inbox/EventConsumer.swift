@@ -27,6 +27,12 @@ import ServiceLifecycle
 /// once a minute until the delivery limit dead-letters it. `progress` says how long deliveries
 /// have waited, for health.
 ///
+/// A message may carry several events (a CloudEvents batch, `Outbox.appendAsBatch`): each is
+/// read, partitioned and handled as if it had come alone, and the message is settled once all
+/// of them are — acknowledged if all were handled, handed back if any must be tried again (the
+/// inbox skips the others when it comes back). An unreadable event dead-letters the whole
+/// message, none of its events handled.
+///
 /// If the batch transaction fails otherwise, each event is tried in a transaction of its own, so that one
 /// failing handler does not hold up the others; a failing event is handed back to the broker
 /// (after a short pause that grows with each attempt), which dead-letters it into
@@ -39,8 +45,12 @@ public final class EventConsumer: Service, @unchecked Sendable {
         public var prefetch: UInt16 = 2000
         /// The most events handled in one transaction.
         public var batchSize = 250
-        /// Workers handling batches at the same time, each in its own transaction.
-        public var concurrency = 4
+        /// Workers handling batches at the same time, each in its own transaction
+        /// (`CRM_CONSUMER_WORKERS`). Two keep one batch's round trips overlapping another's; more
+        /// cut a busy queue into smaller batches, and a batch's statements cost about the same for
+        /// ten events as for a hundred: on the two-core machines four workers took a quarter more
+        /// CPU per event than two (`./crm bench` (c), Benchmarks/README.md).
+        public var concurrency = 2
         /// The pause before a failed event goes back to the broker, per previous attempt.
         public var retryPause: Duration = .milliseconds(200)
         /// How long a batch waits for an unavailable database before it goes back to the broker.
@@ -142,9 +152,12 @@ public final class EventConsumer: Service, @unchecked Sendable {
             var perWorker = Array(repeating: [ReadyEvent](), count: workers.count)
             for delivery in batch {
                 do {
-                    let (event, handle) = try handlers.read(delivery.delivery.message, routingKey: delivery.delivery.routingKey)
-                    let ready = ReadyEvent(delivery: delivery, event: event, handle: handle)
-                    perWorker[Self.partition(of: event, among: workers.count)].append(ready)
+                    let events = try handlers.readAll(delivery.delivery.message, routingKey: delivery.delivery.routingKey)
+                    let share = events.count > 1 ? SharedDelivery(events: events.count) : nil
+                    for (event, handle) in events {
+                        let ready = ReadyEvent(delivery: delivery, event: event, handle: handle, share: share)
+                        perWorker[Self.partition(of: event, among: workers.count)].append(ready)
+                    }
                 } catch {
                     unreadable.append((delivery, "\(error)"))
                 }
@@ -180,12 +193,33 @@ public final class EventConsumer: Service, @unchecked Sendable {
         var delivery: ReceivedDelivery
         var event: IncomingEvent
         var handle: EventHandlers.PreparedHandler
+        /// Set when the delivery carries other events too (a batch): it is settled once all are.
+        var share: SharedDelivery?
+    }
+
+    /// The events of one delivery still to settle, and whether any must be tried again.
+    final class SharedDelivery: @unchecked Sendable {
+        private let lock = NSLock()
+        private var unsettled: Int
+        private var retry = false
+
+        init(events: Int) { unsettled = events }
+
+        /// Records one event's settlement; returns the delivery's once it is the last.
+        func settle(_ settlement: Settlement) -> Settlement? {
+            lock.lock()
+            defer { lock.unlock() }
+            if case .retry = settlement { retry = true }
+            unsettled -= 1
+            guard unsettled == 0 else { return nil }
+            return retry ? .retry : .ack
+        }
     }
 
     private func handle(_ ready: [ReadyEvent]) async {
         do {
             try await handleWhenTheDatabaseAnswers(ready)
-            ready.forEach { settle($0.delivery, .ack) }
+            ready.forEach { settle($0, .ack) }
         } catch where DatabaseFailure.isConnectionProblem(error) || error is DeadlineExceeded {
             handBack(ready, error: error)
         } catch {
@@ -193,7 +227,7 @@ public final class EventConsumer: Service, @unchecked Sendable {
             for item in ready {
                 do {
                     try await handleWhenTheDatabaseAnswers([item])
-                    settle(item.delivery, .ack)
+                    settle(item, .ack)
                 } catch where DatabaseFailure.isConnectionProblem(error) || error is DeadlineExceeded {
                     handBack([item], error: error)
                 } catch {
@@ -252,7 +286,17 @@ public final class EventConsumer: Service, @unchecked Sendable {
         logger.warning("the database stayed unavailable; the events go back to the broker", metadata: [
             "events": "\(items.count)", "error": "\(DatabaseFailure.logText(error))",
         ])
-        items.forEach { settle($0.delivery, .retry) }
+        items.forEach { settle($0, .retry) }
+    }
+
+    /// Settles an event: its delivery, or — for an event of a batch — its share of it.
+    private func settle(_ ready: ReadyEvent, _ settlement: Settlement) {
+        if let share = ready.share {
+            guard let whole = share.settle(settlement) else { return }
+            settle(ready.delivery, whole)
+        } else {
+            settle(ready.delivery, settlement)
+        }
     }
 
     /// Settles with the broker and counts it as progress.
@@ -316,7 +360,7 @@ public final class EventConsumer: Service, @unchecked Sendable {
         let pause = settings.retryPause * attempts
         Task {
             try? await Task.sleep(for: pause)
-            self.settle(item.delivery, .retry)
+            self.settle(item, .retry)
         }
     }
 

@@ -53,8 +53,12 @@ public struct EventHandlers: Sendable {
     /// nil when it does not read that way.
     private typealias StructuredReader = @Sendable (ReceivedMessage) -> (IncomingEvent, PreparedHandler)?
 
+    /// Reads a CloudEvents batch of the type in one pass (`IncomingEvent.readStructuredBatch`).
+    private typealias BatchReader = @Sendable (ReceivedMessage) -> [(IncomingEvent, PreparedHandler)]?
+
     private var preparers: [String: Preparer] = [:]
     private var structuredReaders: [String: StructuredReader] = [:]
+    private var batchReaders: [String: BatchReader] = [:]
 
     public init() {}
 
@@ -81,6 +85,9 @@ public struct EventHandlers: Sendable {
         preparers[eventType] = { incoming in prepared(try incoming.decode(Payload.self)) }
         structuredReaders[eventType] = { message in
             IncomingEvent.readStructured(message, expectedType: eventType, as: Payload.self).map { ($0, prepared($1)) }
+        }
+        batchReaders[eventType] = { message in
+            IncomingEvent.readStructuredBatch(message, expectedType: eventType, as: Payload.self)?.map { ($0, prepared($1)) }
         }
     }
 
@@ -110,6 +117,11 @@ public struct EventHandlers: Sendable {
                 ($0, .batchable(eventType: eventType, event: $1, handleAll: handleAll))
             }
         }
+        batchReaders[eventType] = { message in
+            IncomingEvent.readStructuredBatch(message, expectedType: eventType, as: Payload.self)?.map {
+                ($0, .batchable(eventType: eventType, event: $1, handleAll: handleAll))
+            }
+        }
     }
 
     /// Reads a delivered message and decodes its event for its handler; throws
@@ -122,6 +134,21 @@ public struct EventHandlers: Sendable {
         if let reader = structuredReaders[routingKey], let read = reader(message) { return read }
         let event = try IncomingEvent(message: message)
         return (event, try prepare(event))
+    }
+
+    /// Reads every event of a delivered message: the events of a CloudEvents batch
+    /// (`Outbox.appendAsBatch`) in their order, or the one event of any other message. Throws
+    /// `EventDecodingError` if any of them is unreadable: a batch is read whole or not at all.
+    func readAll(_ message: ReceivedMessage, routingKey: String) throws -> [(IncomingEvent, PreparedHandler)] {
+        guard IncomingEvent.isBatch(message) else { return [try read(message, routingKey: routingKey)] }
+        if let reader = batchReaders[routingKey], let read = reader(message) { return read }
+        return try IncomingEvent.batchElements(message).enumerated().map { index, element in
+            do {
+                return try read(element, routingKey: routingKey)
+            } catch let error as EventDecodingError {
+                throw EventDecodingError(reason: "event \(index) of the batch: \(error.reason)")
+            }
+        }
     }
 
     /// Decodes the event for its handler; throws `EventDecodingError` if no handler reads it.

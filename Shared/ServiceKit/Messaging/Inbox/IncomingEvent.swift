@@ -63,6 +63,50 @@ public struct IncomingEvent: Sendable {
         return (incoming, event)
     }
 
+    /// Whether the message is a CloudEvents batch (`application/cloudevents-batch+json`: a
+    /// JSON array of structured events, as `Outbox.appendAsBatch` writes them).
+    static func isBatch(_ message: ReceivedMessage) -> Bool {
+        message.properties.contentType?.lowercased().hasPrefix(CloudEventContentType.batch) ?? false
+    }
+
+    /// Reads a batch whose events are all of `expectedType`, each with its data as `Payload`,
+    /// in one pass over the JSON; nil when it does not read that way (the caller then reads
+    /// each element the general way, which says what is wrong).
+    static func readStructuredBatch<Payload: Codable & Sendable>(
+        _ message: ReceivedMessage, expectedType: String, as payload: Payload.Type
+    ) -> [(IncomingEvent, CloudEvent<Payload>)]? {
+        guard let elements = try? EventCoding.makeDecoder().decode([StructuredEvent<Payload>].self, from: message.body),
+              !elements.isEmpty
+        else { return nil }
+        var read: [(IncomingEvent, CloudEvent<Payload>)] = []
+        read.reserveCapacity(elements.count)
+        for element in elements {
+            guard let data = element.data, element.attributes["type"] == expectedType,
+                  // The element's own data is not kept: its handler gets it decoded.
+                  let incoming = try? IncomingEvent(attributes: element.attributes, data: Data(), fallbackTime: message.properties.timestamp)
+            else { return nil }
+            read.append((incoming, CloudEvent(
+                id: incoming.id, source: incoming.source, type: incoming.type, time: incoming.time ?? Date(), subject: incoming.subject,
+                data: data, storeid: incoming.storeid, correlationid: incoming.correlationid, causationid: incoming.causationid,
+                traceparent: incoming.traceparent)))
+        }
+        return read
+    }
+
+    /// The events of a batch as messages of one structured event each, for the general read.
+    /// Throws `EventDecodingError` when the body is not a non-empty JSON array of objects.
+    static func batchElements(_ message: ReceivedMessage) throws -> [ReceivedMessage] {
+        guard let array = try? JSONSerialization.jsonObject(with: message.body) as? [Any], !array.isEmpty else {
+            throw EventDecodingError(reason: "the body is not a non-empty JSON array (a CloudEvents batch, \(CloudEventContentType.batch), expected)")
+        }
+        var properties = message.properties
+        properties.contentType = CloudEventContentType.structured
+        return try array.enumerated().map { index, element in
+            guard element is [String: Any] else { throw EventDecodingError(reason: "element \(index) of the batch is not a JSON object") }
+            return ReceivedMessage(properties: properties, body: try JSONSerialization.data(withJSONObject: element))
+        }
+    }
+
     private init(attributes: [String: String], data: Data, fallbackTime: Date?) throws {
         var missing: [String] = []
         func required(_ name: String) -> String {

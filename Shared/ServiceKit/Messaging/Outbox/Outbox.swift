@@ -83,6 +83,40 @@ public struct Outbox: Sendable {
         try await append(try Self.encode(events), on: connection, logger: logger)
     }
 
+    /// Adds events as CloudEvents batches — one outbox row, relayed as one message, per event
+    /// type — in the transaction `connection` is in.
+    ///
+    /// A batch is a JSON array of the events in structured mode (the CloudEvents JSON format's
+    /// batched mode, content type `application/cloudevents-batch+json`); `EventConsumer` reads
+    /// it as the events one by one — each handled once through the inbox, in order with the
+    /// events about the same subject — and settles the message when all are done. For events
+    /// written by the hundred in one transaction (a consumer batch of ERP completions, each
+    /// announced): one row and one message instead of one per event take most of the outbox's,
+    /// the relay's and the broker's work per event away (`./crm bench` (c)). An event type's
+    /// consumers must read batches: document it in asyncapi.yaml where this is used.
+    public func appendAsBatch<Payload: Codable & Sendable>(_ events: [CloudEvent<Payload>], on connection: PostgresConnection, logger: Logger) async throws {
+        guard events.count > 1 else { return try await append(events, on: connection, logger: logger) }
+        let encoded = try Self.encode(events)
+        var batches = EncodedEvents()
+        var typeOrder: [String] = []
+        var envelopesByType: [String: [String]] = [:]
+        for (type, envelope) in zip(encoded.types, encoded.envelopes) {
+            if envelopesByType[type] == nil { typeOrder.append(type) }
+            envelopesByType[type, default: []].append(envelope)
+        }
+        for type in typeOrder {
+            batches.ids.append(UUID.random().uuidString.lowercased())
+            batches.types.append(type)
+            batches.envelopes.append("[" + envelopesByType[type]!.joined(separator: ",") + "]")
+        }
+        try await append(batches, on: connection, logger: logger)
+    }
+
+    /// The content type of an outbox row's envelope: a batch (a JSON array) or one event.
+    static func contentType(ofEnvelope envelope: String) -> String {
+        envelope.first == "[" ? CloudEventContentType.batch : CloudEventContentType.structured
+    }
+
     /// Adds encoded events to the outbox with one statement, in the transaction `connection` is in.
     public func append(_ events: EncodedEvents, on connection: PostgresConnection, logger: Logger) async throws {
         guard !events.isEmpty else { return }
@@ -106,6 +140,14 @@ public struct Outbox: Sendable {
                 """, binds: binds), logger: logger)
         }
     }
+}
+
+/// The CloudEvents content types of the messages the relay sends.
+public enum CloudEventContentType {
+    /// One event in structured mode.
+    public static let structured = "application/cloudevents+json"
+    /// A JSON array of events in structured mode (the JSON event format's batched mode).
+    public static let batch = "application/cloudevents-batch+json"
 }
 
 /// What to do once the transaction of `Database.withTransaction` has committed — never after

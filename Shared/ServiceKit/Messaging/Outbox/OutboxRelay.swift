@@ -196,7 +196,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
                 OutgoingMessage(
                     routingKey: row.type,
                     properties: MessageProperties(
-                        contentType: "application/cloudevents+json", messageID: row.id, type: row.type,
+                        contentType: Outbox.contentType(ofEnvelope: row.envelope), messageID: row.id, type: row.type,
                         timestamp: row.createdAt, appID: appID, persistent: true),
                     body: Data(row.envelope.utf8))
             }
