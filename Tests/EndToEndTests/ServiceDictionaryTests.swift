@@ -243,6 +243,9 @@ final class ServiceDictionaryTests: XCTestCase {
         let mobile = Self.mobile()
         let roNo = "RO" + String(Int.random(in: 10_000_000...99_999_999))
         var complaintNumbers: [String: String] = [:]
+        // Each store numbers its complaints itself: in a fresh database both are the same
+        // number, so the group's export tells them apart by their content.
+        var complaintContents: [String: String] = [:]
         for (sa, supervisor, store) in [("sa.1", "cs.supervisor.1", store1), ("sa.2", "cs.supervisor.2", store2)] {
             let token = try await suite.login(sa)
             var reply = try await suite.request(.POST, "/api/v1/after-sales/repair-orders", token: token, json: [
@@ -255,10 +258,11 @@ final class ServiceDictionaryTests: XCTestCase {
             XCTAssertEqual(reply.status, 200, reply.text)
             reply = try await suite.request(.POST, "/api/v1/customer-service/complaints", token: try await suite.login(supervisor), json: [
                 "complainantName": "赖朝朝", "complainantMobile": mobile, "complainantGender": "female", "source": "phone",
-                "category": "quality", "level": "general", "content": "保养后异响",
+                "category": "quality", "level": "general", "content": "保养后异响（\(sa)）",
             ])
             XCTAssertEqual(reply.status, 201, reply.text)
             complaintNumbers[store] = try XCTUnwrap(reply.json["complaintNo"] as? String)
+            complaintContents[store] = "保养后异响（\(sa)）"
         }
         let supervisor1 = try await suite.login("cs.supervisor.1")
         let supervisor2 = try await suite.login("cs.supervisor.2")
@@ -328,8 +332,8 @@ final class ServiceDictionaryTests: XCTestCase {
         // The administrator sees the group: each complaint in its own store's words.
         complaints = try await export(complaintsPath, token: try await suite.login("admin"))
         XCTAssertEqual(complaints.count, 2, "\(complaints)")
-        XCTAssertEqual(complaints.first { $0["投诉单号"] == complaintNumbers[store1] }?["级别"], levelWord)
-        XCTAssertEqual(complaints.first { $0["投诉单号"] == complaintNumbers[store2] }?["级别"], "一般")
+        XCTAssertEqual(complaints.first { $0["投诉单号"] == complaintNumbers[store1] && $0["内容"] == complaintContents[store1] }?["级别"], levelWord)
+        XCTAssertEqual(complaints.first { $0["投诉单号"] == complaintNumbers[store2] && $0["内容"] == complaintContents[store2] }?["级别"], "一般")
 
         // The statistics print the template's words for its options.
         reply = try await suite.request(.GET, "/api/v1/customer-service/visit-templates?kind=after_sales", token: supervisor1)

@@ -47,7 +47,10 @@ struct RepairOrderStore {
         let rows = keys.map { merged[$0]! }
         guard !rows.isEmpty else { return }
         var binds = PostgresBindings(capacity: 18)
-        binds.append(rows.map { _ in UUID() })
+        // Time-ordered ids: PostgreSQL adds them at the right edge of the primary key's index,
+        // not all over it (rows come by the hundred from a consumer batch).
+        var ids = TimeOrderedUUIDs()
+        binds.append(rows.map { _ in ids.next() })
         binds.append(keys.map(\.store))
         binds.append(rows.map(\.storeCode))
         binds.append(rows.map(\.roNo))

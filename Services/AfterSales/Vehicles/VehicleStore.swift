@@ -155,7 +155,10 @@ struct VehicleStore {
         let firsts = cars.filter { !$0.car.vin.isEmpty && seen.insert("\($0.store)/\($0.car.vin)").inserted }
         guard !firsts.isEmpty else { return }
         var binds = PostgresBindings(capacity: 10)
-        binds.append(firsts.map { _ in UUID() })
+        // Time-ordered ids: PostgreSQL adds them at the right edge of the primary key's index,
+        // not all over it (rows come by the hundred from a consumer batch).
+        var ids = TimeOrderedUUIDs()
+        binds.append(firsts.map { _ in ids.next() })
         binds.append(firsts.map { $0.store })
         binds.append(firsts.map { $0.car.vin })
         // Text arrays cannot carry NULL here: '' stands for "none" and NULLIF turns it back.
