@@ -171,20 +171,21 @@ public struct IncomingEvent: Sendable {
     }
 }
 
+/// Any member name of a structured-mode event's JSON object.
+private struct AttributeKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
 /// The string attributes of a structured-mode event, and whether it has `data`.
 private struct StructuredAttributes: Decodable {
     var values: [String: String] = [:]
     var hasData = false
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
+        let container = try decoder.container(keyedBy: AttributeKey.self)
         for key in container.allKeys {
             if key.stringValue == "data" {
                 hasData = try !container.decodeNil(forKey: key)
@@ -200,15 +201,8 @@ private struct StructuredEvent<Payload: Decodable>: Decodable {
     var attributes: [String: String] = [:]
     var data: Payload?
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
+        let container = try decoder.container(keyedBy: AttributeKey.self)
         for key in container.allKeys {
             if key.stringValue == "data" {
                 data = try container.decode(Payload.self, forKey: key)
