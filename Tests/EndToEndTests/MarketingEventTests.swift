@@ -349,10 +349,16 @@ final class MarketingEventTests: XCTestCase {
                 "CRM_SEED_DEMO": "1", "CRM_BCRYPT_COST": "4", "CRM_MARKETING_URL": "http://127.0.0.1:\(marketing.port)",
             ])
             try await gateway.waitUntilReady()
+            // The gateway seeds the demo users after it is ready: the first one of a fresh
+            // database may not be there yet, so a login is tried for a few seconds.
             func login(_ username: String) async throws -> String {
-                let reply = try await ServiceProcess.request(
-                    port: gateway.port, .POST, "/api/v1/auth/login", json: ["username": username, "password": "dealer-demo"])
-                guard let token = reply.json["accessToken"] as? String else { throw TestFailure("login \(username): \(reply.text)") }
+                var reply: Suite.Reply?
+                _ = try await eventually(timeout: .seconds(15)) {
+                    reply = try await ServiceProcess.request(
+                        port: gateway.port, .POST, "/api/v1/auth/login", json: ["username": username, "password": "dealer-demo"])
+                    return reply?.json["accessToken"] is String
+                }
+                guard let token = reply?.json["accessToken"] as? String else { throw TestFailure("login \(username): \(reply?.text ?? "")") }
                 return token
             }
             let manager = try await login("marketing.1")

@@ -19,6 +19,8 @@ struct MarketingCustomer: Codable, Sendable {
     var consultantId: UUID?
 }
 
+/// Which of the store's prospects a list or an SMS audience takes (`GET /api/v1/marketing/customers`,
+/// an SMS send to `customers`).
 struct CustomerFilters {
     var level: String?
     var source: String?
@@ -26,6 +28,24 @@ struct CustomerFilters {
     var series: String?
     var consultantId: UUID?
     var text: String?
+
+    /// The dictionaries the codes are checked against: 意向级别, 客户来源, 潜客状态.
+    static let dictionarySets = [DataDictionaries.prospectLevel, DataDictionaries.prospectSource, DataDictionaries.prospectState]
+
+    /// Filters whose level, source and state are codes of the store's dictionaries (`words`,
+    /// read for `dictionarySets`): an unknown code fails `<fieldPrefix>level` (etc.) in `check`
+    /// with every code and its label, and filters nothing.
+    init(
+        level: String?, source: String?, state: String?, series: String?, consultantId: UUID?, text: String?,
+        words: StoreDictionaries, fieldPrefix: String = "", check: inout FieldValidator
+    ) {
+        self.level = check.filterCode(fieldPrefix + "level", level, in: words[DataDictionaries.prospectLevel])
+        self.source = check.filterCode(fieldPrefix + "source", source, in: words[DataDictionaries.prospectSource])
+        self.state = check.filterCode(fieldPrefix + "state", state, in: words[DataDictionaries.prospectState])
+        self.series = series
+        self.consultantId = consultantId
+        self.text = text
+    }
 }
 
 /// `GET /api/v1/marketing/customers` (邀约任务创建, M3): the store's prospects, for the marketing
@@ -47,14 +67,11 @@ struct CustomerRoutes: Sendable {
         let series = query.string("series", maxLength: 40), consultant = query.uuid("consultantId"), text = query.string("q", maxLength: 30)
         return try await environment.database.withTransaction { connection in
             let words = try await environment.directory.dictionaries(
-                [DataDictionaries.prospectLevel, DataDictionaries.prospectSource, DataDictionaries.prospectState],
-                store: principal.storeID, on: connection, logger: environment.logger)
+                CustomerFilters.dictionarySets, store: principal.storeID, on: connection, logger: environment.logger)
             var check = FieldValidator()
             let filters = CustomerFilters(
-                level: check.filterCode("level", level, in: words[DataDictionaries.prospectLevel]),
-                source: check.filterCode("source", source, in: words[DataDictionaries.prospectSource]),
-                state: check.filterCode("state", state, in: words[DataDictionaries.prospectState]),
-                series: series, consultantId: consultant, text: text)
+                level: level, source: source, state: state, series: series, consultantId: consultant, text: text,
+                words: words, check: &check)
             let errors = query.validator.errors + check.errors
             if !errors.isEmpty { throw ProblemDetails.validation(errors) }
             return try await CustomerStore(connection: connection, logger: environment.logger).list(

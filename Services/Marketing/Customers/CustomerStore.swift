@@ -27,9 +27,10 @@ struct CustomerStore {
             """, logger: logger)
     }
 
-    /// The store's prospects (not in the recycle bin), by name then id; filtered by level, source,
-    /// state, intended series, consultant and text in the name or mobile.
-    func list(store: UUID, filters: CustomerFilters, page: PageRequest) async throws -> Page<MarketingCustomer> {
+    /// ` FROM marketing.customer_prospect p WHERE …`: the store's prospects (not in the recycle
+    /// bin) that `filters` pick — by level, source, state, intended series, consultant and text in
+    /// the name or mobile. The list below and an SMS audience (`SmsSendStore.customers`) read it.
+    static func selection(store: UUID, filters: CustomerFilters) -> QueryBuilder {
         var query = QueryBuilder()
         query.append(" FROM marketing.customer_prospect p WHERE NOT p.in_recycle_bin AND p.store_id = ", bind: store)
         if let level = filters.level { query.append(" AND p.level = ", bind: level) }
@@ -41,6 +42,12 @@ struct CustomerStore {
             let pattern = SearchText.containing(text)
             query.append(" AND (p.name ILIKE \(query.placeholder(for: pattern)) OR p.mobile LIKE \(query.placeholder(for: pattern)))")
         }
+        return query
+    }
+
+    /// The store's prospects that `filters` pick (`selection`), by name then id.
+    func list(store: UUID, filters: CustomerFilters, page: PageRequest) async throws -> Page<MarketingCustomer> {
+        let query = Self.selection(store: store, filters: filters)
         let total = try await query.count(on: connection, logger: logger)
         let rows = try await connection.query(
             query.ordered(by: "p.name, p.prospect_id", page).build(

@@ -1,4 +1,3 @@
-import Contracts
 import Foundation
 import Hummingbird
 import PostgresNIO
@@ -99,8 +98,8 @@ struct SmsSendRoutes: Sendable {
             let sends = SmsSendStore(connection: connection, logger: environment.logger)
             var recipients = listed
             if audience == .customers {
-                let filter = try await Self.checkedCodes(of: filter ?? SmsCustomerFilter(), store: principal.storeID, environment: environment, connection: connection)
-                recipients = try await sends.customers(store: principal.storeID, filter: filter)
+                let filters = try await customerFilters(filter ?? SmsCustomerFilter(), store: principal.storeID, connection: connection)
+                recipients = try await sends.customers(store: principal.storeID, filters: filters)
             }
             let plan = try await SmsSendPlan.prepare(
                 templateId: draft.templateId, eventId: draft.eventId, sendAt: draft.sendAt, store: principal.storeID,
@@ -119,22 +118,19 @@ struct SmsSendRoutes: Sendable {
         return EditedResponse(status: .created, response: send)
     }
 
-    /// The filter with its level, source and state checked against the store's dictionaries
-    /// (意向级别, 客户来源, 潜客状态): an unknown code is a 422 naming `customers.level` (etc.)
-    /// with every allowed code and its label, never a send that silently matches nobody.
-    private static func checkedCodes(
-        of filter: SmsCustomerFilter, store: UUID, environment: ServiceEnvironment, connection: PostgresConnection
-    ) async throws -> SmsCustomerFilter {
+    /// The customer list's filters (`CustomerFilters`) from a send's `customers`: its level,
+    /// source and state checked against the store's dictionaries — an unknown code is a 422
+    /// naming `customers.level` (etc.) with every code and its label, never a send that silently
+    /// matches nobody.
+    private func customerFilters(_ filter: SmsCustomerFilter, store: UUID, connection: PostgresConnection) async throws -> CustomerFilters {
         let words = try await environment.directory.dictionaries(
-            [DataDictionaries.prospectLevel, DataDictionaries.prospectSource, DataDictionaries.prospectState],
-            store: store, on: connection, logger: environment.logger)
+            CustomerFilters.dictionarySets, store: store, on: connection, logger: environment.logger)
         var check = FieldValidator()
-        var checked = filter
-        checked.level = check.filterCode("customers.level", filter.level, in: words[DataDictionaries.prospectLevel])
-        checked.source = check.filterCode("customers.source", filter.source, in: words[DataDictionaries.prospectSource])
-        checked.state = check.filterCode("customers.state", filter.state, in: words[DataDictionaries.prospectState])
+        let filters = CustomerFilters(
+            level: filter.level, source: filter.source, state: filter.state, series: filter.series, consultantId: filter.consultantId,
+            text: filter.q, words: words, fieldPrefix: "customers.", check: &check)
         try check.throwIfInvalid()
-        return checked
+        return filters
     }
 
     @Sendable func importList(_ request: Request, context: CRMRequestContext) async throws -> EditedResponse<SmsImportReport> {

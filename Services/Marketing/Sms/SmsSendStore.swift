@@ -96,19 +96,10 @@ struct SmsSendStore {
 
     // MARK: audiences
 
-    /// The store's prospects (not in the recycle bin) that `filter` picks, by name then id.
-    func customers(store: UUID, filter: SmsCustomerFilter) async throws -> [SmsRecipient] {
-        var query = QueryBuilder(" FROM marketing.customer_prospect p WHERE NOT p.in_recycle_bin AND p.store_id = ")
-        query.append("", bind: store)
-        if let level = filter.level { query.append(" AND p.level = ", bind: level) }
-        if let source = filter.source { query.append(" AND p.source = ", bind: source) }
-        if let state = filter.state { query.append(" AND p.state = ", bind: state) }
-        if let series = filter.series { query.append(" AND p.series = ", bind: series) }
-        if let consultant = filter.consultantId { query.append(" AND p.consultant_id = ", bind: consultant) }
-        if let text = filter.q {
-            let pattern = SearchText.containing(text)
-            query.append(" AND (p.name ILIKE \(query.placeholder(for: pattern)) OR p.mobile LIKE \(query.placeholder(for: pattern)))")
-        }
+    /// The store's prospects that `filters` pick (`CustomerStore.selection`, as the customer list
+    /// filters them), by name then id.
+    func customers(store: UUID, filters: CustomerFilters) async throws -> [SmsRecipient] {
+        var query = CustomerStore.selection(store: store, filters: filters)
         query.append(" ORDER BY p.name, p.prospect_id")
         let rows = try await connection.query(query.build(prefix: "SELECT p.mobile, p.name"), logger: logger)
         var recipients: [SmsRecipient] = []

@@ -79,16 +79,7 @@ public struct EventHandlers: Sendable {
         as payload: Payload.Type,
         _ handler: @escaping @Sendable (CloudEvent<Payload>, EventContext) async throws -> Void
     ) {
-        let prepared: @Sendable (CloudEvent<Payload>) -> PreparedHandler = { event in
-            .single { context in try await handler(event, context) }
-        }
-        preparers[eventType] = { incoming in prepared(try incoming.decode(Payload.self)) }
-        structuredReaders[eventType] = { message in
-            IncomingEvent.readStructured(message, expectedType: eventType, as: Payload.self).map { ($0, prepared($1)) }
-        }
-        batchReaders[eventType] = { message in
-            IncomingEvent.readStructuredBatch(message, expectedType: eventType, as: Payload.self)?.map { ($0, prepared($1)) }
-        }
+        register(eventType, as: payload) { event in .single { context in try await handler(event, context) } }
     }
 
     /// Handles events of `Payload.eventType` a batch at a time: `handler` gets every fresh event
@@ -109,18 +100,20 @@ public struct EventHandlers: Sendable {
         let handleAll: @Sendable ([any Sendable], EventContext) async throws -> Void = { events, context in
             try await handler(events.map { $0 as! CloudEvent<Payload> }, context)
         }
-        preparers[eventType] = { incoming in
-            .batchable(eventType: eventType, event: try incoming.decode(Payload.self), handleAll: handleAll)
-        }
+        register(eventType, as: payload) { event in .batchable(eventType: eventType, event: event, handleAll: handleAll) }
+    }
+
+    /// How events of `eventType` are read — in general, in one pass, in a batch — each decoded
+    /// as `Payload` and bound by `prepared` to its handler.
+    private mutating func register<Payload: Codable & Sendable>(
+        _ eventType: String, as payload: Payload.Type, prepared: @escaping @Sendable (CloudEvent<Payload>) -> PreparedHandler
+    ) {
+        preparers[eventType] = { incoming in prepared(try incoming.decode(Payload.self)) }
         structuredReaders[eventType] = { message in
-            IncomingEvent.readStructured(message, expectedType: eventType, as: Payload.self).map {
-                ($0, .batchable(eventType: eventType, event: $1, handleAll: handleAll))
-            }
+            IncomingEvent.readStructured(message, expectedType: eventType, as: Payload.self).map { ($0, prepared($1)) }
         }
         batchReaders[eventType] = { message in
-            IncomingEvent.readStructuredBatch(message, expectedType: eventType, as: Payload.self)?.map {
-                ($0, .batchable(eventType: eventType, event: $1, handleAll: handleAll))
-            }
+            IncomingEvent.readStructuredBatch(message, expectedType: eventType, as: Payload.self)?.map { ($0, prepared($1)) }
         }
     }
 

@@ -56,11 +56,7 @@ public struct IncomingEvent: Sendable {
               var incoming = try? IncomingEvent(attributes: structured.attributes, data: message.body, fallbackTime: message.properties.timestamp)
         else { return nil }
         incoming.dataIsInsideEnvelope = true
-        let event = CloudEvent(
-            id: incoming.id, source: incoming.source, type: incoming.type, time: incoming.time ?? Date(), subject: incoming.subject,
-            data: data, storeid: incoming.storeid, correlationid: incoming.correlationid, causationid: incoming.causationid,
-            traceparent: incoming.traceparent)
-        return (incoming, event)
+        return (incoming, incoming.event(with: data))
     }
 
     /// Whether the message is a CloudEvents batch (`application/cloudevents-batch+json`: a
@@ -85,10 +81,7 @@ public struct IncomingEvent: Sendable {
                   // The element's own data is not kept: its handler gets it decoded.
                   let incoming = try? IncomingEvent(attributes: element.attributes, data: Data(), fallbackTime: message.properties.timestamp)
             else { return nil }
-            read.append((incoming, CloudEvent(
-                id: incoming.id, source: incoming.source, type: incoming.type, time: incoming.time ?? Date(), subject: incoming.subject,
-                data: data, storeid: incoming.storeid, correlationid: incoming.correlationid, causationid: incoming.causationid,
-                traceparent: incoming.traceparent)))
+            read.append((incoming, incoming.event(with: data)))
         }
         return read
     }
@@ -165,8 +158,13 @@ public struct IncomingEvent: Sendable {
         } catch let error as DecodingError {
             throw EventDecodingError(reason: "data does not match \(type): \(error.readableDescription)")
         }
-        return CloudEvent(
-            id: id, source: source, type: type, time: time ?? Date(), subject: subject, data: decoded,
+        return event(with: decoded)
+    }
+
+    /// The event with these attributes and `data`.
+    private func event<Payload: Codable & Sendable>(with data: Payload) -> CloudEvent<Payload> {
+        CloudEvent(
+            id: id, source: source, type: type, time: time ?? Date(), subject: subject, data: data,
             storeid: storeid, correlationid: correlationid, causationid: causationid, traceparent: traceparent)
     }
 }
