@@ -142,7 +142,7 @@ final class CouponTests: XCTestCase {
             let holders = try await setup.database.scalar("SELECT count(DISTINCT mobile)::int8 FROM coupons.coupon WHERE definition_id = '\(definitionID)'")
             XCTAssertEqual([coupons, codes, holders], [500, 500, 500])
             let events = try await setup.database.scalar("""
-                SELECT count(*)::int8 FROM coupons.outbox
+                SELECT count(*)::int8 FROM coupons.outbox_event
                 WHERE event_type = 'coupons.coupon.issued.v1' AND envelope->'data'->>'definitionId' = '\(definitionID)'
                 """)
             XCTAssertEqual(events, 500, "one coupons.coupon.issued.v1 per coupon")
@@ -327,7 +327,7 @@ final class CouponTests: XCTestCase {
             XCTAssertEqual(again.status, 409)
             XCTAssertTrue(again.text.contains("已使用"), again.text)
             let redeemedEvents = try await setup.database.scalar("""
-                SELECT count(*)::int8 FROM coupons.outbox WHERE event_type = 'coupons.coupon.redeemed.v1' AND envelope->'data'->>'code' = '\(code)'
+                SELECT count(*)::int8 FROM coupons.outbox_event WHERE event_type = 'coupons.coupon.redeemed.v1' AND envelope->'data'->>'code' = '\(code)'
                 """)
             XCTAssertEqual(redeemedEvents, 1)
 
@@ -346,6 +346,19 @@ final class CouponTests: XCTestCase {
                 XCTAssertEqual(lookup.status, 422)
             }
 
+            // An order kind the store does not know is refused with the kinds and their labels
+            // (checked in the redemption's batch), together with any other bad field.
+            var unknownKind = Self.redemption(code)
+            unknownKind["orderKind"] = "lease_order"
+            let badKind = try await cashiers[1].request(.POST, "/api/v1/coupons/redemptions", json: unknownKind)
+            XCTAssertEqual(badKind.status, 422, badKind.text)
+            XCTAssertEqual(badKind.problemFields, ["orderKind"])
+            XCTAssertTrue(badKind.text.contains("repair_order (") && badKind.text.contains("sales_order ("), badKind.text)
+            unknownKind["orderNumber"] = "  "
+            let badKindAndOrder = try await cashiers[1].request(.POST, "/api/v1/coupons/redemptions", json: unknownKind)
+            XCTAssertEqual(badKindAndOrder.status, 422, badKindAndOrder.text)
+            XCTAssertEqual(Set(badKindAndOrder.problemFields), ["orderKind", "orderNumber"])
+
             // The order is cancelled: the undo names it, puts the coupon back once, and announces it.
             let order = used.json["orderNumber"] as? String ?? ""
             let wrongOrder = try await cashiers[1].request(.POST, "/api/v1/coupons/redemptions/undo", json: ["code": code, "orderNumber": "RO-OTHER"])
@@ -357,7 +370,7 @@ final class CouponTests: XCTestCase {
             XCTAssertNil(undone.json["usedAt"] as? String)
             XCTAssertNil(undone.json["orderNumber"] as? String)
             let undoEvents = try await setup.database.scalar("""
-                SELECT count(*)::int8 FROM coupons.outbox WHERE event_type = 'coupons.coupon.redeemed.v1' AND envelope->'data'->>'code' = '\(code)'
+                SELECT count(*)::int8 FROM coupons.outbox_event WHERE event_type = 'coupons.coupon.redeemed.v1' AND envelope->'data'->>'code' = '\(code)'
                   AND (envelope->'data'->>'undone')::boolean AND envelope->'data'->>'orderNumber' = '\(order)'
                   AND envelope->'data'->>'undoneBy' ILIKE '\(cashiers[1].userID)'
                 """)
@@ -424,11 +437,11 @@ final class CouponTests: XCTestCase {
                 """)
             XCTAssertEqual(stored, won.map { "\($0.0):\($0.2)" }.sorted())
             let events = try await setup.database.scalar("""
-                SELECT count(DISTINCT envelope->'data'->>'code')::int8 FROM coupons.outbox
+                SELECT count(DISTINCT envelope->'data'->>'code')::int8 FROM coupons.outbox_event
                 WHERE event_type = 'coupons.coupon.redeemed.v1' AND envelope->'data'->>'definitionId' = '\(definitionID)'
                 """)
             let eventRows = try await setup.database.scalar("""
-                SELECT count(*)::int8 FROM coupons.outbox
+                SELECT count(*)::int8 FROM coupons.outbox_event
                 WHERE event_type = 'coupons.coupon.redeemed.v1' AND envelope->'data'->>'definitionId' = '\(definitionID)'
                 """)
             XCTAssertEqual([events, eventRows], [200, 200], "one coupons.coupon.redeemed.v1 per redemption")
@@ -588,9 +601,14 @@ final class CouponTests: XCTestCase {
             let issued = try await setup.database.scalar("SELECT issued::int8 FROM coupons.coupon_definition WHERE id = '\(definitionID)'")
             XCTAssertEqual(issued, 10_000)
             let events = try await setup.database.scalar("""
-                SELECT count(*)::int8 FROM coupons.outbox WHERE event_type = 'coupons.coupon.issued.v1' AND envelope->'data'->>'taskId' ILIKE '\(taskID)'
+                SELECT count(*)::int8 FROM coupons.outbox_event WHERE event_type = 'coupons.coupon.issued.v1' AND envelope->'data'->>'taskId' ILIKE '\(taskID)'
                 """)
             XCTAssertEqual(events, 10_000)
+            let eventsOfEachMessage = try await setup.database.rows("""
+                SELECT count(*)::text FROM coupons.outbox_event WHERE event_type = 'coupons.coupon.issued.v1' AND envelope->'data'->>'taskId' ILIKE '\(taskID)'
+                GROUP BY message_id ORDER BY count(*)
+                """)
+            XCTAssertEqual(eventsOfEachMessage, Array(repeating: "500", count: 20), "the push's events go as 20 CloudEvents batches of 500")
             let republish = try await finance.request(.POST, "/api/v1/coupons/tasks/\(taskID)/publish", json: [:])
             XCTAssertEqual(republish.status, 409, "an issued task does not issue again")
         } catch {
@@ -932,7 +950,7 @@ final class CouponTests: XCTestCase {
             XCTAssertEqual(counts?["available"] as? Int, 8)
             XCTAssertEqual(counts?["revoked"] as? Int, 1)
             let revokedEvents = try await setup.database.scalar("""
-                SELECT count(*)::int8 FROM coupons.outbox WHERE event_type = 'coupons.coupon.revoked.v1' AND envelope->'data'->>'definitionId' = '\(definitionID)'
+                SELECT count(*)::int8 FROM coupons.outbox_event WHERE event_type = 'coupons.coupon.revoked.v1' AND envelope->'data'->>'definitionId' = '\(definitionID)'
                 """)
             XCTAssertEqual(revokedEvents, 1)
 

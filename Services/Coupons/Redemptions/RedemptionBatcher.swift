@@ -1,13 +1,15 @@
 import Contracts
 import Foundation
 import Logging
+import PostgresNIO
 import ServiceKit
 
 /// Group commit of redemptions (核销, C4): the redemptions that arrive while others are being
 /// written go to PostgreSQL together — one transaction, one UPDATE for all their codes, one
 /// INSERT of their events, one commit — instead of a transaction each. Under a till rush that is
 /// several times fewer round trips and commits per redemption; alone, a redemption is a batch of
-/// one and waits for nothing.
+/// one and waits for nothing. The batch also checks its order kinds against the stores'
+/// dictionaries with one read, and announces its redemptions as one message.
 ///
 /// Exactly once is kept by the same rule as before, in the database: each code's row is updated
 /// only `WHERE state = 'unused' AND …`, so of two batches holding one code, the second finds it
@@ -65,21 +67,40 @@ actor RedemptionBatcher {
 
     private func write(_ batch: [Pending]) async {
         do {
-            let redeemed = try await environment.database.withTransaction { connection in
+            let outcomes = try await environment.database.withTransaction { connection in
+                var outcomes = try await checkOrderKinds(of: batch, on: connection)
+                let accepted = batch.indices.filter { outcomes[$0] == nil }
                 let coupons = try await RedemptionStore(connection: connection, logger: environment.logger)
-                    .redeem(batch.map { ($0.code, $0.redemption) }.sorted { $0.0 < $1.0 })
+                    .redeem(accepted.map { (batch[$0].code, batch[$0].redemption) }.sorted { $0.0 < $1.0 })
                 let byCode = Dictionary(uniqueKeysWithValues: coupons.map { ($0.code, $0) })
-                let events = batch.compactMap { pending in
-                    byCode[pending.code].map { RedemptionRoutes.redeemed($0, redemption: pending.redemption, undone: nil) }
+                var events: [CloudEvent<CouponRedeemed>] = []
+                for index in accepted {
+                    let coupon = byCode[batch[index].code]
+                    outcomes[index] = .success(coupon)
+                    if let coupon { events.append(RedemptionRoutes.redeemed(coupon, redemption: batch[index].redemption, undone: nil)) }
                 }
-                if !events.isEmpty { try await environment.outbox.append(events, on: connection, logger: environment.logger) }
-                return byCode
+                // One message for the batch's redemptions (a CloudEvents batch, asyncapi.yaml).
+                try await environment.outbox.appendAsBatch(events, on: connection, logger: environment.logger)
+                return outcomes
             }
-            for pending in batch { pending.continuation.resume(returning: redeemed[pending.code]) }
+            for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(with: outcome!) }
         } catch {
             for pending in batch { pending.continuation.resume(throwing: error) }
         }
         running -= 1
         startBatches()
+    }
+
+    /// The 422 of each redemption whose order kind its store's `couponOrderKind` set does not
+    /// allow, at its index; nil for the others. One read of the sets for the whole batch.
+    private func checkOrderKinds(of batch: [Pending], on connection: PostgresConnection) async throws -> [Result<CouponView?, Error>?] {
+        let orderKinds = try await environment.directory.dictionaries(
+            [DataDictionaries.couponOrderKind], stores: batch.map(\.redemption.store), on: connection, logger: environment.logger)
+        return batch.map { pending in
+            var check = FieldValidator()
+            check.requiredCode(
+                "orderKind", pending.redemption.orderKind, in: orderKinds[pending.redemption.store][DataDictionaries.couponOrderKind])
+            return check.errors.isEmpty ? nil : .failure(ProblemDetails.validation(check.errors))
+        }
     }
 }

@@ -43,22 +43,29 @@ struct RedemptionRoutes: Sendable {
         let principal = try context.require(.redeemCoupons)
         let body = try await request.decodeJSON(as: RedeemRequest.self, context: context)
         let code = CouponCode(typed: body.code)
-        let orderKinds = try await environment.database.withConnection { connection in
-            try await environment.directory.dictionary(
-                DataDictionaries.couponOrderKind, store: principal.storeID, on: connection, logger: environment.logger)
-        }
         var check = FieldValidator()
         if code == nil { check.fail("code", LedgerRoutes.invalidCode) }
-        let orderKind = check.requiredCode("orderKind", body.orderKind, in: orderKinds)
         let orderNumber = check.text("orderNumber", body.orderNumber, maxLength: 40)
         check.money("orderAmount", body.orderAmount)
-        try check.throwIfInvalid()
+        let orderKind = body.orderKind?.trimmed ?? ""
+        // The order kind is checked against the store's dictionary in the batch's transaction
+        // (one read per batch, not per request); a request that fails already reads it here, so
+        // that its problem names every bad field.
+        if !check.errors.isEmpty || orderKind.isEmpty {
+            let orderKinds = try await environment.database.withConnection { connection in
+                try await environment.directory.dictionary(
+                    DataDictionaries.couponOrderKind, store: principal.storeID, on: connection, logger: environment.logger)
+            }
+            check.requiredCode("orderKind", body.orderKind, in: orderKinds)
+            try check.throwIfInvalid()
+        }
 
         let now = environment.configuration.clock.now()
         let redemption = Redemption(
-            store: principal.storeID, group: principal.groupID, by: principal.userID, orderKind: orderKind!,
+            store: principal.storeID, group: principal.groupID, by: principal.userID, orderKind: orderKind,
             orderNumber: orderNumber, orderAmount: body.orderAmount, at: now)
-        // Written with the redemptions arriving at the same moment, and announced in their transaction.
+        // Written with the redemptions arriving at the same moment, and announced in their
+        // transaction; an order kind the store does not know is refused there (422).
         if let coupon = try await batcher.redeem(code: code!.digits, redemption) { return coupon }
         return try await environment.database.withConnection { connection in
             let ledger = LedgerStore(connection: connection, logger: environment.logger)

@@ -30,6 +30,35 @@ public struct Outbox: Sendable {
         public var envelopes: [String] = []
 
         public var isEmpty: Bool { ids.isEmpty }
+
+        /// The events as batches: per type, in order, JSON arrays of at most `largest` envelopes,
+        /// each with an id of its own. A type with one event keeps it as it is (a single event).
+        func batched(upTo largest: Int) -> EncodedEvents {
+            var typeOrder: [String] = []
+            var envelopesByType: [String: [String]] = [:]
+            var idsByType: [String: [String]] = [:]
+            for (index, type) in types.enumerated() {
+                if envelopesByType[type] == nil { typeOrder.append(type) }
+                envelopesByType[type, default: []].append(envelopes[index])
+                idsByType[type, default: []].append(ids[index])
+            }
+            var batches = EncodedEvents()
+            for type in typeOrder {
+                let envelopes = envelopesByType[type]!
+                guard envelopes.count > 1 else {
+                    batches.ids += idsByType[type]!
+                    batches.types.append(type)
+                    batches.envelopes += envelopes
+                    continue
+                }
+                for start in stride(from: 0, to: envelopes.count, by: largest) {
+                    batches.ids.append(UUID.random().uuidString.lowercased())
+                    batches.types.append(type)
+                    batches.envelopes.append("[" + envelopes[start..<min(envelopes.count, start + largest)].joined(separator: ",") + "]")
+                }
+            }
+            return batches
+        }
     }
 
     /// Encodes `events` on the calling task.
@@ -83,33 +112,29 @@ public struct Outbox: Sendable {
         try await append(try Self.encode(events), on: connection, logger: logger)
     }
 
+    /// The most events one batch message holds. A coupon push of 100,000 goes as 200 messages
+    /// of about 0.4 MB: few enough rows and messages that the outbox, the relay and the broker
+    /// hardly count them, small enough that a consumer's prefetch and a redelivery stay cheap.
+    public static let largestBatch = 500
+
     /// Adds events as CloudEvents batches — one outbox row, relayed as one message, per event
-    /// type — in the transaction `connection` is in.
+    /// type and `largestBatch` events — in the transaction `connection` is in.
     ///
     /// A batch is a JSON array of the events in structured mode (the CloudEvents JSON format's
     /// batched mode, content type `application/cloudevents-batch+json`); `EventConsumer` reads
     /// it as the events one by one — each handled once through the inbox, in order with the
     /// events about the same subject — and settles the message when all are done. For events
     /// written by the hundred in one transaction (a consumer batch of ERP completions, each
-    /// announced): one row and one message instead of one per event take most of the outbox's,
-    /// the relay's and the broker's work per event away (`./crm bench` (c)). An event type's
-    /// consumers must read batches: document it in asyncapi.yaml where this is used.
+    /// announced; a coupon push): one row and one message instead of one per event take most of
+    /// the outbox's, the relay's and the broker's work per event away (`./crm bench` (c), (g)).
+    /// An event type's consumers must read batches: document it in asyncapi.yaml where this is used.
     public func appendAsBatch<Payload: Codable & Sendable>(_ events: [CloudEvent<Payload>], on connection: PostgresConnection, logger: Logger) async throws {
-        guard events.count > 1 else { return try await append(events, on: connection, logger: logger) }
-        let encoded = try Self.encode(events)
-        var batches = EncodedEvents()
-        var typeOrder: [String] = []
-        var envelopesByType: [String: [String]] = [:]
-        for (type, envelope) in zip(encoded.types, encoded.envelopes) {
-            if envelopesByType[type] == nil { typeOrder.append(type) }
-            envelopesByType[type, default: []].append(envelope)
-        }
-        for type in typeOrder {
-            batches.ids.append(UUID.random().uuidString.lowercased())
-            batches.types.append(type)
-            batches.envelopes.append("[" + envelopesByType[type]!.joined(separator: ",") + "]")
-        }
-        try await append(batches, on: connection, logger: logger)
+        try await appendAsBatch(try Self.encode(events), on: connection, logger: logger)
+    }
+
+    /// Adds encoded events as CloudEvents batches, as `appendAsBatch(_:on:logger:)` does.
+    public func appendAsBatch(_ events: EncodedEvents, on connection: PostgresConnection, logger: Logger) async throws {
+        try await append(events.batched(upTo: Self.largestBatch), on: connection, logger: logger)
     }
 
     /// The content type of an outbox row's envelope: a batch (a JSON array) or one event.
