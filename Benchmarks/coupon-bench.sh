@@ -7,8 +7,8 @@
 #   (coupons.customer_prospect), 100,000 of them at levels H, A or B;
 # - (g) as finance.1, straight to crm-coupons: a definition, a conditional push task for levels
 #   H, A, B, and its publish — one transaction that locks the definition, selects the 100,000
-#   customers, inserts 100,000 coupons with random codes, upserts the holdings, bumps the
-#   counter and appends 100,000 coupons.coupon.issued.v1 events to the outbox — timed, against
+#   customers, inserts 100,000 coupons with random codes, bumps the counter and appends
+#   100,000 coupons.coupon.issued.v1 events to the outbox (200 CloudEvents batches) — timed, against
 #   psql running `INSERT … SELECT generate_series` of 100,000 rows of the same table, same
 #   columns, codes computed from the row number (just before each push). Three rounds, each
 #   with a definition and task of its own (CRM_BENCH_COUPON_ROUNDS), waiting for the relay

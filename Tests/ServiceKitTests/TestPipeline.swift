@@ -105,6 +105,22 @@ final class TestPipeline: @unchecked Sendable {
         try await testDatabase.scalar("SELECT count(*)::int8 FROM \(database.schema.qualify("outbox")) WHERE published_at IS NULL")
     }
 
+    /// Why the unsent rows wait, for a failure's message: per number of attempts and last
+    /// error, how many rows and when the next is due, e.g. "3 × 2 attempts (nack), next in 6 s".
+    func unpublishedSummary() async throws -> String {
+        var lines: [String] = []
+        let rows = try await testDatabase.client.query(PostgresQuery(unsafeSQL: """
+            SELECT attempts::int8, coalesce(last_error, 'none'), count(*)::int8,
+                   extract(epoch FROM min(available_at) - now())::float8
+            FROM \(database.schema.qualify("outbox")) WHERE published_at IS NULL
+            GROUP BY 1, 2 ORDER BY 1
+            """))
+        for try await (attempts, error, count, dueIn) in rows.decode((Int, String, Int, Double).self) {
+            lines.append("\(count) × \(attempts) attempts (last error: \(error)), the first due in \(Int(dueIn)) s")
+        }
+        return lines.isEmpty ? "nothing unsent" : lines.joined(separator: "; ")
+    }
+
     /// Runs `body` with a new pipeline and shuts the pipeline down however `body` ends.
     static func with(
         deliveryLimit: Int = 5, consumerSettings: EventConsumer.Settings = .init(),

@@ -81,7 +81,7 @@ struct CouponIssuer {
 
         var seen = Set<String>()
         let distinct = recipients.filter { seen.insert($0.mobile).inserted }
-        let holdings = try await holdings(of: definition.id, mobiles: distinct.map(\.mobile))
+        let holdings = try await holdings(of: definition, mobiles: distinct.map(\.mobile))
         var fitting: [CouponRecipient] = []
         var skipped: [String] = []
         for recipient in distinct {
@@ -118,12 +118,6 @@ struct CouponIssuer {
             encoding.cancel()
             throw error
         }
-        try await connection.query("""
-            INSERT INTO coupons.coupon_holding AS holding (definition_id, mobile, issued)
-            SELECT \(definition.id), mobile, count(*)::int * \(issue.perPerson) FROM unnest(\(fitting.map(\.mobile))::text[]) AS m(mobile)
-            GROUP BY mobile
-            ON CONFLICT (definition_id, mobile) DO UPDATE SET issued = holding.issued + excluded.issued
-            """, logger: logger)
         try await connection.query("""
             UPDATE coupons.coupon_definition SET issued = issued + \(needed) WHERE id = \(definition.id)
             """, logger: logger)
@@ -220,11 +214,15 @@ struct CouponIssuer {
         throw ProblemDetails.unavailable("could not draw unique coupon codes; try again")
     }
 
-    /// How many coupons of the definition each of `mobiles` holds.
-    private func holdings(of definition: UUID, mobiles: [String]) async throws -> [String: Int] {
+    /// How many coupons of the definition each of `mobiles` holds, in any state (a used or
+    /// revoked coupon still counts toward the per-customer limit). Exact because the caller
+    /// holds the definition's lock; nothing to read while the definition has issued none.
+    private func holdings(of definition: CouponDefinitionView, mobiles: [String]) async throws -> [String: Int] {
+        guard definition.counts.issued > 0 else { return [:] }
         var holdings: [String: Int] = [:]
         let rows = try await connection.query("""
-            SELECT mobile, issued FROM coupons.coupon_holding WHERE definition_id = \(definition) AND mobile = ANY(\(mobiles)::text[])
+            SELECT mobile, count(*)::int8 FROM coupons.coupon WHERE definition_id = \(definition.id) AND mobile = ANY(\(mobiles)::text[])
+            GROUP BY mobile
             """, logger: logger)
         for try await (mobile, issued) in rows.decode((String, Int).self) { holdings[mobile] = issued }
         return holdings

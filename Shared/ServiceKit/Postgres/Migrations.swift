@@ -103,6 +103,12 @@ public struct MigrationRunner: Sendable {
                 CASE json_typeof(o.envelope) WHEN 'array' THEN o.envelope ELSE json_build_array(o.envelope) END
             ) WITH ORDINALITY AS e(envelope, position);
             """),
+        Migration(version: "000_servicekit_outbox_envelope_lz4", sql: """
+            -- A CloudEvents batch is a few hundred kilobytes of JSON, which PostgreSQL compresses
+            -- out of line; lz4 does that several times faster than the default pglz (a coupon
+            -- push writes 200 batches of 500 events). Rows written before keep pglz; both read.
+            ALTER TABLE outbox ALTER COLUMN envelope SET COMPRESSION lz4;
+            """),
     ]
 
     /// Applies what is missing and returns the versions it applied.
