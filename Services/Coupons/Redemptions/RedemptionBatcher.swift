@@ -26,12 +26,16 @@ actor RedemptionBatcher {
     private let environment: ServiceEnvironment
     private var waiting: [Pending] = []
     private var running = 0
-    /// Batches written at once: enough to keep PostgreSQL busy while one commits, few enough to
-    /// leave the pool's other connections to the rest of the service.
+    /// Batches written at once. One: a batch then takes every redemption that arrived while the
+    /// one before it was written, so batches are as large as the rush makes them (about 25 at 32
+    /// clients, against 5 with four side by side), and PostgreSQL and this service spend about
+    /// half as much per redemption — more redemptions a second, and shorter waits (`./crm bench`
+    /// (h): 1,951/s against 1,185/s, p50 16 ms against 25 ms). Starting the next batch while one
+    /// commits made the batches smaller and cost more than the overlap gained.
     private let concurrentBatches: Int
     private let largestBatch = 128
 
-    init(environment: ServiceEnvironment, concurrentBatches: Int = 4) {
+    init(environment: ServiceEnvironment, concurrentBatches: Int = 1) {
         self.environment = environment
         self.concurrentBatches = concurrentBatches
     }
@@ -61,7 +65,7 @@ actor RedemptionBatcher {
             }
             waiting = later
             running += 1
-            Task { await self.write(batch) }
+            Task { [batch] in await self.write(batch) }
         }
     }
 
@@ -98,7 +102,7 @@ actor RedemptionBatcher {
             [DataDictionaries.couponOrderKind], stores: batch.map(\.redemption.store), on: connection, logger: environment.logger)
         return batch.map { pending in
             var check = FieldValidator()
-            check.requiredCode(
+            _ = check.requiredCode(
                 "orderKind", pending.redemption.orderKind, in: orderKinds[pending.redemption.store][DataDictionaries.couponOrderKind])
             return check.errors.isEmpty ? nil : .failure(ProblemDetails.validation(check.errors))
         }

@@ -56,7 +56,7 @@ struct RedemptionRoutes: Sendable {
                 try await environment.directory.dictionary(
                     DataDictionaries.couponOrderKind, store: principal.storeID, on: connection, logger: environment.logger)
             }
-            check.requiredCode("orderKind", body.orderKind, in: orderKinds)
+            _ = check.requiredCode("orderKind", body.orderKind, in: orderKinds)
             try check.throwIfInvalid()
         }
 
