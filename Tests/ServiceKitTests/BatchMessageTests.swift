@@ -56,6 +56,31 @@ final class BatchMessageTests: XCTestCase {
         }
     }
 
+    /// 1,201 events go as batches of 500, 500 and 201; a relay whose byte budget holds one
+    /// batch a pass sends them in three passes (three commit times) and every event arrives once.
+    func testLargeBatchesAreSplitAndARelayPassReadsNoMoreThanItsByteBudget() async throws {
+        try await TestPipeline.with { pipeline in
+            try pipeline.startRelay(passBytes: 1)
+            try await pipeline.startConsumer()
+            let events = (0..<1_201).map { CloudEvent.test($0, type: pipeline.eventType) }
+            try await pipeline.database.withTransaction { connection in
+                try await pipeline.outbox.appendAsBatch(events, on: connection, logger: TestInfrastructure.logger)
+            }
+            let counts = try await pipeline.waitForEffects(1_201, timeout: .seconds(30))
+            XCTAssertEqual(counts.total, 1_201)
+            XCTAssertEqual(counts.distinct, 1_201)
+            let outboxEvent = pipeline.database.schema.qualify("outbox_event")
+            var sizes: [Int] = []
+            for try await size in try await pipeline.testDatabase.client.query(PostgresQuery(unsafeSQL: """
+                SELECT count(*)::int8 FROM \(outboxEvent) GROUP BY message_id ORDER BY min(seq)
+                """)).decode(Int.self) { sizes.append(size) }
+            XCTAssertEqual(sizes, [500, 500, 201])
+            let passes = try await pipeline.testDatabase.scalar(
+                "SELECT count(DISTINCT published_at)::int8 FROM \(pipeline.database.schema.qualify("outbox"))")
+            XCTAssertEqual(passes, 3, "one row a pass: the budget holds only the first row of each")
+        }
+    }
+
     func testAFailingEventBringsItsBatchBackAndTheOthersAreNotDoneTwice() async throws {
         struct NotYet: Error {}
         let attempts = AttemptCounter()

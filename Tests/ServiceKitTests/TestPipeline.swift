@@ -57,13 +57,17 @@ final class TestPipeline: @unchecked Sendable {
     }
 
     /// Starts one more outbox relay on this schema, with a publisher of its own.
-    func startRelay(batchSize: Int = 500, maximumRetryDelaySeconds: Int = 300, sweepInterval: Duration = .milliseconds(200)) throws {
+    func startRelay(
+        batchSize: Int = 500, maximumRetryDelaySeconds: Int = 300, sweepInterval: Duration = .milliseconds(200),
+        passBytes: Int = OutboxRelay.Settings().passBytes
+    ) throws {
         let publisher = EventPublisher(url: try TestInfrastructure.amqpURL, topology: MessagingTopology(), logger: TestInfrastructure.logger)
         extraPublishers.append(publisher)
         var settings = OutboxRelay.Settings()
         settings.batchSize = batchSize
         settings.maximumRetryDelaySeconds = maximumRetryDelaySeconds
         settings.sweepInterval = sweepInterval
+        settings.passBytes = passBytes
         let relay = OutboxRelay(database: database, publisher: publisher, appID: "tests", settings: settings, logger: TestInfrastructure.logger)
         relays.append(RunningService { try await relay.run() })
     }
@@ -106,7 +110,8 @@ final class TestPipeline: @unchecked Sendable {
     }
 
     /// Why the unsent rows wait, for a failure's message: per number of attempts and last
-    /// error, how many rows and when the next is due, e.g. "3 × 2 attempts (nack), next in 6 s".
+    /// error, how many rows and when the first is due, e.g. "3 × 2 attempts (last error: the
+    /// broker refused the message (nack)), the first due in 6 s".
     func unpublishedSummary() async throws -> String {
         var lines: [String] = []
         let rows = try await testDatabase.client.query(PostgresQuery(unsafeSQL: """

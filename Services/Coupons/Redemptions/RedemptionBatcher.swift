@@ -71,23 +71,14 @@ actor RedemptionBatcher {
 
     private func write(_ batch: [Pending]) async {
         do {
-            let outcomes = try await environment.database.withTransaction { connection in
-                var outcomes = try await checkOrderKinds(of: batch, on: connection)
-                let accepted = batch.indices.filter { outcomes[$0] == nil }
-                let coupons = try await RedemptionStore(connection: connection, logger: environment.logger)
-                    .redeem(accepted.map { (batch[$0].code, batch[$0].redemption) }.sorted { $0.0 < $1.0 })
-                let byCode = Dictionary(uniqueKeysWithValues: coupons.map { ($0.code, $0) })
-                var events: [CloudEvent<CouponRedeemed>] = []
-                for index in accepted {
-                    let coupon = byCode[batch[index].code]
-                    outcomes[index] = .success(coupon)
-                    if let coupon { events.append(RedemptionRoutes.redeemed(coupon, redemption: batch[index].redemption, undone: nil)) }
-                }
-                // One message for the batch's redemptions (a CloudEvents batch, asyncapi.yaml).
-                try await environment.outbox.appendAsBatch(events, on: connection, logger: environment.logger)
-                return outcomes
+            let outcomes = try await withDeadline(Self.batchDeadline, "a redemption batch") {
+                try await self.redeemAndAnnounce(batch)
             }
             for (pending, outcome) in zip(batch, outcomes) { pending.continuation.resume(with: outcome!) }
+        } catch is DeadlineExceeded {
+            // Its transaction may still commit: a retry then gets "already used … on order …".
+            let problem = ProblemDetails.unavailable("the redemption took too long to be written; try again")
+            for pending in batch { pending.continuation.resume(throwing: problem) }
         } catch {
             for pending in batch { pending.continuation.resume(throwing: error) }
         }
@@ -95,9 +86,35 @@ actor RedemptionBatcher {
         startBatches()
     }
 
+    /// The longest a batch may take before its redemptions are answered 503 and the next batch
+    /// starts: with one batch at a time, a batch stuck on a connection that vanished mid-answer
+    /// must not hold every redemption of the process.
+    static let batchDeadline: Duration = .seconds(15)
+
+    /// One batch's transaction: the order kinds checked, the UPDATE, the events. The outcome of
+    /// each redemption at its index.
+    private nonisolated func redeemAndAnnounce(_ batch: [Pending]) async throws -> [Result<CouponView?, Error>?] {
+        try await environment.database.withTransaction { connection in
+            var outcomes = try await checkOrderKinds(of: batch, on: connection)
+            let accepted = batch.indices.filter { outcomes[$0] == nil }
+            let coupons = try await RedemptionStore(connection: connection, logger: environment.logger)
+                .redeem(accepted.map { (batch[$0].code, batch[$0].redemption) }.sorted { $0.0 < $1.0 })
+            let byCode = Dictionary(uniqueKeysWithValues: coupons.map { ($0.code, $0) })
+            var events: [CloudEvent<CouponRedeemed>] = []
+            for index in accepted {
+                let coupon = byCode[batch[index].code]
+                outcomes[index] = .success(coupon)
+                if let coupon { events.append(RedemptionRoutes.redeemed(coupon, redemption: batch[index].redemption, undone: nil)) }
+            }
+            // One message for the batch's redemptions (a CloudEvents batch, asyncapi.yaml).
+            try await environment.outbox.appendAsBatch(events, on: connection, logger: environment.logger)
+            return outcomes
+        }
+    }
+
     /// The 422 of each redemption whose order kind its store's `couponOrderKind` set does not
     /// allow, at its index; nil for the others. One read of the sets for the whole batch.
-    private func checkOrderKinds(of batch: [Pending], on connection: PostgresConnection) async throws -> [Result<CouponView?, Error>?] {
+    private nonisolated func checkOrderKinds(of batch: [Pending], on connection: PostgresConnection) async throws -> [Result<CouponView?, Error>?] {
         let orderKinds = try await environment.directory.dictionaries(
             [DataDictionaries.couponOrderKind], stores: batch.map(\.redemption.store), on: connection, logger: environment.logger)
         return batch.map { pending in

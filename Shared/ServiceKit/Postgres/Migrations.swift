@@ -107,7 +107,14 @@ public struct MigrationRunner: Sendable {
             -- A CloudEvents batch is a few hundred kilobytes of JSON, which PostgreSQL compresses
             -- out of line; lz4 does that several times faster than the default pglz (a coupon
             -- push writes 200 batches of 500 events). Rows written before keep pglz; both read.
-            ALTER TABLE outbox ALTER COLUMN envelope SET COMPRESSION lz4;
+            -- A PostgreSQL without lz4 (built without it, or before 14) keeps pglz.
+            DO $$
+            BEGIN
+                EXECUTE 'ALTER TABLE outbox ALTER COLUMN envelope SET COMPRESSION lz4';
+            EXCEPTION WHEN feature_not_supported OR syntax_error THEN
+                RAISE NOTICE 'lz4 is not available here; the outbox keeps pglz';
+            END
+            $$;
             """),
     ]
 

@@ -18,6 +18,11 @@ import ServiceLifecycle
 public final class OutboxRelay: Service, @unchecked Sendable {
     public struct Settings: Sendable {
         public var batchSize = 500
+        /// The most envelope bytes one pass reads (as stored, compressed: `pg_column_size`) —
+        /// beyond its first row. A row may be a CloudEvents batch of 500 events (about 0.4 MB);
+        /// 500 of them in one pass would hold 200 MB in memory, six passes side by side over a
+        /// gigabyte. Rows past the budget stay for the next pass.
+        public var passBytes = 4 << 20
         /// Passes run at the same time; `SKIP LOCKED` gives each its own rows, and while one
         /// waits for confirms another reads and marks.
         public var concurrency = 6
@@ -83,7 +88,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     public func drain(until deadline: ContinuousClock.Instant? = nil) async throws -> Int {
         let first = try await relayOnceWithinDeadline()
         var total = first.confirmed
-        guard first.locked == settings.batchSize else { return total }
+        guard first.leftReadyRows(batchSize: settings.batchSize) else { return total }
         while deadline.map({ ContinuousClock.now < $0 }) ?? true {
             let passes = try await withThrowingTaskGroup(of: Pass.self) { group in
                 for _ in 0..<max(1, settings.concurrency) {
@@ -93,7 +98,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
             }
             total += passes.reduce(0) { $0 + $1.confirmed }
             // Done once some pass found less than a full batch: the outbox has nothing more ready.
-            if passes.contains(where: { $0.locked < settings.batchSize }) { return total }
+            if passes.contains(where: { !$0.leftReadyRows(batchSize: settings.batchSize) }) { return total }
         }
         return total
     }
@@ -167,8 +172,13 @@ public final class OutboxRelay: Service, @unchecked Sendable {
     }
 
     private struct Pass: Sendable {
+        /// Rows the pass locked, rows within its byte budget that it sent, rows the broker confirmed.
         var locked: Int
+        var sent: Int
         var confirmed: Int
+
+        /// A full batch locked, or rows left past the byte budget: more may be ready.
+        func leftReadyRows(batchSize: Int) -> Bool { locked == batchSize || sent < locked }
     }
 
     private func relayOnceWithinDeadline() async throws -> Pass {
@@ -179,18 +189,31 @@ public final class OutboxRelay: Service, @unchecked Sendable {
         let table = outbox.schema.qualify("outbox")
         return try await database.withTransaction { connection in
             var rows: [(seq: Int64, id: String, type: String, envelope: String, createdAt: Date)] = []
+            var locked = 0
+            // Locks up to `batchSize` rows, then reads the envelopes of those within the byte
+            // budget (always the first); the others are unlocked at the commit, unsent.
             let query = PostgresQuery(unsafeSQL: """
-                SELECT seq, event_id, event_type, envelope::text, created_at FROM \(table)
-                WHERE published_at IS NULL AND available_at <= now()
-                ORDER BY seq LIMIT \(settings.batchSize)
-                FOR UPDATE SKIP LOCKED
+                WITH locked AS (
+                    SELECT seq, sum(pg_column_size(envelope)) OVER (ORDER BY seq) AS bytes_up_to FROM (
+                        SELECT seq, envelope FROM \(table)
+                        WHERE published_at IS NULL AND available_at <= now()
+                        ORDER BY seq LIMIT \(settings.batchSize)
+                        FOR UPDATE SKIP LOCKED
+                    ) AS ready
+                )
+                SELECT o.seq, o.event_id, o.event_type, o.envelope::text, o.created_at, (SELECT count(*) FROM locked)
+                FROM locked JOIN \(table) o USING (seq)
+                WHERE locked.bytes_up_to <= \(settings.passBytes) OR locked.seq = (SELECT min(seq) FROM locked)
+                ORDER BY o.seq
                 """)
             // Collected, not streamed: a PostgreSQL restart mid-answer must fail the pass, not
             // crash the process (`PostgresConnection.allRows`).
             for row in try await connection.allRows(query, logger: logger) {
-                rows.append(try row.decode((Int64, String, String, String, Date).self))
+                let (seq, id, type, envelope, createdAt, lockedRows) = try row.decode((Int64, String, String, String, Date, Int).self)
+                rows.append((seq, id, type, envelope, createdAt))
+                locked = lockedRows
             }
-            guard !rows.isEmpty else { return Pass(locked: 0, confirmed: 0) }
+            guard !rows.isEmpty else { return Pass(locked: 0, sent: 0, confirmed: 0) }
 
             let messages = rows.map { row in
                 OutgoingMessage(
@@ -230,7 +253,7 @@ public final class OutboxRelay: Service, @unchecked Sendable {
             }
             publishedCounter.increment(by: confirmed.count)
             failedCounter.increment(by: refused.count)
-            return Pass(locked: rows.count, confirmed: confirmed.count)
+            return Pass(locked: locked, sent: rows.count, confirmed: confirmed.count)
         }
     }
 
