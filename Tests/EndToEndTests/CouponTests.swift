@@ -391,7 +391,9 @@ final class CouponTests: XCTestCase {
 
     /// Redemptions arriving together are written together (group commit, `RedemptionBatcher`): 200
     /// codes each redeemed twice at the same moment, on two processes — each code exactly once,
-    /// each winner answered with its own order, one event per redemption.
+    /// each winner answered with its own order, one event per redemption. A third attempt per
+    /// code, with an order kind the store does not know, lands in the same batches: each is
+    /// refused with a 422 on its own, and the others in its batch are written as if it were not there.
     func testRedemptionsArrivingTogetherAreEachWrittenOnceWithTheirOwnOrder() async throws {
         let setup = try await start()
         do {
@@ -412,11 +414,13 @@ final class CouponTests: XCTestCase {
             ]
             let answers = try await withThrowingTaskGroup(of: (String, Int, String, String?).self) { group in
                 for (index, code) in codes.enumerated() {
-                    for attempt in 0..<2 {
+                    for attempt in 0..<3 {
                         group.addTask {
                             let order = "RO\(index)-\(attempt)"
+                            var body = Self.redemption(code, order: order)
+                            if attempt == 2 { body["orderKind"] = "lease_order" }
                             let reply = try await cashiers[(index + attempt) % 2].request(
-                                .POST, "/api/v1/coupons/redemptions", json: Self.redemption(code, order: order))
+                                .POST, "/api/v1/coupons/redemptions", json: body)
                             return (code, reply.status, order, reply.json["orderNumber"] as? String)
                         }
                     }
@@ -428,7 +432,11 @@ final class CouponTests: XCTestCase {
             let won = answers.filter { $0.1 == 200 }
             XCTAssertEqual(won.count, 200, "each code redeemed once")
             XCTAssertEqual(answers.filter { $0.1 == 409 }.count, 200)
+            let refusedKinds = answers.filter { $0.1 == 422 }
+            XCTAssertEqual(refusedKinds.count, 200, "every unknown order kind is refused")
+            XCTAssertTrue(refusedKinds.allSatisfy { $0.2.hasSuffix("-2") }, "only the attempts with the unknown kind are refused")
             XCTAssertEqual(Set(won.map(\.0)).count, 200)
+            XCTAssertFalse(won.contains { $0.2.hasSuffix("-2") })
             for (code, _, order, answered) in won {
                 XCTAssertEqual(answered, order, "\(code) was answered with another redemption's order")
             }
