@@ -162,7 +162,11 @@ final class LeadImportTests: XCTestCase {
         locker.cancel()
         _ = try? await locker.value
         // PostgreSQL rolls the transaction back once it notices the connection is gone.
-        let sql = "SELECT count(*)::int8 FROM leads.lead WHERE mobile LIKE '\(prefix)%'"
+        // Only the CSV's rows: other tests' leads may share the five-digit prefix (13645015433).
+        let sql = """
+            SELECT count(*)::int8 FROM leads.lead
+            WHERE mobile LIKE '\(prefix)%' AND name = '客户' || substr(mobile, 6)::int::text
+            """
         _ = try await eventually(timeout: .seconds(10)) {
             try await suite.database.scalar("SELECT count(*)::int8 FROM pg_stat_activity WHERE usename = 'crm_leads'") == 0
         }
