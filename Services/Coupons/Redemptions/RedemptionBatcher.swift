@@ -9,7 +9,8 @@ import ServiceKit
 /// INSERT of their events, one commit — instead of a transaction each. Under a till rush that is
 /// several times fewer round trips and commits per redemption; alone, a redemption is a batch of
 /// one and waits for nothing. The batch also checks its order kinds against the stores'
-/// dictionaries with one read, and announces its redemptions as one message.
+/// dictionaries (as read lately, `RecentDictionaries`), and announces its redemptions as one
+/// message.
 ///
 /// Exactly once is kept by the same rule as before, in the database: each code's row is updated
 /// only `WHERE state = 'unused' AND …`, so of two batches holding one code, the second finds it
@@ -65,7 +66,9 @@ actor RedemptionBatcher {
             }
             waiting = later
             running += 1
-            Task { [batch] in await self.write(batch) }
+            // High priority: the batch is every waiting redemption's critical path; its
+            // continuations should not queue behind the HTTP work of the requests it serves.
+            Task(priority: .high) { [batch] in await self.write(batch) }
         }
     }
 
@@ -113,9 +116,10 @@ actor RedemptionBatcher {
     }
 
     /// The 422 of each redemption whose order kind its store's `couponOrderKind` set does not
-    /// allow, at its index; nil for the others. One read of the sets for the whole batch.
+    /// allow, at its index; nil for the others. The sets as read at most two seconds ago
+    /// (`RecentDictionaries`): a read per batch was a fifth of its round trips.
     private nonisolated func checkOrderKinds(of batch: [Pending], on connection: PostgresConnection) async throws -> [Result<CouponView?, Error>?] {
-        let orderKinds = try await environment.directory.dictionaries(
+        let orderKinds = try await environment.directory.recentDictionaries(
             [DataDictionaries.couponOrderKind], stores: batch.map(\.redemption.store), on: connection, logger: environment.logger)
         return batch.map { pending in
             var check = FieldValidator()

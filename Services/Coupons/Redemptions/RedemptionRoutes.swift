@@ -48,15 +48,15 @@ struct RedemptionRoutes: Sendable {
         let orderNumber = check.text("orderNumber", body.orderNumber, maxLength: 40)
         check.money("orderAmount", body.orderAmount)
         let orderKind = body.orderKind?.trimmed ?? ""
-        // The order kind is checked against the store's dictionary in the batch's transaction
-        // (one read per batch, not per request); a request that fails already reads it here, so
-        // that its problem names every bad field.
+        // The order kind is checked against the store's dictionary in the batch (as read lately,
+        // `RecentDictionaries`); a request that fails already checks it here, so that its problem
+        // names every bad field.
         if !check.errors.isEmpty || orderKind.isEmpty {
             let orderKinds = try await environment.database.withConnection { connection in
-                try await environment.directory.dictionary(
-                    DataDictionaries.couponOrderKind, store: principal.storeID, on: connection, logger: environment.logger)
+                try await environment.directory.recentDictionaries(
+                    [DataDictionaries.couponOrderKind], stores: [principal.storeID], on: connection, logger: environment.logger)
             }
-            _ = check.requiredCode("orderKind", body.orderKind, in: orderKinds)
+            _ = check.requiredCode("orderKind", body.orderKind, in: orderKinds[principal.storeID][DataDictionaries.couponOrderKind])
             try check.throwIfInvalid()
         }
 

@@ -32,6 +32,8 @@ public struct Directory: Sendable {
     }
 
     public let schema: SQLIdentifier
+    /// Dictionary sets read lately, shared by the copies of this value (`recentDictionaries`).
+    let recent = RecentDictionaries()
 
     public init(schema: SQLIdentifier) {
         self.schema = schema
