@@ -18,8 +18,8 @@
 #   redeemed once through POST /api/v1/coupons/redemptions by 32 concurrent clients (crm-bench
 #   --coupon-redemptions), against pgbench running RedemptionStore.redeem's UPDATE for one code
 #   (the service writes the redemptions that arrive together in one, RedemptionBatcher) as crm_coupons,
-#   with -c 32 and the code a pgbench variable over N distinct codes of the psql rows (three
-#   runs, the median, first).
+#   with -c 32 and the code a pgbench variable over N distinct codes of the psql rows. Three runs
+#   of each, in turns (pgbench, crm-coupons, pgbench, …, each run its own N codes), the medians.
 #
 # A queue bound to coupons.coupon.* acknowledges the events as their consumers will (crm-bench
 # --coupon-sink): nobody in the suite binds them yet, and unroutable events would be retried by
@@ -186,11 +186,12 @@ task=$first_task; baseline_at=$first_baseline_at
 
 echo
 echo "(h) $redemptions coupon redemptions from $clients HTTP clients, straight to crm-coupons as cashier.1, against pgbench -c $clients running the same UPDATE"
-# The codes: N of the first push's coupons for the service; for pgbench, run k redeems psql's
-# rows (k - 1)·N + 1 … k·N, client c the rows c + 1 + clients·n.
+# The codes: run k redeems, in crm-coupons, the first push's coupons (k - 1)·N + 1 … k·N; in
+# pgbench, psql's rows (k - 1)·N + 1 … k·N, client c the rows c + 1 + clients·n.
 [ $(( 3 * redemptions )) -le $(( rounds * customers )) ] || { echo "(h) needs 3 × $redemptions rows from psql; raise CRM_BENCH_COUPON_CUSTOMERS" >&2; exit 1; }
 psql_admin -c "VACUUM ANALYZE coupons.coupon" -c "VACUUM ANALYZE coupons.outbox"
-psql_admin -c "SELECT code FROM coupons.coupon WHERE task_id = '$task' AND issued_at > '$baseline_at' ORDER BY id LIMIT $redemptions" > "$work/codes.txt"
+psql_admin -c "SELECT code FROM coupons.coupon WHERE task_id = '$task' AND issued_at > '$baseline_at' ORDER BY id LIMIT $(( 3 * redemptions ))" > "$work/codes-all.txt"
+[ "$(wc -l < "$work/codes-all.txt")" = $(( 3 * redemptions )) ] || { echo "(h) needs 3 × $redemptions coupons of the first push; raise CRM_BENCH_COUPON_CUSTOMERS" >&2; exit 1; }
 cat > "$work/redeem.sql" <<SQL
 \\set i :client_id + 1 + $clients * :n
 \\set code $(code_of ':i')
@@ -206,28 +207,33 @@ WHERE c.code = :code AND d.id = c.definition_id
 RETURNING c.id;
 \\set n :n + 1
 SQL
-sql_rates=()
-pg_statements reset
+# Three runs of each, taken in turns (pgbench, crm-coupons, pgbench, …): the shared machine's
+# speed drifts by a third within minutes, and turns give both sides the same drift.
+sql_rates=(); http_rates=()
 for run in 1 2 3; do
   psql_admin -c "CHECKPOINT"
+  [ "$run" = 1 ] && pg_statements reset
   PGPASSWORD=dealer-crm-dev pgbench -h 127.0.0.1 -p "$PG_PORT" -U crm_coupons -n -M extended -c "$clients" -j 2 \
     -t $(( redemptions / clients )) -D n=$(( (run - 1) * redemptions / clients )) -f "$work/redeem.sql" dealer_crm \
     > "$work/pgbench-redeem.txt" 2>&1 || { cat "$work/pgbench-redeem.txt" >&2; exit 1; }
   used_sql=$(psql_admin -c "SELECT count(*) FROM coupons.coupon WHERE state = 'used' AND order_number NOT LIKE 'BENCH%'")
   [ "$used_sql" = $(( run * redemptions )) ] || { echo "pgbench redeemed $used_sql coupons, not $(( run * redemptions ))" >&2; exit 1; }
   sql_rates+=("$(awk '/^tps/ {print $3; exit}' "$work/pgbench-redeem.txt")")
-  echo "    pgbench run $run: $(grep -E '^tps' "$work/pgbench-redeem.txt"), $(grep -E 'latency average' "$work/pgbench-redeem.txt")"
+  echo "    run $run, pgbench: $(grep -E '^tps' "$work/pgbench-redeem.txt"), $(grep -E 'latency average' "$work/pgbench-redeem.txt")"
+  [ "$run" = 1 ] && { pg_statements report "$redemptions" redemption | grep -v CHECKPOINT | head -n 4; }
+
+  psql_admin -c "CHECKPOINT"
+  sed -n "$(( (run - 1) * redemptions + 1 )),$(( run * redemptions ))p" "$work/codes-all.txt" > "$work/codes.txt"
+  python3 Benchmarks/cpu_split.py snapshot "$work/cpu.json" $(cpu_groups)
+  [ "$run" = 1 ] && pg_statements reset
+  "$bin/crm-bench" --coupon-redemptions "$service" --token "$cashier" --codes "$work/codes.txt" --clients "$clients" > "$work/redeem.txt"
+  echo "    run $run, crm-coupons: $(grep -v '^coupon-' "$work/redeem.txt" | sed 's/^ *//')"
+  python3 Benchmarks/cpu_split.py report "$work/cpu.json" "$redemptions" redemption $(cpu_groups)
+  [ "$run" = 1 ] && pg_statements report "$redemptions" redemption
+  used=$(psql_admin -c "SELECT count(*) FROM coupons.coupon WHERE state = 'used' AND order_number LIKE 'BENCH%'")
+  [ "$used" = $(( run * redemptions )) ] || { echo "crm-coupons redeemed $used coupons, not $(( run * redemptions ))" >&2; exit 1; }
+  http_rates+=("$(awk '/^coupon-redemption-rate/ {print $2}' "$work/redeem.txt")")
 done
-pg_statements report $(( 3 * redemptions )) redemption | grep -v CHECKPOINT | head -n 4
-psql_admin -c "CHECKPOINT"
-python3 Benchmarks/cpu_split.py snapshot "$work/cpu.json" $(cpu_groups)
-pg_statements reset
-"$bin/crm-bench" --coupon-redemptions "$service" --token "$cashier" --codes "$work/codes.txt" --clients "$clients" > "$work/redeem.txt"
-python3 Benchmarks/cpu_split.py report "$work/cpu.json" "$redemptions" redemption $(cpu_groups)
-pg_statements report "$redemptions" redemption
-grep -v '^coupon-' "$work/redeem.txt" || true
-used=$(psql_admin -c "SELECT count(*) FROM coupons.coupon WHERE state = 'used' AND order_number LIKE 'BENCH%'")
-[ "$used" = "$redemptions" ] || { echo "crm-coupons redeemed $used coupons, not $redemptions" >&2; exit 1; }
-http_rate=$(awk '/^coupon-redemption-rate/ {print $2}' "$work/redeem.txt")
+http_rate=$(median "${http_rates[@]}")
 sql_rate=$(median "${sql_rates[@]}")
-python3 -c "print('    crm-coupons %.0f redemptions/s (%d HTTP clients), pgbench %.0f/s (-c %d, median of 3); ratio service/pgbench: %.2f' % ($http_rate, $clients, $sql_rate, $clients, $http_rate / $sql_rate))"
+python3 -c "print('    medians of 3: crm-coupons %.0f redemptions/s (%d HTTP clients), pgbench %.0f/s (-c %d); ratio service/pgbench: %.2f' % ($http_rate, $clients, $sql_rate, $clients, $http_rate / $sql_rate))"
