@@ -19,7 +19,8 @@
 #   --coupon-redemptions), against pgbench running RedemptionStore.redeem's UPDATE for one code
 #   (the service writes the redemptions that arrive together in one, RedemptionBatcher) as crm_coupons,
 #   with -c 32 and the code a pgbench variable over N distinct codes of the psql rows. Three runs
-#   of each, in turns (pgbench, crm-coupons, pgbench, …, each run its own N codes), the medians.
+#   of each, in turns (pgbench first in the first and third pair, crm-coupons in the second;
+#   each run its own N codes), the medians.
 #
 # A queue bound to coupons.coupon.* acknowledges the events as their consumers will (crm-bench
 # --coupon-sink): nobody in the suite binds them yet, and unroutable events would be retried by
@@ -207,10 +208,12 @@ WHERE c.code = :code AND d.id = c.definition_id
 RETURNING c.id;
 \\set n :n + 1
 SQL
-# Three runs of each, taken in turns (pgbench, crm-coupons, pgbench, …): the shared machine's
-# speed drifts by a third within minutes, and turns give both sides the same drift.
+# Three runs of each, taken in turns (pgbench, crm-coupons; crm-coupons, pgbench; pgbench,
+# crm-coupons): the shared machine's speed drifts by a third within minutes, and turns give both
+# sides the same drift.
 sql_rates=(); http_rates=()
-for run in 1 2 3; do
+pgbench_run() {  # run
+  local run=$1
   psql_admin -c "CHECKPOINT"
   [ "$run" = 1 ] && pg_statements reset
   PGPASSWORD=dealer-crm-dev pgbench -h 127.0.0.1 -p "$PG_PORT" -U crm_coupons -n -M extended -c "$clients" -j 2 \
@@ -220,8 +223,10 @@ for run in 1 2 3; do
   [ "$used_sql" = $(( run * redemptions )) ] || { echo "pgbench redeemed $used_sql coupons, not $(( run * redemptions ))" >&2; exit 1; }
   sql_rates+=("$(awk '/^tps/ {print $3; exit}' "$work/pgbench-redeem.txt")")
   echo "    run $run, pgbench: $(grep -E '^tps' "$work/pgbench-redeem.txt"), $(grep -E 'latency average' "$work/pgbench-redeem.txt")"
-  [ "$run" = 1 ] && { pg_statements report "$redemptions" redemption | grep -v CHECKPOINT | head -n 4; }
-
+  if [ "$run" = 1 ]; then pg_statements report "$redemptions" redemption | grep -v CHECKPOINT | head -n 4; fi
+}
+service_run() {  # run
+  local run=$1
   psql_admin -c "CHECKPOINT"
   sed -n "$(( (run - 1) * redemptions + 1 )),$(( run * redemptions ))p" "$work/codes-all.txt" > "$work/codes.txt"
   python3 Benchmarks/cpu_split.py snapshot "$work/cpu.json" $(cpu_groups)
@@ -229,11 +234,14 @@ for run in 1 2 3; do
   "$bin/crm-bench" --coupon-redemptions "$service" --token "$cashier" --codes "$work/codes.txt" --clients "$clients" > "$work/redeem.txt"
   echo "    run $run, crm-coupons: $(grep -v '^coupon-' "$work/redeem.txt" | sed 's/^ *//')"
   python3 Benchmarks/cpu_split.py report "$work/cpu.json" "$redemptions" redemption $(cpu_groups)
-  [ "$run" = 1 ] && pg_statements report "$redemptions" redemption
+  if [ "$run" = 1 ]; then pg_statements report "$redemptions" redemption; fi
   used=$(psql_admin -c "SELECT count(*) FROM coupons.coupon WHERE state = 'used' AND order_number LIKE 'BENCH%'")
   [ "$used" = $(( run * redemptions )) ] || { echo "crm-coupons redeemed $used coupons, not $(( run * redemptions ))" >&2; exit 1; }
   http_rates+=("$(awk '/^coupon-redemption-rate/ {print $2}' "$work/redeem.txt")")
-done
+}
+pgbench_run 1; service_run 1
+service_run 2; pgbench_run 2
+pgbench_run 3; service_run 3
 http_rate=$(median "${http_rates[@]}")
 sql_rate=$(median "${sql_rates[@]}")
 python3 -c "print('    medians of 3: crm-coupons %.0f redemptions/s (%d HTTP clients), pgbench %.0f/s (-c %d); ratio service/pgbench: %.2f' % ($http_rate, $clients, $sql_rate, $clients, $http_rate / $sql_rate))"

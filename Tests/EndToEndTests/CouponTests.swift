@@ -459,6 +459,71 @@ final class CouponTests: XCTestCase {
         await setup.stop()
     }
 
+    /// The order kinds a redemption may name are the store's `couponOrderKind` set, which a
+    /// redemption batch reads at most `RecentDictionaries.maxAge` ago: a kind the store disables
+    /// is refused on both processes within that time, and a refused redemption uses nothing.
+    func testAnOrderKindTheStoreDisablesIsRefusedOnEveryProcessWithinTheDictionarysMaxAge() async throws {
+        let setup = try await start()
+        do {
+            let finance = try await setup.caller("finance", Self.finance)
+            let definition = try await define(finance, quantity: 5, minimumSpend: 200)
+            let definitionID = definition["id"] as! String
+            let cashiers = [
+                try await setup.caller("cashier", Self.cashier, on: setup.first), try await setup.caller("cashier", Self.cashier, on: setup.second),
+            ]
+            func onSalesOrder(_ code: String, amount: Double = 300) -> [String: Any] {
+                var body = Self.redemption(code, amount: amount, order: "SO2612310001")
+                body["orderKind"] = "sales_order"
+                return body
+            }
+            // Both processes take 销售订单 (the built-in set) and keep the set from now on.
+            for (index, cashier) in cashiers.enumerated() {
+                let code = try await pushOne(finance, definition: definitionID, mobile: "1365556000\(index)")
+                let taken = try await cashier.request(.POST, "/api/v1/coupons/redemptions", json: onSalesOrder(code))
+                XCTAssertEqual(taken.status, 200, taken.text)
+            }
+            let code = try await pushOne(finance, definition: definitionID, mobile: "13655560009")
+
+            // The store disables 销售订单, as the gateway's identity.dictionary.changed.v1 writes it.
+            _ = try await setup.database.scalar("""
+                INSERT INTO coupons.directory_dictionary (store_id, set_name, entries, version)
+                VALUES ('\(setup.store1)', 'couponOrderKind',
+                        '[{"code": "repair_order", "label": "维修工单", "enabled": true, "builtIn": true},
+                          {"code": "sales_order", "label": "销售订单", "enabled": false, "builtIn": true}]', 1)
+                RETURNING 1
+                """)
+            let changed = ContinuousClock.now
+            // Both processes probed in turn, below the minimum spend so that nothing is used while
+            // a process still takes the kind (422 on orderAmount), until each refuses the kind
+            // (422 on orderKind) — both within the copies' age, with a margin for a slow machine.
+            var refusals: [Suite.Reply?] = [nil, nil]
+            let refused = try await eventually(timeout: RecentDictionaries.maxAge + .seconds(2)) {
+                for (index, cashier) in cashiers.enumerated() where refusals[index] == nil {
+                    let reply = try await cashier.request(.POST, "/api/v1/coupons/redemptions", json: onSalesOrder(code, amount: 100))
+                    XCTAssertEqual(reply.status, 422, reply.text)
+                    if reply.problemFields == ["orderKind"] { refusals[index] = reply }
+                }
+                return refusals.allSatisfy { $0 != nil }
+            }
+            XCTAssertTrue(refused, "a process still takes 销售订单 \(ContinuousClock.now - changed) after it was disabled")
+            for refusal in refusals.compactMap({ $0 }) {
+                XCTAssertTrue(refusal.text.contains("sales_order (销售订单) is disabled in this store"), refusal.text)
+            }
+            for cashier in cashiers {
+                let atFullAmount = try await cashier.request(.POST, "/api/v1/coupons/redemptions", json: onSalesOrder(code))
+                XCTAssertEqual(atFullAmount.status, 422, atFullAmount.text)
+                XCTAssertEqual(atFullAmount.problemFields, ["orderKind"])
+            }
+            let unused = try await finance.request(.GET, "/api/v1/coupons/issued/\(code)")
+            XCTAssertEqual(unused.json["state"] as? String, "unused", "a refused redemption uses nothing")
+            let repairOrder = try await cashiers[1].request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(code))
+            XCTAssertEqual(repairOrder.status, 200, repairOrder.text)
+        } catch {
+            XCTFail("\(error)\n\(setup.logs)")
+        }
+        await setup.stop()
+    }
+
     // MARK: Pushes and approval
 
     func testAPushThatDoesNotFitIssuesNothingAndApprovalNeedsAnotherManager() async throws {
@@ -982,64 +1047,6 @@ final class CouponTests: XCTestCase {
     }
 
     // MARK: Scope
-
-    /// The order kinds a redemption may name are the store's `couponOrderKind` set, which a
-    /// redemption batch reads at most `RecentDictionaries.maxAge` ago: a kind the store disables
-    /// is refused on both processes within that time, and a refused redemption uses nothing.
-    func testAnOrderKindTheStoreDisablesIsRefusedOnEveryProcessWithinTheDictionarysMaxAge() async throws {
-        let setup = try await start()
-        do {
-            let finance = try await setup.caller("finance", Self.finance)
-            let definition = try await define(finance, quantity: 5, minimumSpend: 200)
-            let definitionID = definition["id"] as! String
-            let cashiers = [
-                try await setup.caller("cashier", Self.cashier, on: setup.first), try await setup.caller("cashier", Self.cashier, on: setup.second),
-            ]
-            func onSalesOrder(_ code: String, amount: Double = 300) -> [String: Any] {
-                var body = Self.redemption(code, amount: amount, order: "SO2612310001")
-                body["orderKind"] = "sales_order"
-                return body
-            }
-            // Both processes take 销售订单 (the built-in set) and keep the set from now on.
-            for (index, cashier) in cashiers.enumerated() {
-                let code = try await pushOne(finance, definition: definitionID, mobile: "1365556000\(index)")
-                let taken = try await cashier.request(.POST, "/api/v1/coupons/redemptions", json: onSalesOrder(code))
-                XCTAssertEqual(taken.status, 200, taken.text)
-            }
-            let code = try await pushOne(finance, definition: definitionID, mobile: "13655560009")
-
-            // The store disables 销售订单, as the gateway's identity.dictionary.changed.v1 writes it.
-            _ = try await setup.database.scalar("""
-                INSERT INTO coupons.directory_dictionary (store_id, set_name, entries, version)
-                VALUES ('\(setup.store1)', 'couponOrderKind',
-                        '[{"code": "repair_order", "label": "维修工单", "enabled": true, "builtIn": true},
-                          {"code": "sales_order", "label": "销售订单", "enabled": false, "builtIn": true}]', 1)
-                RETURNING 1
-                """)
-            // Probed below the minimum spend, so that nothing is used while a process still takes
-            // the kind (422 on orderAmount); then the kind is refused (422 on orderKind).
-            for cashier in cashiers {
-                var last: Suite.Reply?
-                let refused = try await eventually(timeout: RecentDictionaries.maxAge + .seconds(3)) {
-                    last = try await cashier.request(.POST, "/api/v1/coupons/redemptions", json: onSalesOrder(code, amount: 100))
-                    XCTAssertEqual(last?.status, 422, last?.text ?? "")
-                    return last?.problemFields == ["orderKind"]
-                }
-                XCTAssertTrue(refused, "still taken: \(last?.text ?? "")")
-                XCTAssertTrue(last?.text.contains("sales_order (销售订单) is disabled in this store") == true, last?.text ?? "")
-                let atFullAmount = try await cashier.request(.POST, "/api/v1/coupons/redemptions", json: onSalesOrder(code))
-                XCTAssertEqual(atFullAmount.status, 422, atFullAmount.text)
-                XCTAssertEqual(atFullAmount.problemFields, ["orderKind"])
-            }
-            let unused = try await finance.request(.GET, "/api/v1/coupons/issued/\(code)")
-            XCTAssertEqual(unused.json["state"] as? String, "unused", "a refused redemption uses nothing")
-            let repairOrder = try await cashiers[1].request(.POST, "/api/v1/coupons/redemptions", json: Self.redemption(code))
-            XCTAssertEqual(repairOrder.status, 200, repairOrder.text)
-        } catch {
-            XCTFail("\(error)\n\(setup.logs)")
-        }
-        await setup.stop()
-    }
 
     func testAnotherStoreCannotSeeOrRedeemAStoreOnlyCouponButRedeemsAGroupWideOne() async throws {
         let setup = try await start()

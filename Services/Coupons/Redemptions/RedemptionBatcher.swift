@@ -28,7 +28,7 @@ actor RedemptionBatcher {
     private var waiting: [Pending] = []
     private var running = 0
     /// Batches written at once. One: a batch then takes every redemption that arrived while the
-    /// one before it was written, so batches are as large as the rush makes them (about 25 at 32
+    /// one before it was written, so batches are as large as the rush makes them (15–25 at 32
     /// clients, against 5 with four side by side), and PostgreSQL and this service spend about
     /// half as much per redemption — more redemptions a second, and shorter waits (`./crm bench`
     /// (h): 1,951/s against 1,185/s, p50 16 ms against 25 ms). Starting the next batch while one

@@ -52,10 +52,7 @@ struct RedemptionRoutes: Sendable {
         // `RecentDictionaries`); a request that fails already checks it here, so that its problem
         // names every bad field.
         if !check.errors.isEmpty || orderKind.isEmpty {
-            let orderKinds = try await environment.database.withConnection { connection in
-                try await environment.directory.recentDictionaries(
-                    [DataDictionaries.couponOrderKind], stores: [principal.storeID], on: connection, logger: environment.logger)
-            }
+            let orderKinds = try await environment.recentDictionaries([DataDictionaries.couponOrderKind], stores: [principal.storeID])
             _ = check.requiredCode("orderKind", body.orderKind, in: orderKinds[principal.storeID][DataDictionaries.couponOrderKind])
             try check.throwIfInvalid()
         }

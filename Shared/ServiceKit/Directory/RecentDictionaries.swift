@@ -7,13 +7,17 @@ import Synchronization
 /// The dictionary sets (G5) this process read lately, for a path that checks a code on every
 /// request of a rush: a redemption batch checks its order kinds (C4). Reading the sets there was
 /// one of the batch's five round trips to PostgreSQL, on the critical path of every redemption
-/// waiting for it (`./crm bench` (h): about a fifth more redemptions a second without it).
+/// waiting for it (`./crm bench` (h), single rounds within the hour: 0.59 of pgbench's rate without the read,
+/// 0.47–0.52 with it).
 ///
-/// A copy older than `maxAge` is read again, so a change the gateway announces is in force in
-/// every replica within `maxAge` of the replica applying it. A store changes its words a few
-/// times a year; a code it disables may be taken for two more seconds.
+/// A copy older than `maxAge` is read again: a change the gateway announces is in force in every
+/// replica at most `maxAge` after the replica recorded it (`identity.dictionary.changed.v1`, in
+/// `directory_dictionary`). A store changes its words a few times a year; a code it disables
+/// may be taken that much longer.
 ///
-/// One instance per `Directory` value and its copies (it is a class), so a process keeps one.
+/// One instance per `Directory(schema:)`, shared by that value's copies. ServiceRunner makes the
+/// process's directory and hands it to the routes (`ServiceEnvironment.directory`) and to the
+/// event handlers (`EventContext.directory`).
 public final class RecentDictionaries: Sendable {
     /// How old a copy may be before it is read again.
     public static let maxAge: Duration = .seconds(2)
@@ -32,23 +36,28 @@ public final class RecentDictionaries: Sendable {
 
     init() {}
 
-    /// The sets of each store, from copies younger than `maxAge`, else read (all of them, in one
-    /// query on `connection`) and kept. A store that never changed a set has the built-in
-    /// catalogue, as in `Directory.dictionaries`.
-    /// - Throws: what the read throws.
+    /// The sets of each store, from copies younger than `maxAge`, else from `read` (called once,
+    /// for all of them), then kept. `read` must answer for every store asked, as
+    /// `Directory.dictionaries` does (the built-in catalogue for a store that never changed a set).
+    /// - Throws: what `read` throws.
     func dictionaries(
-        _ sets: [DataDictionaries.Set], stores: [UUID], directory: Directory, on connection: PostgresConnection, logger: Logger
+        _ sets: [DataDictionaries.Set], stores: [UUID], read: () async throws -> DictionarySets
     ) async throws -> DictionarySets {
         let now = ContinuousClock.now
         if let kept = kept(sets, stores: stores, readAfter: now - Self.maxAge) { return kept }
-        let read = try await directory.dictionaries(sets, stores: stores, on: connection, logger: logger)
+        let fresh = try await read()
         copies.withLock { copies in
             if copies.count > 10_000 { copies.removeAll() }  // stores × sets: never near it, but bounded
             for store in stores {
-                for set in sets { copies[Key(store: store, set: set.id)] = Copy(dictionary: read[store][set], readAt: now) }
+                for set in sets {
+                    let key = Key(store: store, set: set.id)
+                    // Of two reads side by side, the one that started later stays.
+                    if let kept = copies[key], kept.readAt > now { continue }
+                    copies[key] = Copy(dictionary: fresh[store][set], readAt: now)
+                }
             }
         }
-        return read
+        return fresh
     }
 
     /// Every asked set of every asked store from young enough copies, or nil if one is missing.
@@ -71,9 +80,24 @@ public final class RecentDictionaries: Sendable {
 extension Directory {
     /// `dictionaries(_:stores:on:logger:)` as read at most `RecentDictionaries.maxAge` ago: for a
     /// code checked on every request of a rush, where a change may take that long to apply.
+    /// - Throws: what the read throws, on a miss.
     public func recentDictionaries(
         _ sets: [DataDictionaries.Set], stores: some Sequence<UUID>, on connection: PostgresConnection, logger: Logger
     ) async throws -> DictionarySets {
-        try await recent.dictionaries(sets, stores: Array(Set(stores)), directory: self, on: connection, logger: logger)
+        let stores = Array(Set(stores))
+        return try await recent.dictionaries(sets, stores: stores) {
+            try await dictionaries(sets, stores: stores, on: connection, logger: logger)
+        }
+    }
+}
+
+extension ServiceEnvironment {
+    /// `Directory.recentDictionaries`, taking a connection of the pool only when a copy is too old.
+    /// - Throws: what the read throws, on a miss.
+    public func recentDictionaries(_ sets: [DataDictionaries.Set], stores: some Sequence<UUID>) async throws -> DictionarySets {
+        let stores = Array(Set(stores))
+        return try await directory.recent.dictionaries(sets, stores: stores) {
+            try await dictionaries(sets, stores: stores)
+        }
     }
 }

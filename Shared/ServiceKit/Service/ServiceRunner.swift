@@ -147,7 +147,7 @@ public enum ServiceRunner {
         }
         let migrationsApplied = Flag()
         let messaging = MessagingService(
-            definition: definition, configuration: configuration, database: database, migrations: migrations,
+            definition: definition, configuration: configuration, database: database, directory: directory, migrations: migrations,
             migrationsApplied: migrationsApplied, progress: progress, logger: logger)
         let environment = ServiceEnvironment(
             configuration: configuration, database: database, outbox: Outbox(schema: database.schema), logger: logger,
@@ -213,19 +213,21 @@ final class MessagingService: Service, @unchecked Sendable {
     private let definition: ServiceDefinition
     private let configuration: ServiceConfiguration
     private let database: Database
+    private let directory: Directory
     private let migrations: [Migration]
     private let progress: ConsumerProgress?
     private let logger: Logger
 
     init(
-        definition: ServiceDefinition, configuration: ServiceConfiguration, database: Database, migrations: [Migration],
-        migrationsApplied: Flag, progress: ConsumerProgress?, logger: Logger
+        definition: ServiceDefinition, configuration: ServiceConfiguration, database: Database, directory: Directory,
+        migrations: [Migration], migrationsApplied: Flag, progress: ConsumerProgress?, logger: Logger
     ) {
         self.migrationsApplied = migrationsApplied
         self.progress = progress
         self.definition = definition
         self.configuration = configuration
         self.database = database
+        self.directory = directory
         self.migrations = migrations
         self.logger = logger
     }
@@ -246,7 +248,7 @@ final class MessagingService: Service, @unchecked Sendable {
                 settings.clock = configuration.clock
                 let consumer = EventConsumer(
                     queue: queue, handlers: handlers, database: database, amqpURL: configuration.amqpURL,
-                    deadLetters: publisher, settings: settings, progress: progress, logger: logger)
+                    deadLetters: publisher, settings: settings, progress: progress, directory: directory, logger: logger)
                 group.addTask { try await consumer.run() }
             }
             do {

@@ -81,15 +81,21 @@ public final class EventConsumer: Service, @unchecked Sendable {
     private let duplicateCounter: Counter
     private let deadLetterCounter: Counter
     private let retryCounter: Counter
+    private let directory: Directory
 
     /// - Parameters:
     ///   - queue: the service's queue; its `eventTypes` should be `handlers.eventTypes`.
     ///   - deadLetters: publishes unreadable messages to `crm.dead` (with confirms).
+    ///   - directory: the handlers' `EventContext.directory`: the process's own (ServiceRunner's),
+    ///     so that what it keeps in memory (`RecentDictionaries`) is the routes' too; nil for one
+    ///     of this consumer's own.
     public init(
         queue: ConsumerQueue, handlers: EventHandlers, database: Database, amqpURL: AMQPURL,
-        deadLetters: EventPublisher, settings: Settings = Settings(), progress: ConsumerProgress? = nil, logger: Logger
+        deadLetters: EventPublisher, settings: Settings = Settings(), progress: ConsumerProgress? = nil,
+        directory: Directory? = nil, logger: Logger
     ) {
         self.queue = queue
+        self.directory = directory ?? Directory(schema: database.schema)
         self.progress = progress ?? ConsumerProgress(consumer: queue.name)
         self.handlers = handlers
         self.database = database
@@ -323,7 +329,7 @@ public final class EventConsumer: Service, @unchecked Sendable {
                 """, binds: binds), logger: logger)
             for row in inserted { fresh.insert(try row.decode(String.self)) }
             let context = EventContext(
-                connection: connection, outbox: outbox, logger: logger, clock: settings.clock, directory: Directory(schema: database.schema))
+                connection: connection, outbox: outbox, logger: logger, clock: settings.clock, directory: directory)
             // Each new event once, in arrival order; neighbours handled by one batch handler
             // run together.
             let new = items.filter { fresh.remove($0.event.id) != nil }
